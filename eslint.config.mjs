@@ -1,0 +1,32 @@
+// Lint: the rules that keep the architecture honest (see ../shared/DESIGN.md, "Principles").
+import tseslint from "typescript-eslint";
+
+const providerRoots = ["@cdktf/provider-aws", "@cdktf/provider-kubernetes", "@cdktf/provider-helm", "@cdktf/provider-random"].map((name) => ({
+  name,
+  message: `Import provider classes by deep path (${name}/lib/<resource>): the package root loads every resource (seconds, ~1 GB).`,
+}));
+
+export default tseslint.config(
+  { ignores: ["node_modules/**", "dist/**", "cdktf.out/**", ".gen/**", "test/fixtures/**", "coverage/**"] },
+  {
+    files: ["**/*.ts"],
+    languageOptions: { parser: tseslint.parser },
+    plugins: { "@typescript-eslint": tseslint.plugin },
+    rules: {
+      "no-restricted-imports": ["error", { paths: providerRoots }],
+    },
+  },
+  {
+    // The input schema, config loading, scripts and benchmarks know nothing of CDKTF (it is archived).
+    files: ["lib/inputs/**/*.ts", "lib/naming.ts", "lib/scripts/**/*.ts", "stacks/config-files.ts", "bench/**/*.ts", "scripts/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [...providerRoots, { name: "cdktf", message: "Only constructs and stacks may import cdktf." }, { name: "constructs", message: "Only constructs and stacks may import constructs." }],
+          patterns: [{ group: ["@cdktf/*", "cdktf/*"], message: "Only constructs and stacks may import cdktf." }],
+        },
+      ],
+    },
+  },
+);

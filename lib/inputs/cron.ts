@@ -1,0 +1,67 @@
+/**
+ * Validates a Kubernetes CronJob schedule: five fields (minute hour day-of-month month day-of-week)
+ * or one of the @-macros the CronJob controller accepts. Returns a description of the first problem,
+ * or undefined when the schedule is valid.
+ */
+
+const MACROS = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);
+const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+interface Field {
+  name: string;
+  min: number;
+  max: number;
+  names?: string[];
+  namesStartAt?: number;
+  allowQuestionMark?: boolean;
+}
+
+const FIELDS: Field[] = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31, allowQuestionMark: true },
+  { name: "month", min: 1, max: 12, names: MONTHS, namesStartAt: 1 },
+  { name: "day of week", min: 0, max: 6, names: DAYS, namesStartAt: 0, allowQuestionMark: true },
+];
+
+function parseValue(text: string, field: Field): number | undefined {
+  if (/^[0-9]+$/.test(text)) return Number(text);
+  const index = field.names?.indexOf(text.toUpperCase()) ?? -1;
+  return index >= 0 ? index + (field.namesStartAt ?? 0) : undefined;
+}
+
+function checkField(text: string, field: Field): string | undefined {
+  if (field.allowQuestionMark && text === "?") return undefined;
+  for (const part of text.split(",")) {
+    const [range, step, ...extra] = part.split("/");
+    if (extra.length > 0 || range === "") return `${field.name} "${text}" is not valid cron syntax`;
+    if (step !== undefined && !/^[1-9][0-9]*$/.test(step)) return `${field.name} step "/${step}" must be a positive number`;
+    if (range === "*") continue;
+    const bounds = range.split("-");
+    if (bounds.length > 2) return `${field.name} "${part}" is not valid cron syntax`;
+    const values = bounds.map((b) => parseValue(b, field));
+    for (const [i, v] of values.entries()) {
+      if (v === undefined || v < field.min || v > field.max) {
+        return `${field.name} "${bounds[i]}" is outside ${field.min}-${field.max}`;
+      }
+    }
+    if (values.length === 2 && (values[0] as number) > (values[1] as number)) return `${field.name} range "${range}" runs backwards`;
+  }
+  return undefined;
+}
+
+export function cronProblem(schedule: string): string | undefined {
+  const trimmed = schedule.trim();
+  if (trimmed.startsWith("@")) {
+    return MACROS.has(trimmed) ? undefined : `"${trimmed}" is not a known macro (${[...MACROS].join(", ")})`;
+  }
+  if (/^(CRON_)?TZ=/.test(trimmed)) return "time zones in the schedule are not supported; schedules run in UTC";
+  const parts = trimmed.split(/\s+/);
+  if (parts.length !== 5) return `has ${parts.length} field(s); a schedule has 5: minute hour day-of-month month day-of-week`;
+  for (const [i, part] of parts.entries()) {
+    const problem = checkField(part, FIELDS[i]);
+    if (problem) return problem;
+  }
+  return undefined;
+}

@@ -1,0 +1,122 @@
+/**
+ * The one schema of every QdrantDeployment input: type, default, validation and description.
+ * The TypeScript props type, config-file validation, the README inputs table and (later) the module
+ * stack's Terraform variables all come from here. Keys are camelCase; the seed module's snake_case
+ * name of each is derived by `snakeCase` (customerName → customer_name).
+ * Cross-field rules (limits >= requests, bucket when backups are on, ...) live in rules.ts.
+ */
+import { z } from "zod";
+import { collectionSchema, SEED_COLLECTIONS } from "./collections";
+import { cronProblem } from "./cron";
+import { dnsLabel, quantity, wholeNumber } from "./field-types";
+import { isDns1123Subdomain } from "./kubernetes-formats";
+import { isUnresolvedToken } from "./tokens";
+
+const labelMap = z.record(z.string(), z.string({ error: "label values must be strings (quote numbers and booleans)" }));
+
+export const resourceQuantitiesSchema = z.strictObject({
+  cpu: quantity("500m").describe("CPU (cores or millicores)."),
+  memory: quantity("2Gi").describe("Memory."),
+});
+
+export const resourcesSchema = z
+  .strictObject({
+    requests: resourceQuantitiesSchema.default({ cpu: "1", memory: "2Gi" }),
+    limits: resourceQuantitiesSchema.default({ cpu: "4", memory: "8Gi" }),
+  })
+  .describe("Qdrant container requests and limits.");
+
+export const tolerationSchema = z.strictObject({
+  key: z.string().optional(),
+  operator: z.enum(["Equal", "Exists"]).default("Equal"),
+  value: z.string().optional(),
+  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+  tolerationSeconds: wholeNumber(0).optional(),
+});
+
+export const podSecuritySchema = z
+  .strictObject({
+    runAsUser: wholeNumber(1).default(1000).describe("UID (non-root)."),
+    runAsGroup: wholeNumber(1).default(2000).describe("GID (non-root)."),
+    fsGroup: wholeNumber(1).default(3000).describe("Group that owns the volumes."),
+  })
+  .describe("Pod user, group and volume group (the spike's 1000/2000/3000).");
+
+export const API_KEY_SOURCES = ["generate", "variable", "existingSecret"] as const;
+export const STORAGE_TYPES = ["gp3", "gp2", "io1", "io2"] as const;
+export const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"] as const;
+
+export const qdrantInputShape = {
+  customerName: dnsLabel().describe("Name of the customer; prefixes every object name (`<customerName>-qdrant`)."),
+  resourceName: dnsLabel()
+    .optional()
+    .describe("Name of the StatefulSet and Service, prefix of the other objects. Default `<customerName>-qdrant`."),
+  namespace: dnsLabel().default("qdrant").describe("Kubernetes namespace."),
+  createNamespace: z.boolean().default(true).describe("Create the namespace (with the Pod Security `restricted` label); false to use an existing one."),
+  qdrantImage: z.string().min(1).default("qdrant/qdrant").describe("Qdrant container image (without tag)."),
+  qdrantVersion: z
+    .string()
+    .regex(/^v?\d+\.\d+\.\d+(-[A-Za-z0-9.-]+)?$/, { error: 'must be a release tag such as "v1.19.0"' })
+    .default("v1.19.0")
+    .describe("Qdrant version (image tag). The seed's v1.7.4 is superseded: v1.19.0 is the newest verified release."),
+  replicas: wholeNumber(1).default(1).describe("Number of Qdrant pods; more than 1 runs Qdrant in cluster mode."),
+  storageSize: quantity("50Gi").default("50Gi").describe("Size of each pod's data volume."),
+  storageType: z.enum(STORAGE_TYPES).default("gp3").describe("EBS volume type of the StorageClass this module creates (EKS)."),
+  storageIops: wholeNumber(100).optional().describe("Provisioned IOPS of the created StorageClass; required for io1/io2, optional for gp3."),
+  storageClassName: z
+    .string()
+    .refine((v) => isUnresolvedToken(v) || isDns1123Subdomain(v), { error: "must be the name of an existing StorageClass (a DNS-1123 subdomain)" })
+    .optional()
+    .describe("Use this existing StorageClass instead of creating one (the homelab uses `local-path`)."),
+  snapshotStorageSize: quantity("50Gi")
+    .optional()
+    .describe("Size of each pod's snapshot volume (/qdrant/snapshots); must hold the largest collection's snapshot. Default: storageSize."),
+  resources: resourcesSchema.prefault({ requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } }),
+  enableAuthentication: z.boolean().default(true).describe("Require an API key for every request except health checks."),
+  apiKey: z
+    .string()
+    .optional()
+    .describe("API key as a Terraform expression (a sensitive variable); a literal key is rejected because it would be stored in plain text."),
+  apiKeySource: z
+    .enum(API_KEY_SOURCES)
+    .optional()
+    .describe("Where the API keys come from: `generate` (random, kept in Terraform state), `variable` (sensitive variables), `existingSecret`."),
+  apiKeySecretName: dnsLabel().optional().describe("Existing Secret holding `api-key` and `read-only-api-key` (apiKeySource existingSecret)."),
+  backupEnabled: z.boolean().default(true).describe("Enable automated backups."),
+  backupS3Bucket: z.string().default("").describe("S3 bucket for backups."),
+  backupSchedule: z
+    .string()
+    .refine((v) => isUnresolvedToken(v) || cronProblem(v) === undefined, {
+      error: (issue) => `must be a cron schedule such as "0 2 * * *" (${cronProblem(String(issue.input))})`,
+    })
+    .default("0 2 * * *")
+    .describe("Backup cron schedule (UTC)."),
+  backupRetentionDays: wholeNumber(1).default(30).describe("Days to keep backups."),
+  eksClusterName: z.string().optional().describe("EKS cluster name (the EKS stack connects through it; IRSA finds its OIDC provider)."),
+  collectionsConfig: z.array(collectionSchema).prefault(SEED_COLLECTIONS).describe("Collections to create; defaults to the seed's `documents` and `conversations`."),
+  commonLabels: labelMap.default({}).describe("Labels added to every object."),
+  enableNetworkPolicy: z.boolean().default(false).describe("Restrict ingress to the Qdrant pods with NetworkPolicies."),
+  enableExternalAccess: z.boolean().default(false).describe("Expose Qdrant through an internal LoadBalancer."),
+  enablePodAntiAffinity: z.boolean().default(true).describe("Require Qdrant pods on different nodes (cluster mode)."),
+  nodeSelector: labelMap.default({}).describe("Node selector for the Qdrant pods."),
+  tolerations: z.array(tolerationSchema).default([]).describe("Tolerations for the Qdrant pods."),
+  podSecurity: podSecuritySchema.prefault({ runAsUser: 1000, runAsGroup: 2000, fsGroup: 3000 }),
+  startupTimeoutSeconds: wholeNumber(10).default(300).describe("How long Qdrant may take to load its data before liveness checks start."),
+  clusterDomain: z.string().default("cluster.local").describe("Cluster DNS domain used in service_fqdn."),
+  walCapacityMb: wholeNumber(1).optional().describe("Write-ahead-log segment size in MB (QDRANT__STORAGE__WAL__WAL_CAPACITY_MB); unset keeps Qdrant's 32."),
+  maxRequestSizeMb: wholeNumber(1).optional().describe("Largest request body in MB (QDRANT__SERVICE__MAX_REQUEST_SIZE_MB); unset keeps Qdrant's 32."),
+  logLevel: z.enum(LOG_LEVELS).default("INFO").describe("Qdrant log level."),
+  logFormat: z.enum(["json", "text"]).default("json").describe("Qdrant log format."),
+};
+
+export const qdrantInputSchema = z.strictObject(qdrantInputShape);
+
+/** What a caller passes (defaults optional). */
+export type QdrantDeploymentInput = z.input<typeof qdrantInputSchema>;
+/** After defaults. */
+export type QdrantInputs = z.output<typeof qdrantInputSchema>;
+
+/** camelCase → the seed module's snake_case (customerName → customer_name, backupS3Bucket → backup_s3_bucket). */
+export function snakeCase(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}

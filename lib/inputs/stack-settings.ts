@@ -1,0 +1,32 @@
+/**
+ * Stack-level settings that sit beside the Qdrant inputs in a config file: where the stack deploys to
+ * and where its state lives. They are not QdrantDeployment props.
+ */
+import { z } from "zod";
+
+const terraformCloudSchema = z
+  .strictObject({
+    organization: z.string().min(1, { error: "must name the Terraform Cloud organization" }),
+    workspace: z.string().min(1).optional().describe("Workspace name; default the stack name (qdrant-<customer>)."),
+    project: z.string().min(1).optional().describe("Terraform Cloud project of the workspace."),
+  })
+  .describe("Run this stack in Terraform Cloud (cloud backend); without it, state is local.");
+
+export const eksStackSettingsShape = {
+  awsRegion: z
+    .string()
+    .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, { error: 'must be an AWS region such as "eu-west-1"' })
+    .describe("AWS region of the EKS cluster (and the backup bucket)."),
+  awsDefaultTags: z.record(z.string(), z.string()).default({}).describe("Tags the AWS provider adds to every AWS resource."),
+  terraformCloud: terraformCloudSchema.optional(),
+};
+
+export const homelabStackSettingsShape = {
+  kubeconfigPath: z.string().min(1).default("~/.kube/config").describe("kubeconfig the kubernetes provider reads."),
+  kubeconfigContext: z.string().min(1).optional().describe("kubeconfig context; default the file's current context."),
+  terraformCloud: terraformCloudSchema.optional(),
+};
+
+export type EksStackSettings = z.output<z.ZodObject<typeof eksStackSettingsShape>>;
+export type HomelabStackSettings = z.output<z.ZodObject<typeof homelabStackSettingsShape>>;
+export type TerraformCloudSettings = z.output<typeof terraformCloudSchema>;

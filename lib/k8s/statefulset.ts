@@ -1,0 +1,155 @@
+import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
+import { Construct } from "constructs";
+import type { QdrantInputs } from "../inputs/schema";
+import { GRPC_PORT, HTTP_PORT, P2P_PORT, QdrantNames } from "../naming";
+import { readScript } from "../scripts/read-script";
+import { INIT_PATH, SNAPSHOTS_PATH, STORAGE_PATH } from "./config";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
+import { readableId } from "./readable-id";
+
+export interface QdrantStatefulSetProps {
+  readonly inputs: QdrantInputs;
+  readonly names: QdrantNames;
+  readonly namespace: string;
+  readonly idPrefix: string;
+  readonly storageClassName: string;
+  readonly serviceAccountName: string;
+  readonly configMapName: string;
+  readonly configChecksum: string;
+  readonly headlessServiceName: string;
+  /** Extra environment (API keys from a Secret), already in the provider's env shape. */
+  readonly secretEnv?: { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional?: boolean } } }[];
+}
+
+const PROBE_PERIOD_SECONDS = 5;
+
+/**
+ * The Qdrant StatefulSet: a data PVC and a snapshot PVC per pod (retained when the StatefulSet is
+ * deleted or scaled down), a read-only root filesystem with every write path on a volume, the
+ * restricted security contexts, /readyz and /livez probes, and cluster mode when replicas > 1.
+ */
+export class QdrantStatefulSet extends Construct {
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: QdrantStatefulSetProps) {
+    super(scope, id);
+    const { inputs, names } = props;
+    const statefulSet = new StatefulSetV1(this, "resource", {
+      metadata: { name: names.resourceName, namespace: props.namespace, labels: names.labels },
+      spec: {
+        serviceName: props.headlessServiceName,
+        replicas: String(inputs.replicas),
+        // Parallel in every mode: the field is immutable, so a later move to cluster mode needs no replacement.
+        podManagementPolicy: "Parallel",
+        selector: { matchLabels: names.selectorLabels },
+        updateStrategy: [{ type: "RollingUpdate" }],
+        persistentVolumeClaimRetentionPolicy: [{ whenDeleted: "Retain", whenScaled: "Retain" }],
+        template: {
+          metadata: {
+            labels: names.podLabels,
+            annotations: {
+              "checksum/config": props.configChecksum,
+              "prometheus.io/scrape": "true",
+              "prometheus.io/port": String(HTTP_PORT),
+              "prometheus.io/path": "/metrics",
+            },
+          },
+          spec: {
+            serviceAccountName: props.serviceAccountName,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: 30,
+            securityContext: restrictedPodSecurityContext(inputs.podSecurity),
+            nodeSelector: Object.keys(inputs.nodeSelector).length > 0 ? inputs.nodeSelector : undefined,
+            toleration: inputs.tolerations.length > 0 ? inputs.tolerations.map(toleration) : undefined,
+            affinity: antiAffinity(inputs, names),
+            container: [this.container(props)],
+            volume: [{ name: "qdrant-init", emptyDir: { sizeLimit: "1Mi" } }],
+          },
+        },
+        volumeClaimTemplate: [
+          this.claimTemplate(names.dataVolumeName, inputs.storageSize, props.storageClassName, names),
+          this.claimTemplate(names.snapshotsVolumeName, inputs.snapshotStorageSize ?? inputs.storageSize, props.storageClassName, names),
+        ],
+      },
+    });
+    readableId(statefulSet, props.idPrefix);
+    this.name = statefulSet.metadata.name;
+  }
+
+  private container(props: QdrantStatefulSetProps) {
+    const { inputs, names } = props;
+    const ports = [
+      { name: "http", containerPort: HTTP_PORT, protocol: "TCP" },
+      { name: "grpc", containerPort: GRPC_PORT, protocol: "TCP" },
+      ...(names.clusterMode ? [{ name: "p2p", containerPort: P2P_PORT, protocol: "TCP" }] : []),
+    ];
+    const clusterEnv = names.clusterMode
+      ? [
+          { name: "QDRANT_STATEFULSET", value: names.resourceName },
+          { name: "QDRANT_HEADLESS_SERVICE", value: names.headlessServiceName },
+          { name: "QDRANT_P2P_PORT", value: String(P2P_PORT) },
+        ]
+      : [];
+    const env = [...clusterEnv, ...(props.secretEnv ?? [])];
+    return {
+      name: "qdrant",
+      image: `${inputs.qdrantImage}:${inputs.qdrantVersion}`,
+      imagePullPolicy: "IfNotPresent",
+      command: names.clusterMode ? ["/bin/bash", "-c", readScript("qdrant-cluster-start.sh")] : undefined,
+      port: ports,
+      envFrom: [{ configMapRef: { name: props.configMapName } }],
+      env: env.length > 0 ? env : undefined,
+      resources: { requests: inputs.resources.requests, limits: inputs.resources.limits },
+      readinessProbe: { httpGet: { path: "/readyz", port: "http" }, initialDelaySeconds: 5, periodSeconds: PROBE_PERIOD_SECONDS, timeoutSeconds: 3, failureThreshold: 3 },
+      livenessProbe: { httpGet: { path: "/livez", port: "http" }, initialDelaySeconds: 15, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 },
+      // Liveness starts only after this passes, so loading a large index does not get the pod killed.
+      startupProbe: {
+        httpGet: { path: "/readyz", port: "http" },
+        initialDelaySeconds: 5,
+        periodSeconds: PROBE_PERIOD_SECONDS,
+        failureThreshold: Math.ceil(inputs.startupTimeoutSeconds / PROBE_PERIOD_SECONDS),
+      },
+      volumeMount: [
+        { name: names.dataVolumeName, mountPath: STORAGE_PATH },
+        { name: names.snapshotsVolumeName, mountPath: SNAPSHOTS_PATH },
+        { name: "qdrant-init", mountPath: INIT_PATH },
+      ],
+      securityContext: restrictedContainerSecurityContext(),
+    };
+  }
+
+  private claimTemplate(name: string, size: string, storageClassName: string, names: QdrantNames) {
+    return {
+      // No version label here: claim templates are immutable, so a label that changes would replace the StatefulSet.
+      metadata: { name, labels: { ...names.labels, "app.kubernetes.io/component": "vector-store" } },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        storageClassName,
+        resources: { requests: { storage: size } },
+      },
+    };
+  }
+}
+
+function toleration(t: QdrantInputs["tolerations"][number]) {
+  return {
+    key: t.key,
+    operator: t.operator,
+    value: t.value,
+    effect: t.effect,
+    tolerationSeconds: t.tolerationSeconds === undefined ? undefined : String(t.tolerationSeconds),
+  };
+}
+
+/** Qdrant peers on different nodes, so one node failure takes one replica. */
+function antiAffinity(inputs: QdrantInputs, names: QdrantNames) {
+  if (!inputs.enablePodAntiAffinity || !names.clusterMode) return undefined;
+  return {
+    podAntiAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [
+        { labelSelector: [{ matchLabels: names.selectorLabels }], topologyKey: "kubernetes.io/hostname" },
+      ],
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Names and labels every part derives from the inputs, computed once so parts agree (the Service a
+ * StatefulSet governs, the selector a NetworkPolicy matches). No cdktf here.
+ */
+import { resourceNameOf } from "./inputs/rules";
+import type { QdrantInputs } from "./inputs/schema";
+
+export const HTTP_PORT = 6333;
+export const GRPC_PORT = 6334;
+export const P2P_PORT = 6335;
+
+export interface QdrantNames {
+  /** StatefulSet and client Service (`<customer>-qdrant`; the homelab's `qdrant`). */
+  readonly resourceName: string;
+  readonly namespace: string;
+  readonly headlessServiceName: string;
+  readonly configMapName: string;
+  readonly serviceAccountName: string;
+  /** volumeClaimTemplate names: PVCs are `<template>-<resourceName>-<ordinal>`. */
+  readonly dataVolumeName: string;
+  readonly snapshotsVolumeName: string;
+  readonly serviceFqdn: string;
+  /** Selects the Qdrant pods; never changes for a deployment (a StatefulSet selector is immutable). */
+  readonly selectorLabels: Record<string, string>;
+  /** Labels on every object: commonLabels + app.kubernetes.io/* . */
+  readonly labels: Record<string, string>;
+  /** Labels on the Qdrant pods and their PVCs. */
+  readonly podLabels: Record<string, string>;
+  readonly clusterMode: boolean;
+}
+
+export function qdrantNames(inputs: QdrantInputs): QdrantNames {
+  const resourceName = resourceNameOf(inputs);
+  const selectorLabels = { "app.kubernetes.io/name": "qdrant", "app.kubernetes.io/instance": resourceName };
+  const labels = {
+    ...inputs.commonLabels,
+    ...selectorLabels,
+    "app.kubernetes.io/managed-by": "terraform",
+  };
+  return {
+    resourceName,
+    namespace: inputs.namespace,
+    headlessServiceName: `${resourceName}-headless`,
+    configMapName: `${resourceName}-config`,
+    serviceAccountName: resourceName,
+    dataVolumeName: "qdrant-data",
+    snapshotsVolumeName: "qdrant-snapshots",
+    serviceFqdn: `${resourceName}.${inputs.namespace}.svc.${inputs.clusterDomain}`,
+    selectorLabels,
+    labels,
+    podLabels: { ...labels, "app.kubernetes.io/component": "vector-store", "app.kubernetes.io/version": inputs.qdrantVersion },
+    clusterMode: inputs.replicas > 1,
+  };
+}
+
+/** Labels of a Job or CronJob pod that belongs to this deployment (component: collection-init, backup, ...). */
+export function componentLabels(names: QdrantNames, component: string): Record<string, string> {
+  return { ...names.labels, "app.kubernetes.io/component": component };
+}

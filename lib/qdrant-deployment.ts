@@ -1,0 +1,91 @@
+import { Annotations, TerraformOutput } from "cdktf";
+import { Construct } from "constructs";
+import type { QdrantDeploymentInput, QdrantInputs } from "./inputs/schema";
+import { resolveInputs } from "./inputs/validate";
+import { ApiKeySecret } from "./k8s/api-key-secret";
+import { QdrantConfig } from "./k8s/config";
+import { QdrantNamespace } from "./k8s/namespace";
+import { WorkloadServiceAccount } from "./k8s/rbac";
+import { QdrantServices } from "./k8s/services";
+import { QdrantStatefulSet } from "./k8s/statefulset";
+import { QdrantStorageClass } from "./k8s/storage-class";
+import { GRPC_PORT, HTTP_PORT, qdrantNames, QdrantNames } from "./naming";
+
+/** QdrantDeployment's props: the inputs of lib/inputs/schema.ts (see the README's inputs table). */
+export type QdrantDeploymentProps = QdrantDeploymentInput;
+
+/**
+ * Everything Qdrant needs on Kubernetes for one customer: namespace, storage, configuration, API keys,
+ * the StatefulSet and its Services, and the outputs. Each part lives in its own file under lib/k8s/.
+ * Terraform addresses start with the construct id (`qdrant` → `kubernetes_stateful_set_v1.qdrant`).
+ */
+export class QdrantDeployment extends Construct {
+  readonly inputs: QdrantInputs;
+  readonly names: QdrantNames;
+  readonly namespaceName: string;
+  readonly serviceName: string;
+  readonly statefulSetName: string;
+  readonly apiKeySecretName?: string;
+
+  constructor(scope: Construct, id: string, props: QdrantDeploymentProps) {
+    super(scope, id);
+    this.inputs = resolveInputs(props);
+    this.names = qdrantNames(this.inputs);
+    const { inputs, names } = this;
+    const idPrefix = id.replace(/[^A-Za-z0-9_]/g, "_");
+
+    const namespace = new QdrantNamespace(this, "namespace", { names, idPrefix, create: inputs.createNamespace });
+    this.namespaceName = namespace.name;
+    const common = { names, namespace: namespace.name, idPrefix };
+
+    const storageClassName =
+      inputs.storageClassName ?? new QdrantStorageClass(this, "storage-class", { names, idPrefix, storageType: inputs.storageType, iops: inputs.storageIops }).name;
+    const config = new QdrantConfig(this, "config", { ...common, inputs });
+    const serviceAccount = new WorkloadServiceAccount(this, "service-account", { ...common, name: names.serviceAccountName });
+    const apiKeys = inputs.enableAuthentication ? new ApiKeySecret(this, "api-key", { ...common, inputs }) : undefined;
+    this.apiKeySecretName = apiKeys?.secretName;
+    const services = new QdrantServices(this, "services", common);
+    this.serviceName = services.serviceName;
+    this.statefulSetName = new QdrantStatefulSet(this, "statefulset", {
+      ...common,
+      inputs,
+      storageClassName,
+      serviceAccountName: serviceAccount.name,
+      configMapName: config.configMapName,
+      configChecksum: config.checksum,
+      headlessServiceName: services.headlessServiceName,
+      secretEnv: apiKeys?.env,
+    }).name;
+
+    this.addOutputs(id === "qdrant" ? "" : `${idPrefix}_`);
+    this.warnAboutPendingFeatures();
+  }
+
+  private addOutputs(prefix: string): void {
+    const { names } = this;
+    const output = (name: string, value: string | number, description: string) =>
+      new TerraformOutput(this, `output-${name}`, { value, description }).overrideLogicalId(`${prefix}${name}`);
+    output("namespace", this.namespaceName, "Kubernetes namespace");
+    output("service_name", this.serviceName, "Service name");
+    output("service_fqdn", names.serviceFqdn, "Service FQDN");
+    output("connection_string", `http://${names.serviceFqdn}:${HTTP_PORT}`, "HTTP connection string");
+    output("grpc_connection_string", `http://${names.serviceFqdn}:${GRPC_PORT}`, "gRPC connection string");
+    output("http_port", HTTP_PORT, "HTTP port");
+    output("grpc_port", GRPC_PORT, "gRPC port");
+    output("statefulset_name", this.statefulSetName, "StatefulSet name (pods are <name>-<ordinal>)");
+    output("headless_service_name", names.headlessServiceName, "Headless Service name (per-pod DNS: <pod>.<headless>)");
+    output("api_key_secret_name", this.apiKeySecretName ?? "", 'Secret holding the API keys (keys "api-key" and "read-only-api-key"); empty when authentication is off');
+  }
+
+  /** Inputs accepted and validated now whose resources arrive with later work: say so instead of ignoring them. */
+  private warnAboutPendingFeatures(): void {
+    const { inputs } = this;
+    const pending: [boolean, string][] = [
+      [inputs.backupEnabled, "backupEnabled: the backup CronJob is not built yet; no backups run"],
+      [inputs.enableNetworkPolicy, "enableNetworkPolicy: NetworkPolicies are not built yet; ingress is not restricted"],
+      [inputs.enableExternalAccess, "enableExternalAccess: the LoadBalancer Service is not built yet; Qdrant is reachable in-cluster only"],
+      [inputs.collectionsConfig.length > 0, "collectionsConfig: the collection-init Job is not built yet; collections are not created"],
+    ];
+    for (const [active, message] of pending) if (active) Annotations.of(this).addWarning(message);
+  }
+}

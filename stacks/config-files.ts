@@ -1,0 +1,140 @@
+/**
+ * Loads config/ (or $QDRANT_CONFIG_DIR): homelab.yaml and customers/<customer>.yaml, one stack each.
+ * Every problem in every file is collected into one QdrantConfigError. Knows nothing of cdktf.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { Problem } from "../lib/inputs/rules";
+import { CROSS_FIELD_RULES } from "../lib/inputs/rules";
+import { QdrantDeploymentInput, qdrantInputShape, QdrantInputs } from "../lib/inputs/schema";
+import { eksStackSettingsShape, EksStackSettings, homelabStackSettingsShape, HomelabStackSettings } from "../lib/inputs/stack-settings";
+import { collectProblems, formatProblem, QdrantConfigError, Rule } from "../lib/inputs/validate";
+
+export const eksConfigFileSchema = z.strictObject({ ...qdrantInputShape, ...eksStackSettingsShape });
+export const homelabConfigFileSchema = z.strictObject({ ...qdrantInputShape, ...homelabStackSettingsShape });
+
+interface LoadedConfig {
+  file: string;
+  stackName: string;
+  /** The Qdrant inputs as written in the file (defaults not applied). */
+  inputs: QdrantDeploymentInput;
+  /** The same inputs validated, with defaults. */
+  resolved: QdrantInputs;
+}
+
+export interface CustomerConfig extends LoadedConfig {
+  kind: "eks";
+  settings: EksStackSettings;
+}
+
+export interface HomelabConfig extends LoadedConfig {
+  kind: "homelab";
+  settings: HomelabStackSettings;
+}
+
+export type StackConfig = CustomerConfig | HomelabConfig;
+
+const QDRANT_KEYS = Object.keys(qdrantInputShape);
+
+/**
+ * Inputs as the file wrote them (QdrantDeployment applies the defaults, and some rules need to know
+ * what was set explicitly), settings after defaults.
+ */
+function split(loaded: { raw: Record<string, unknown>; data: Record<string, unknown> }): { inputs: QdrantDeploymentInput; settings: Record<string, unknown> } {
+  const inputs: Record<string, unknown> = {};
+  const settings: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(loaded.raw)) if (QDRANT_KEYS.includes(key)) inputs[key] = value;
+  for (const [key, value] of Object.entries(loaded.data)) if (!QDRANT_KEYS.includes(key)) settings[key] = value;
+  return { inputs: inputs as QdrantDeploymentInput, settings };
+}
+
+const eksOnlyRule: Rule<z.output<typeof eksConfigFileSchema>> = (parsed) =>
+  parsed.eksClusterName === undefined || parsed.eksClusterName === ""
+    ? [{ path: ["eksClusterName"], message: "is required in a customer file: the EKS stack connects to the cluster through it" }]
+    : [];
+
+function readYaml(path: string, label: string, problems: string[]): unknown {
+  const doc = parseDocument(readFileSync(path, "utf8"), { uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      const line = error.linePos?.[0];
+      problems.push(`${label}${line ? `:${line.line}` : ""}: not valid YAML: ${error.message.split("\n")[0]}`);
+    }
+    return undefined;
+  }
+  return doc.toJS() ?? {};
+}
+
+function loadFile<S extends z.ZodObject>(
+  path: string,
+  label: string,
+  schema: S,
+  rules: Rule<z.output<S>>[],
+  defaults: Record<string, unknown>,
+  problems: string[],
+): { raw: Record<string, unknown>; data: z.output<S> } | undefined {
+  const raw = readYaml(path, label, problems);
+  if (raw === undefined) return undefined;
+  const withDefaults = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? { ...defaults, ...raw } : raw;
+  const result = collectProblems(schema, rules as Rule<z.output<S>>[], withDefaults);
+  problems.push(...result.problems.map((p: Problem) => formatProblem(p, label)));
+  return result.problems.length === 0 && result.data ? { raw: withDefaults as Record<string, unknown>, data: result.data } : undefined;
+}
+
+/** The config folder: $QDRANT_CONFIG_DIR or ./config. */
+export function configDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  return resolve(cwd, env.QDRANT_CONFIG_DIR || "config");
+}
+
+export function loadStackConfigs(dir: string): StackConfig[] {
+  const problems: string[] = [];
+  const stacks: StackConfig[] = [];
+  const label = (path: string) => relative(process.cwd(), path) || path;
+  if (!existsSync(dir)) throw new QdrantConfigError([`${dir}: config folder not found; create it or point QDRANT_CONFIG_DIR at one`]);
+
+  const homelabFile = join(dir, "homelab.yaml");
+  if (existsSync(homelabFile)) {
+    const loaded = loadFile(homelabFile, label(homelabFile), homelabConfigFileSchema, CROSS_FIELD_RULES, {}, problems);
+    if (loaded) stacks.push({ kind: "homelab", file: homelabFile, stackName: "qdrant-homelab", ...split(loaded), resolved: loaded.data } as unknown as HomelabConfig);
+  }
+
+  const customersDir = join(dir, "customers");
+  const files = existsSync(customersDir) ? readdirSync(customersDir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+  for (const file of files) {
+    const path = join(customersDir, file);
+    const customer = file.replace(/\.ya?ml$/, "");
+    const nameRule: Rule<z.output<typeof eksConfigFileSchema>> = (parsed) =>
+      parsed.customerName !== undefined && parsed.customerName !== customer
+        ? [{ path: ["customerName"], value: parsed.customerName, message: `must match the file name "${customer}" (the stack is qdrant-<file name>); rename the file or the customer` }]
+        : [];
+    const rules = [...CROSS_FIELD_RULES, eksOnlyRule, nameRule] as Rule<z.output<typeof eksConfigFileSchema>>[];
+    const loaded = loadFile(path, label(path), eksConfigFileSchema, rules, { customerName: customer }, problems);
+    if (loaded) stacks.push({ kind: "eks", file: path, stackName: `qdrant-${customer}`, ...split(loaded), resolved: loaded.data } as unknown as CustomerConfig);
+  }
+
+  problems.push(...sharedNamespaceProblems(stacks, label));
+  if (stacks.length === 0 && problems.length === 0) problems.push(`${label(dir)}: no homelab.yaml and no customers/*.yaml; nothing to synthesize`);
+  if (problems.length > 0) throw new QdrantConfigError(problems);
+  return stacks;
+}
+
+/** Two stacks creating the same namespace (or cluster-scoped StorageClass) on one cluster would fight over it. */
+function sharedNamespaceProblems(stacks: StackConfig[], label: (p: string) => string): string[] {
+  const owners = new Map<string, StackConfig>();
+  const problems: string[] = [];
+  for (const stack of stacks) {
+    if (stack.kind !== "eks" || !stack.resolved.createNamespace) continue;
+    const key = `${stack.resolved.eksClusterName}/${stack.resolved.namespace}`;
+    const owner = owners.get(key);
+    if (owner) {
+      problems.push(
+        `${label(stack.file)}: namespace: "${stack.resolved.namespace}" on EKS cluster "${stack.resolved.eksClusterName}" is already created by ${label(owner.file)}; give each customer its own namespace, or set createNamespace: false in one of them`,
+      );
+    } else {
+      owners.set(key, stack);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,19 @@
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { Construct } from "constructs";
+import { QdrantDeployment } from "../lib/qdrant-deployment";
+import type { HomelabConfig } from "./config-files";
+import { QdrantStack } from "./qdrant-stack";
+
+/** The homelab k3s deployment of spike #30: the kubernetes provider from a kubeconfig file and context. */
+export class HomelabStack extends QdrantStack {
+  readonly qdrant: QdrantDeployment;
+
+  constructor(scope: Construct, config: HomelabConfig) {
+    super(scope, config.stackName, config.settings.terraformCloud);
+    new KubernetesProvider(this, "kubernetes", {
+      configPath: config.settings.kubeconfigPath,
+      configContext: config.settings.kubeconfigContext,
+    });
+    this.qdrant = new QdrantDeployment(this, "qdrant", config.inputs);
+  }
+}

@@ -1,0 +1,188 @@
+import { resolveInputs, QdrantConfigError } from "../../lib/inputs/validate";
+import { SEED_PAYLOAD_INDEXES } from "../../lib/inputs/collections";
+import { snakeCase } from "../../lib/inputs/schema";
+
+const base = { customerName: "acme", apiKeySource: "generate", backupEnabled: false };
+
+function problemsOf(input: unknown): string[] {
+  try {
+    resolveInputs(input, "config/customers/acme.yaml");
+  } catch (error) {
+    if (error instanceof QdrantConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a QdrantConfigError");
+}
+
+describe("input schema defaults", () => {
+  const inputs = resolveInputs(base);
+
+  it("takes the seed's defaults, with v1.19.0 as the Qdrant version", () => {
+    expect(inputs).toMatchObject({
+      namespace: "qdrant",
+      qdrantImage: "qdrant/qdrant",
+      qdrantVersion: "v1.19.0",
+      replicas: 1,
+      storageSize: "50Gi",
+      storageType: "gp3",
+      enableAuthentication: true,
+      backupS3Bucket: "",
+      backupSchedule: "0 2 * * *",
+      backupRetentionDays: 30,
+      podSecurity: { runAsUser: 1000, runAsGroup: 2000, fsGroup: 3000 },
+      resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } },
+    });
+  });
+
+  it("creates the seed's documents and conversations collections with its six payload indexes", () => {
+    expect(inputs.collectionsConfig.map((c) => [c.name, c.vectorSize, c.distance])).toEqual([
+      ["documents", 1536, "Cosine"],
+      ["conversations", 1536, "Cosine"],
+    ]);
+    for (const c of inputs.collectionsConfig) {
+      expect(c.payloadIndexes).toEqual(SEED_PAYLOAD_INDEXES);
+      expect(c.hnswConfig).toEqual({ m: 16, efConstruct: 100, fullScanThreshold: 20000 });
+    }
+  });
+
+  it("keeps explicit values and fills nested defaults", () => {
+    const custom = resolveInputs({ ...base, resources: { requests: { cpu: "250m", memory: "1Gi" } }, collectionsConfig: [{ name: "x", vectorSize: 8, payloadIndexes: [] }] });
+    expect(custom.resources.limits).toEqual({ cpu: "4", memory: "8Gi" });
+    expect(custom.collectionsConfig[0]).toMatchObject({ name: "x", vectorSize: 8, distance: "Cosine", onDiskPayload: true, payloadIndexes: [] });
+  });
+
+  it("derives the seed's snake_case names", () => {
+    expect(["customerName", "backupS3Bucket", "collectionsConfig", "enablePodAntiAffinity", "qdrantVersion"].map(snakeCase)).toEqual([
+      "customer_name",
+      "backup_s3_bucket",
+      "collections_config",
+      "enable_pod_anti_affinity",
+      "qdrant_version",
+    ]);
+  });
+});
+
+describe("input validation", () => {
+  const file = "config/customers/acme.yaml";
+
+  it("fails if a name is not a DNS-1123 label", () => {
+    expect(problemsOf({ ...base, customerName: "Acme_Corp" })).toEqual([
+      `${file}: customerName: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (got "Acme_Corp")`,
+    ]);
+    expect(problemsOf({ ...base, namespace: "-qdrant" })).toEqual([
+      `${file}: namespace: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (got "-qdrant")`,
+    ]);
+  });
+
+  it("fails if the derived object names are too long for Kubernetes", () => {
+    expect(problemsOf({ ...base, customerName: "a".repeat(40) })).toEqual([
+      `${file}: customerName: makes the object name "${"a".repeat(40)}-qdrant" 47 characters long; at most 45, because "${"a".repeat(40)}-qdrant-backup" (a CronJob) must fit Kubernetes' 52-character limit; choose a shorter customerName (got "${"a".repeat(40)}")`,
+    ]);
+  });
+
+  it("fails if replicas < 1", () => {
+    expect(problemsOf({ ...base, replicas: 0 })).toEqual([`${file}: replicas: must be a whole number >= 1 (got 0)`]);
+    expect(problemsOf({ ...base, replicas: 1.5 })).toEqual([`${file}: replicas: must be a whole number >= 1 (got 1.5)`]);
+  });
+
+  it("fails if a string is not a Kubernetes quantity", () => {
+    expect(problemsOf({ ...base, storageSize: "50GB", resources: { requests: { cpu: "one", memory: "2Gi" } } })).toEqual([
+      `${file}: storageSize: must be a Kubernetes quantity such as "50Gi" (got "50GB")`,
+      `${file}: resources.requests.cpu: must be a Kubernetes quantity such as "500m" (got "one")`,
+    ]);
+  });
+
+  it("fails if limits are below requests", () => {
+    expect(problemsOf({ ...base, resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "1500m", memory: "2Gi" } } })).toEqual([
+      `${file}: resources.limits.cpu: is below resources.requests.cpu "2"; a limit must be at least the request (got "1500m")`,
+      `${file}: resources.limits.memory: is below resources.requests.memory "4Gi"; a limit must be at least the request (got "2Gi")`,
+    ]);
+  });
+
+  it("fails if vectorSize is outside 1..65536 or the distance is unknown", () => {
+    expect(problemsOf({ ...base, collectionsConfig: [{ name: "a", vectorSize: 0 }, { name: "b", vectorSize: 65537, distance: "Cosin" }] })).toEqual([
+      `${file}: collectionsConfig[0].vectorSize: must be a whole number from 1 to 65536 (dimensions) (got 0)`,
+      `${file}: collectionsConfig[1].vectorSize: must be a whole number from 1 to 65536 (dimensions) (got 65537)`,
+      `${file}: collectionsConfig[1].distance: must be one of "Cosine", "Euclid", "Dot", "Manhattan" (got "Cosin")`,
+    ]);
+  });
+
+  it("fails if collection names repeat", () => {
+    expect(problemsOf({ ...base, collectionsConfig: [{ name: "docs", vectorSize: 4 }, { name: "docs", vectorSize: 8 }] })).toEqual([
+      `${file}: collectionsConfig[1].name: duplicates collectionsConfig[0].name; collection names must be unique (got "docs")`,
+    ]);
+  });
+
+  it("fails if the backup schedule is not a cron schedule, naming the bad field", () => {
+    expect(problemsOf({ ...base, backupSchedule: "0 25 * * *" })).toEqual([
+      `${file}: backupSchedule: must be a cron schedule such as "0 2 * * *" (hour "25" is outside 0-23) (got "0 25 * * *")`,
+    ]);
+    expect(problemsOf({ ...base, backupSchedule: "daily" })).toEqual([
+      `${file}: backupSchedule: must be a cron schedule such as "0 2 * * *" (has 1 field(s); a schedule has 5: minute hour day-of-month month day-of-week) (got "daily")`,
+    ]);
+  });
+
+  it("fails if backups are on without a bucket", () => {
+    expect(problemsOf({ customerName: "acme", apiKeySource: "generate" })).toEqual([
+      `${file}: backupS3Bucket: is required when backupEnabled is true; name the S3 bucket, or set backupEnabled: false (got "")`,
+    ]);
+  });
+
+  it("fails if authentication is on without a key source", () => {
+    expect(problemsOf({ customerName: "acme", backupEnabled: false })).toEqual([
+      `${file}: apiKeySource: is required when enableAuthentication is true: "generate" (random keys kept in Terraform state), "variable" (sensitive Terraform variables), or "existingSecret" with apiKeySecretName; or set enableAuthentication: false`,
+    ]);
+    expect(problemsOf({ ...base, apiKeySource: "existingSecret" })).toEqual([`${file}: apiKeySecretName: is required when apiKeySource is "existingSecret"`]);
+  });
+
+  it("fails if an API key is a literal, without echoing it", () => {
+    const problems = problemsOf({ ...base, apiKeySource: undefined, apiKey: "s3cr3t-literal-key" });
+    expect(problems).toEqual([
+      `${file}: apiKey: is a literal key, which would be written in plain text into the synthesized Terraform JSON and the config; set apiKeySource to generate, variable or existingSecret instead (or pass a Terraform variable's value) (got "(hidden)")`,
+    ]);
+    expect(problems.join()).not.toContain("s3cr3t");
+  });
+
+  it("fails on unknown keys, suggesting the closest one", () => {
+    expect(problemsOf({ ...base, replcas: 3, collectionsConfig: [{ name: "a", vectorSize: 4, hnswConfig: { ef_construct: 10 } }] })).toEqual([
+      `${file}: collectionsConfig[0].hnswConfig.ef_construct: is not a known key (a typo is never ignored); did you mean "efConstruct"? allowed keys: m, efConstruct, fullScanThreshold, onDisk`,
+      `${file}: replcas: is not a known key (a typo is never ignored); did you mean "replicas"? see the inputs table in README.md for the allowed keys`,
+    ]);
+  });
+
+  it("reports every problem at once, including cross-field ones", () => {
+    const problems = problemsOf({ customerName: "acme", replicas: 0, typo: true, resources: { requests: { cpu: "2", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } } });
+    expect(problems).toHaveLength(5);
+    expect(problems.map((p) => p.split(": ")[1])).toEqual(["replicas", "typo", "resources.limits.cpu", "apiKeySource", "backupS3Bucket"]);
+  });
+
+  it("fails if replicationFactor exceeds replicas or writeConsistencyFactor exceeds replicationFactor", () => {
+    expect(problemsOf({ ...base, replicas: 2, collectionsConfig: [{ name: "a", vectorSize: 4, replicationFactor: 3, writeConsistencyFactor: 4 }] })).toEqual([
+      `${file}: collectionsConfig[0].replicationFactor: exceeds replicas (2); Qdrant cannot place more copies of a shard than there are peers (got 3)`,
+      `${file}: collectionsConfig[0].writeConsistencyFactor: exceeds replicationFactor (3); a write cannot wait for more replicas than exist (got 4)`,
+    ]);
+  });
+
+  it("fails if storageType is set beside storageClassName, or io2 has no IOPS", () => {
+    expect(problemsOf({ ...base, storageClassName: "local-path", storageType: "gp3" })).toEqual([
+      `${file}: storageType: only applies to the StorageClass this module creates, but storageClassName selects an existing one; remove one of the two (got "gp3")`,
+    ]);
+    expect(problemsOf({ ...base, storageType: "io2" })).toEqual([
+      `${file}: storageIops: is required when storageType is "io2" (provisioned-IOPS volumes need an IOPS figure)`,
+    ]);
+  });
+
+  it("fails if quantization names no method or two", () => {
+    expect(problemsOf({ ...base, collectionsConfig: [{ name: "a", vectorSize: 4, quantization: {} }] })).toEqual([
+      `${file}: collectionsConfig[0].quantization: must set exactly one of scalar, product or binary (got {})`,
+    ]);
+  });
+
+  it("fails if the input is not a mapping", () => {
+    expect(problemsOf(["customerName"])).toEqual([`${file}: (top level): must be a mapping of input names to values (got ["customerName"])`]);
+  });
+
+  it("says which problems there are in the error message", () => {
+    expect(() => resolveInputs({ ...base, replicas: 0 })).toThrow("Invalid Qdrant configuration (1 problem):\n  - replicas: must be a whole number >= 1 (got 0)");
+  });
+});
