@@ -56,11 +56,12 @@ const eksOnlyRule: Rule<z.output<typeof eksConfigFileSchema>> = (parsed) =>
     : [];
 
 function readYaml(path: string, label: string, problems: string[]): unknown {
-  const doc = parseDocument(readFileSync(path, "utf8"), { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(readFileSync(path, "utf8"), { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
       const line = error.linePos?.[0];
-      problems.push(`${label}${line ? `:${line.line}` : ""}: not valid YAML: ${error.message.split("\n")[0]}`);
+      const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+      problems.push(`${label}${line ? `:${line.line}` : ""}: not valid YAML: ${message}`);
     }
     return undefined;
   }

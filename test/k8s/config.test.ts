@@ -1,0 +1,86 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { resource, synthDeployment } from "../helpers/synth";
+
+const SHARED = join(__dirname, "../../../shared/qdrant");
+
+/**
+ * Every dotted key path of Qdrant's config.yaml, including documented keys that ship commented out
+ * (`# logger:` / `#   format: text`), read line by line from the indentation.
+ */
+function configKeys(file: string): Set<string> {
+  const keys = new Set<string>();
+  const stack: { indent: number; key: string }[] = [];
+  for (const line of readFileSync(join(SHARED, file), "utf8").split("\n")) {
+    const match = /^(\s*)(?:#\s?)?(\s*)([a-z0-9_]+):/.exec(line);
+    if (!match) continue;
+    const indent = match[1].length + match[2].length;
+    while (stack.length > 0 && stack[stack.length - 1].indent >= indent) stack.pop();
+    stack.push({ indent, key: match[3] });
+    keys.add(stack.map((s) => s.key).join("."));
+  }
+  return keys;
+}
+
+/** Real keys the shipped config.yaml of some versions does not mention. */
+const UNDOCUMENTED_KEYS: Record<string, string> = {
+  // JSON logs arrived in v1.12.6 (qdrant/qdrant#5602); config.yaml documents logger.format only later.
+  "logger.format": "v1.12.6",
+};
+
+function envToConfigPath(name: string): string {
+  return name.replace(/^QDRANT__/, "").toLowerCase().split("__").join(".");
+}
+
+describe("QdrantConfig", () => {
+  const cases = [
+    ["v1.19.0", "config-v1.19.0.yaml"],
+    ["v1.13.2", "config-v1.13.2.yaml"],
+  ];
+
+  it.each(cases)("uses only keys Qdrant %s has (checked against its config.yaml)", (version, file) => {
+    const keys = configKeys(file);
+    const json = synthDeployment({ qdrantVersion: version, replicas: 3, walCapacityMb: 32, maxRequestSizeMb: 64 });
+    const data: Record<string, string> = resource(json, "kubernetes_config_map_v1", "qdrant_config").data;
+    const qdrantKeys = Object.keys(data).filter((k) => k.startsWith("QDRANT__"));
+    expect(qdrantKeys.length).toBeGreaterThan(10);
+    expect(qdrantKeys.filter((k) => !keys.has(envToConfigPath(k)) && !(envToConfigPath(k) in UNDOCUMENTED_KEYS))).toEqual([]);
+    expect(keys.has("storage.wal_capacity_mb")).toBe(false); // the spike's key is not real
+  });
+
+  it("renders the settings, with the spike's WAL key corrected", () => {
+    const json = synthDeployment({ walCapacityMb: 32, maxRequestSizeMb: 32 });
+    expect(resource(json, "kubernetes_config_map_v1", "qdrant_config").data).toEqual({
+      QDRANT_INIT_FILE_PATH: "/qdrant/init/.qdrant-initialized",
+      QDRANT__CLUSTER__ENABLED: "false",
+      QDRANT__LOGGER__FORMAT: "json",
+      QDRANT__LOG_LEVEL: "INFO",
+      QDRANT__SERVICE__ENABLE_TLS: "false",
+      QDRANT__SERVICE__GRPC_PORT: "6334",
+      QDRANT__SERVICE__HTTP_PORT: "6333",
+      QDRANT__SERVICE__MAX_REQUEST_SIZE_MB: "32",
+      QDRANT__STORAGE__SNAPSHOTS_PATH: "/qdrant/snapshots",
+      QDRANT__STORAGE__STORAGE_PATH: "/qdrant/storage",
+      QDRANT__STORAGE__WAL__WAL_CAPACITY_MB: "32",
+      QDRANT__TELEMETRY_DISABLED: "true",
+    });
+  });
+
+  it("turns on cluster mode and the peer port only when replicas > 1", () => {
+    const data = resource(synthDeployment({ replicas: 3 }), "kubernetes_config_map_v1", "qdrant_config").data;
+    expect(data.QDRANT__CLUSTER__ENABLED).toBe("true");
+    expect(data.QDRANT__CLUSTER__P2P__PORT).toBe("6335");
+  });
+
+  it("rolls the pods when the settings change, and only then", () => {
+    const checksum = (props = {}) => resource(synthDeployment(props), "kubernetes_stateful_set_v1", "qdrant").spec.template.metadata.annotations["checksum/config"];
+    expect(checksum()).toMatch(/^[0-9a-f]{64}$/);
+    expect(checksum()).toBe(checksum());
+    expect(checksum({ logLevel: "DEBUG" })).not.toBe(checksum());
+  });
+
+  it("feeds the ConfigMap to the container", () => {
+    const container = resource(synthDeployment(), "kubernetes_stateful_set_v1", "qdrant").spec.template.spec.container[0];
+    expect(container.env_from).toEqual([{ config_map_ref: { name: "${kubernetes_config_map_v1.qdrant_config.metadata[0].name}" } }]);
+  });
+});
