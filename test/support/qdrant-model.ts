@@ -1,0 +1,331 @@
+/**
+ * The state behind the Qdrant stand-in: collections with their configuration as Qdrant reports it, payload
+ * indexes, points (ids and payloads only) and collection snapshots. See qdrant-standin.ts for what this models
+ * and what it does not.
+ *
+ * Defaults for what a create body omits come from Qdrant's reference config.yaml of the chosen version
+ * (../shared/qdrant/config-v1.13.2.yaml, config-v1.19.0.yaml; `*_kb` keys there are the API's names without
+ * the suffix), then from the `default` of the property in that version's OpenAPI schema (e.g. 1.19's
+ * `wal_retain_closed`).
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { QDRANT_DOCS_DIR, qdrantOpenApi, type QdrantVersion } from "./qdrant-openapi";
+
+export type Obj = Record<string, unknown>;
+
+export interface PayloadIndex {
+  data_type: string;
+  params?: Obj;
+}
+
+export interface CollectionState {
+  /** `result.config` of GET /collections/{c}: params, hnsw_config, optimizer_config, wal_config, quantization_config, … */
+  config: Obj;
+  payloadSchema: Record<string, PayloadIndex>;
+  /** point id (as JSON text) → payload */
+  points: Map<string, Obj | null>;
+}
+
+export interface Snapshot {
+  name: string;
+  creationTime: string;
+  bytes: Buffer;
+  checksum: string;
+}
+
+/** A client error Qdrant answers with this status and message. */
+export class QdrantError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const CONFIG_FILES: Record<QdrantVersion, string> = { "1.13": "config-v1.13.2.yaml", "1.19": "config-v1.19.0.yaml" };
+export const FULL_VERSIONS: Record<QdrantVersion, string> = { "1.13": "1.13.2", "1.19": "1.19.0" };
+const SNAPSHOT_MAGIC = "QDRANT-STANDIN-SNAPSHOT/1\n";
+/** A fixed peer id, so snapshot names are deterministic. */
+export const STANDIN_PEER_ID = 5817398316472193;
+
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const clone = <T>(v: T): T => structuredClone(v);
+
+/** Qdrant's config diffs: a null or absent key leaves the current value unchanged. */
+export function mergeDiff(current: unknown, diff: unknown): Obj {
+  const out: Obj = isObj(current) ? clone(current) : {};
+  if (isObj(diff)) for (const [k, v] of Object.entries(diff)) if (v !== null && v !== undefined) out[k] = clone(v);
+  return out;
+}
+
+/** JSON with object keys sorted, so equal states serialize to equal bytes. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (isObj(value)) {
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(value[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+interface Defaults {
+  hnsw: Obj;
+  optimizer: Obj;
+  wal: Obj;
+  onDiskPayload: boolean;
+  replicationFactor: number;
+  writeConsistencyFactor: number;
+  strictMode: Obj | undefined;
+}
+
+function withSchemaDefaults(version: QdrantVersion, schemaName: string, values: Obj): Obj {
+  const schemas = (qdrantOpenApi(version).doc.components as Obj).schemas as Record<string, { properties?: Record<string, Obj> }>;
+  const out = { ...values };
+  for (const [k, prop] of Object.entries(schemas[schemaName].properties ?? {})) {
+    if (!(k in out) && prop.default !== undefined && prop.default !== null) out[k] = prop.default;
+  }
+  return out;
+}
+
+/** Collection defaults of one Qdrant version, read from its reference config.yaml. */
+export function loadDefaults(version: QdrantVersion): Defaults {
+  const yaml = parseYaml(fs.readFileSync(path.join(QDRANT_DOCS_DIR, CONFIG_FILES[version]), "utf8")) as { storage: Obj };
+  const storage = yaml.storage;
+  const unKb = (o: Obj): Obj => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/_kb$/, ""), v]));
+  // Qdrant leaves unset optional HNSW keys (payload_m) out of its answer; unset optimizer keys it reports as null.
+  const setOnly = (o: Obj): Obj => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
+  const collection = (storage.collection ?? {}) as Obj;
+  return {
+    hnsw: withSchemaDefaults(version, "HnswConfig", setOnly(unKb(storage.hnsw_index as Obj))),
+    optimizer: withSchemaDefaults(version, "OptimizersConfig", unKb(storage.optimizers as Obj)),
+    wal: withSchemaDefaults(version, "WalConfig", storage.wal as Obj),
+    onDiskPayload: storage.on_disk_payload as boolean,
+    replicationFactor: collection.replication_factor as number,
+    writeConsistencyFactor: collection.write_consistency_factor as number,
+    strictMode: isObj(collection.strict_mode) ? { enabled: collection.strict_mode.enabled } : undefined,
+  };
+}
+
+export class QdrantModel {
+  readonly collections = new Map<string, CollectionState>();
+  readonly snapshots = new Map<string, Snapshot[]>();
+  /** Number of peers in cluster mode; undefined means cluster mode is disabled. */
+  peers: number | undefined;
+  /** Extra bytes appended to every snapshot (deterministic filler), to make transfers big. */
+  snapshotPaddingBytes = 0;
+  private readonly defaults: Defaults;
+  private clock = Date.UTC(2025, 0, 1, 0, 0, 0);
+
+  constructor(readonly version: QdrantVersion) {
+    this.defaults = loadDefaults(version);
+  }
+
+  get(name: string): CollectionState {
+    const c = this.collections.get(name);
+    if (!c) throw new QdrantError(404, `Not found: Collection \`${name}\` doesn't exist!`);
+    return c;
+  }
+
+  /** PUT /collections/{name}: the config Qdrant stores, with defaults filled in. */
+  create(name: string, body: Obj): void {
+    if (this.collections.has(name)) throw new QdrantError(409, `Wrong input: Collection \`${name}\` already exists!`);
+    const d = this.defaults;
+    const params: Obj = {
+      vectors: clone(body.vectors ?? {}),
+      shard_number: body.shard_number ?? this.peers ?? 1,
+      ...(body.sharding_method ? { sharding_method: body.sharding_method } : {}),
+      replication_factor: body.replication_factor ?? d.replicationFactor,
+      write_consistency_factor: body.write_consistency_factor ?? d.writeConsistencyFactor,
+      on_disk_payload: body.on_disk_payload ?? d.onDiskPayload,
+      ...(body.sparse_vectors ? { sparse_vectors: clone(body.sparse_vectors) } : {}),
+    };
+    const config: Obj = {
+      params,
+      hnsw_config: mergeDiff(d.hnsw, body.hnsw_config),
+      optimizer_config: mergeDiff(d.optimizer, body.optimizers_config),
+      wal_config: mergeDiff(d.wal, body.wal_config),
+      quantization_config: clone(body.quantization_config ?? null),
+    };
+    const strict = body.strict_mode_config ?? d.strictMode;
+    if (strict) config.strict_mode_config = clone(strict);
+    this.collections.set(name, { config, payloadSchema: {}, points: new Map() });
+  }
+
+  /** PATCH /collections/{name} (UpdateCollection): diffs merge, quantization replaces ("Disabled" removes). */
+  update(name: string, body: Obj): void {
+    const c = this.get(name);
+    const config = clone(c.config);
+    const params = config.params as Obj;
+    if (isObj(body.vectors)) {
+      for (const [vectorName, diff] of Object.entries(body.vectors)) {
+        const single = isObj(params.vectors) && "size" in params.vectors;
+        const target = single ? (vectorName === "" ? params.vectors : undefined) : (params.vectors as Obj)[vectorName];
+        if (!isObj(target) || !isObj(diff)) throw new QdrantError(400, `Wrong input: Not existing vector name error: ${vectorName}`);
+        for (const [k, v] of Object.entries(diff)) {
+          if (v === null || v === undefined) continue;
+          if (k === "hnsw_config") target.hnsw_config = mergeDiff(target.hnsw_config, v);
+          else if (k === "quantization_config" && v === "Disabled") delete target.quantization_config;
+          else target[k] = clone(v);
+        }
+      }
+    }
+    if (isObj(body.params)) config.params = mergeDiff(params, body.params);
+    if (isObj(body.hnsw_config)) config.hnsw_config = mergeDiff(config.hnsw_config, body.hnsw_config);
+    if (isObj(body.optimizers_config)) config.optimizer_config = mergeDiff(config.optimizer_config, body.optimizers_config);
+    if (body.quantization_config !== undefined && body.quantization_config !== null) {
+      config.quantization_config = body.quantization_config === "Disabled" ? null : clone(body.quantization_config);
+    }
+    if (isObj(body.strict_mode_config)) config.strict_mode_config = mergeDiff(config.strict_mode_config, body.strict_mode_config);
+    c.config = config;
+  }
+
+  /** PUT /collections/{name}/index: creates the index, or replaces it when the schema differs (as Qdrant does). */
+  createIndex(name: string, body: Obj): void {
+    const c = this.get(name);
+    const field = body.field_name as string;
+    const schema = body.field_schema;
+    if (schema === undefined || schema === null) {
+      throw new QdrantError(400, "Wrong input: the stand-in needs field_schema (Qdrant would infer it from stored payloads)");
+    }
+    c.payloadSchema[field] = typeof schema === "string" ? { data_type: schema } : { data_type: (schema as Obj).type as string, params: clone(schema as Obj) };
+  }
+
+  /** PUT /collections/{name}/points: PointsList or PointsBatch; checks the dimension of an unnamed dense vector. */
+  upsertPoints(name: string, body: Obj): void {
+    const c = this.get(name);
+    const vectors = (c.config.params as Obj).vectors as Obj;
+    const checkVector = (v: unknown) => {
+      if (Array.isArray(v) && typeof v[0] === "number" && typeof vectors.size === "number" && v.length !== vectors.size) {
+        throw new QdrantError(400, `Wrong input: Vector dimension error: expected dim: ${vectors.size}, got ${v.length}`);
+      }
+    };
+    const points: [unknown, unknown, unknown][] = Array.isArray(body.points)
+      ? (body.points as Obj[]).map((p) => [p.id, p.vector, p.payload])
+      : (((body.batch as Obj).ids as unknown[]) ?? []).map((id, i) => {
+          const b = body.batch as Obj;
+          return [id, Array.isArray(b.vectors) ? b.vectors[i] : undefined, Array.isArray(b.payloads) ? b.payloads[i] : undefined];
+        });
+    points.forEach(([, v]) => checkVector(v));
+    for (const [id, , payload] of points) c.points.set(JSON.stringify(id), isObj(payload) ? clone(payload) : null);
+  }
+
+  /** Test helper: adds `count` points with ids after the largest numeric id, each with `payload`. */
+  addPoints(name: string, count: number, payload: Obj | null = null): void {
+    const c = this.get(name);
+    let next = Math.max(0, ...[...c.points.keys()].map((k) => Number(k)).filter(Number.isInteger)) + 1;
+    for (let i = 0; i < count; i++) c.points.set(JSON.stringify(next++), payload && clone(payload));
+  }
+
+  /** The `result` of GET /collections/{name}. */
+  info(name: string): Obj {
+    const c = this.get(name);
+    const payloadSchema = Object.fromEntries(
+      Object.entries(c.payloadSchema).map(([field, idx]) => [
+        field,
+        { ...clone(idx), points: [...c.points.values()].filter((p) => p !== null && field in p).length },
+      ]),
+    );
+    return {
+      status: "green",
+      optimizer_status: "ok",
+      indexed_vectors_count: 0,
+      points_count: c.points.size,
+      segments_count: 1,
+      config: clone(c.config),
+      payload_schema: payloadSchema,
+    };
+  }
+
+  /** Deterministic bytes of a collection's state (not Qdrant's tar format). */
+  serialize(name: string): Buffer {
+    const c = this.get(name);
+    const state = {
+      config: c.config,
+      payload_schema: c.payloadSchema,
+      points: [...c.points.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([id, payload]) => [JSON.parse(id), payload]),
+      padding: this.snapshotPaddingBytes,
+    };
+    return Buffer.concat([Buffer.from(SNAPSHOT_MAGIC + stableJson(state) + "\n"), filler(this.snapshotPaddingBytes)]);
+  }
+
+  /** POST /collections/{name}/snapshots. */
+  createSnapshot(name: string): Snapshot {
+    const bytes = this.serialize(name);
+    this.clock += 1000;
+    const iso = new Date(this.clock).toISOString().slice(0, 19);
+    const snapshot: Snapshot = {
+      name: `${name}-${STANDIN_PEER_ID}-${iso.replace(/[T:]/g, "-")}.snapshot`,
+      creationTime: iso,
+      bytes,
+      checksum: createHash("sha256").update(bytes).digest("hex"),
+    };
+    this.snapshots.set(name, [...(this.snapshots.get(name) ?? []), snapshot]);
+    return snapshot;
+  }
+
+  listSnapshots(name: string): Snapshot[] {
+    this.get(name);
+    return this.snapshots.get(name) ?? [];
+  }
+
+  findSnapshot(name: string, snapshotName: string): Snapshot {
+    const s = this.listSnapshots(name).find((x) => x.name === snapshotName);
+    if (!s) throw new QdrantError(404, `Not found: Snapshot ${snapshotName} not found`);
+    return s;
+  }
+
+  deleteSnapshot(name: string, snapshotName: string): void {
+    const s = this.findSnapshot(name, snapshotName);
+    this.snapshots.set(name, this.listSnapshots(name).filter((x) => x !== s));
+  }
+
+  /** POST /collections/{name}/snapshots/upload: replaces (or creates) the collection from snapshot bytes. */
+  restore(name: string, bytes: Buffer): void {
+    const state = parseSnapshot(bytes);
+    this.collections.set(name, {
+      config: state.config,
+      payloadSchema: state.payload_schema,
+      points: new Map(state.points.map(([id, payload]) => [JSON.stringify(id), payload])),
+    });
+  }
+
+  delete(name: string): boolean {
+    this.snapshots.delete(name);
+    return this.collections.delete(name);
+  }
+}
+
+function filler(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = i % 251;
+  return b;
+}
+
+interface SnapshotState {
+  config: Obj;
+  payload_schema: Record<string, PayloadIndex>;
+  points: [unknown, Obj | null][];
+  padding: number;
+}
+
+/** Parses and verifies snapshot bytes; a truncated or altered file is a 400 like Qdrant's. */
+export function parseSnapshot(bytes: Buffer): SnapshotState {
+  const bad = (why: string) => new QdrantError(400, `Wrong input: invalid snapshot (${why})`);
+  if (!bytes.subarray(0, SNAPSHOT_MAGIC.length).equals(Buffer.from(SNAPSHOT_MAGIC))) throw bad("not a stand-in snapshot");
+  const end = bytes.indexOf(0x0a, SNAPSHOT_MAGIC.length);
+  if (end < 0) throw bad("truncated header");
+  let state: SnapshotState;
+  try {
+    state = JSON.parse(bytes.subarray(SNAPSHOT_MAGIC.length, end).toString("utf8")) as SnapshotState;
+  } catch {
+    throw bad("corrupt header");
+  }
+  const rest = bytes.subarray(end + 1);
+  if (rest.length !== state.padding) throw bad(`expected ${state.padding} filler bytes, got ${rest.length}`);
+  if (!rest.equals(filler(state.padding))) throw bad("filler bytes altered");
+  return state;
+}
