@@ -52,8 +52,3 @@ export function qdrantNames(inputs: QdrantInputs): QdrantNames {
     clusterMode: inputs.replicas > 1,
   };
 }
-
-/** Labels of a Job or CronJob pod that belongs to this deployment (component: collection-init, backup, ...). */
-export function componentLabels(names: QdrantNames, component: string): Record<string, string> {
-  return { ...names.labels, "app.kubernetes.io/component": component };
-}
