@@ -6,8 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { Problem } from "../lib/inputs/rules";
-import { CROSS_FIELD_RULES } from "../lib/inputs/rules";
+import { CROSS_FIELD_RULES, Problem } from "../lib/inputs/rules";
 import { QdrantDeploymentInput, qdrantInputShape, QdrantInputs } from "../lib/inputs/schema";
 import { eksStackSettingsShape, EksStackSettings, homelabStackSettingsShape, HomelabStackSettings } from "../lib/inputs/stack-settings";
 import { collectProblems, formatProblem, QdrantConfigError, Rule } from "../lib/inputs/validate";
@@ -39,15 +38,17 @@ export type StackConfig = CustomerConfig | HomelabConfig;
 const QDRANT_KEYS = Object.keys(qdrantInputShape);
 
 /**
- * Inputs as the file wrote them (QdrantDeployment applies the defaults, and some rules need to know
- * what was set explicitly), settings after defaults.
+ * Splits a loaded file into the Qdrant inputs as written (QdrantDeployment applies the defaults, and some
+ * rules need to know what was set explicitly), the same inputs resolved, and the stack settings.
  */
-function split(loaded: { raw: Record<string, unknown>; data: Record<string, unknown> }): { inputs: QdrantDeploymentInput; settings: Record<string, unknown> } {
-  const inputs: Record<string, unknown> = {};
-  const settings: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(loaded.raw)) if (QDRANT_KEYS.includes(key)) inputs[key] = value;
-  for (const [key, value] of Object.entries(loaded.data)) if (!QDRANT_KEYS.includes(key)) settings[key] = value;
-  return { inputs: inputs as QdrantDeploymentInput, settings };
+function split(loaded: { raw: Record<string, unknown>; data: Record<string, unknown> }) {
+  const pick = (from: Record<string, unknown>, qdrant: boolean) =>
+    Object.fromEntries(Object.entries(from).filter(([key]) => QDRANT_KEYS.includes(key) === qdrant));
+  return {
+    inputs: pick(loaded.raw, true) as QdrantDeploymentInput,
+    resolved: pick(loaded.data, true) as QdrantInputs,
+    settings: pick(loaded.data, false),
+  };
 }
 
 const eksOnlyRule: Rule<z.output<typeof eksConfigFileSchema>> = (parsed) =>
@@ -98,7 +99,7 @@ export function loadStackConfigs(dir: string): StackConfig[] {
   const homelabFile = join(dir, "homelab.yaml");
   if (existsSync(homelabFile)) {
     const loaded = loadFile(homelabFile, label(homelabFile), homelabConfigFileSchema, CROSS_FIELD_RULES, {}, problems);
-    if (loaded) stacks.push({ kind: "homelab", file: homelabFile, stackName: "qdrant-homelab", ...split(loaded), resolved: loaded.data } as unknown as HomelabConfig);
+    if (loaded) stacks.push({ kind: "homelab", file: homelabFile, stackName: "qdrant-homelab", ...split(loaded) } as HomelabConfig);
   }
 
   const customersDir = join(dir, "customers");
@@ -112,7 +113,7 @@ export function loadStackConfigs(dir: string): StackConfig[] {
         : [];
     const rules = [...CROSS_FIELD_RULES, eksOnlyRule, nameRule] as Rule<z.output<typeof eksConfigFileSchema>>[];
     const loaded = loadFile(path, label(path), eksConfigFileSchema, rules, { customerName: customer }, problems);
-    if (loaded) stacks.push({ kind: "eks", file: path, stackName: `qdrant-${customer}`, ...split(loaded), resolved: loaded.data } as unknown as CustomerConfig);
+    if (loaded) stacks.push({ kind: "eks", file: path, stackName: `qdrant-${customer}`, ...split(loaded) } as CustomerConfig);
   }
 
   problems.push(...sharedNamespaceProblems(stacks, label));

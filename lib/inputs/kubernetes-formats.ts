@@ -37,7 +37,7 @@ const SUFFIX_FACTORS: Record<string, number> = {
 
 /** The value of a Kubernetes quantity ("250m" → 0.25, "1Gi" → 1073741824), or undefined if it is not one. */
 export function parseQuantity(value: string): number | undefined {
-  const match = QUANTITY.exec(value.trim() === value ? value : "");
+  const match = QUANTITY.exec(value);
   if (!match) return undefined;
   const [, number, suffix = ""] = match;
   const factor = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : SUFFIX_FACTORS[suffix];
