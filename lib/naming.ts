@@ -52,3 +52,11 @@ export function qdrantNames(inputs: QdrantInputs): QdrantNames {
     clusterMode: inputs.replicas > 1,
   };
 }
+
+/**
+ * Labels of a Job or CronJob pod of this deployment. Its app.kubernetes.io/name differs from the Qdrant pods'
+ * on purpose: the Services select name + instance, and must never route clients to a Job's pod.
+ */
+export function jobPodLabels(names: QdrantNames, component: string): Record<string, string> {
+  return { ...names.labels, "app.kubernetes.io/name": `qdrant-${component}`, "app.kubernetes.io/component": component };
+}

@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import type { QdrantDeploymentInput, QdrantInputs } from "./inputs/schema";
 import { resolveInputs } from "./inputs/validate";
 import { ApiKeySecret } from "./k8s/api-key-secret";
+import { CollectionInitJob } from "./k8s/collection-init-job";
 import { QdrantConfig } from "./k8s/config";
 import { QdrantNamespace } from "./k8s/namespace";
 import { WorkloadServiceAccount } from "./k8s/rbac";
@@ -46,7 +47,7 @@ export class QdrantDeployment extends Construct {
     this.apiKeySecretName = apiKeys?.secretName;
     const services = new QdrantServices(this, "services", common);
     this.serviceName = services.serviceName;
-    this.statefulSetName = new QdrantStatefulSet(this, "statefulset", {
+    const statefulSet = new QdrantStatefulSet(this, "statefulset", {
       ...common,
       inputs,
       storageClassName,
@@ -55,7 +56,17 @@ export class QdrantDeployment extends Construct {
       configChecksum: config.checksum,
       headlessServiceName: services.headlessServiceName,
       secretEnv: apiKeys?.env,
-    }).name;
+    });
+    this.statefulSetName = statefulSet.name;
+    if (inputs.collectionsConfig.length > 0) {
+      new CollectionInitJob(this, "collection-init", {
+        ...common,
+        inputs,
+        serviceName: services.serviceName,
+        apiKeySecretName: apiKeys?.secretName,
+        dependsOn: [statefulSet.resource],
+      });
+    }
 
     this.addOutputs(id === "qdrant" ? "" : `${idPrefix}_`);
     this.warnAboutPendingFeatures();
@@ -84,7 +95,6 @@ export class QdrantDeployment extends Construct {
       [inputs.backupEnabled, "backupEnabled: the backup CronJob is not built yet; no backups run"],
       [inputs.enableNetworkPolicy, "enableNetworkPolicy: NetworkPolicies are not built yet; ingress is not restricted"],
       [inputs.enableExternalAccess, "enableExternalAccess: the LoadBalancer Service is not built yet; Qdrant is reachable in-cluster only"],
-      [inputs.collectionsConfig.length > 0, "collectionsConfig: the collection-init Job is not built yet; collections are not created"],
     ];
     for (const [active, message] of pending) if (active) Annotations.of(this).addWarning(message);
   }

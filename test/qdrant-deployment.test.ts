@@ -39,7 +39,6 @@ describe("QdrantDeployment", () => {
     expect(warnings).toEqual([
       "backupEnabled: the backup CronJob is not built yet; no backups run",
       "enableNetworkPolicy: NetworkPolicies are not built yet; ingress is not restricted",
-      "collectionsConfig: the collection-init Job is not built yet; collections are not created",
     ]);
   });
 

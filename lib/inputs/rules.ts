@@ -3,6 +3,7 @@
  * (so every problem is reported in one pass, even when other fields are wrong) and reports problems
  * with the field path, the value and the fix.
  */
+import { defaultReplicationFactor } from "./collection-requests";
 import { formatBytes, parseQuantity } from "./kubernetes-formats";
 import type { QdrantInputs } from "./schema";
 import { isUnresolvedToken } from "./tokens";
@@ -149,7 +150,7 @@ function collectionsRule(p: Parsed): Problem[] {
         message: `exceeds replicas (${p.replicas}); Qdrant cannot place more copies of a shard than there are peers`,
       });
     }
-    const rf = c.replicationFactor ?? 1;
+    const rf = c.replicationFactor ?? defaultReplicationFactor(p.replicas ?? 1);
     if (c.writeConsistencyFactor !== undefined && c.writeConsistencyFactor > rf) {
       problems.push({
         path: ["collectionsConfig", i, "writeConsistencyFactor"],

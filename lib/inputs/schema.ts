@@ -105,6 +105,14 @@ export const qdrantInputShape = {
   clusterDomain: z.string().default("cluster.local").describe("Cluster DNS domain used in service_fqdn."),
   walCapacityMb: wholeNumber(1).optional().describe("Write-ahead-log segment size in MB (QDRANT__STORAGE__WAL__WAL_CAPACITY_MB); unset keeps Qdrant's 32."),
   maxRequestSizeMb: wholeNumber(1).optional().describe("Largest request body in MB (QDRANT__SERVICE__MAX_REQUEST_SIZE_MB); unset keeps Qdrant's 32."),
+  jobImage: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$/, {
+      error: 'must be an image pinned by tag or digest, such as "alpine/k8s:1.33.4"',
+    })
+    .refine((v) => !v.endsWith(":latest"), { error: 'must be pinned; "latest" changes under you' })
+    .default("alpine/k8s:1.33.4")
+    .describe("Image of the module's Jobs (collection init): needs bash >= 4.4, curl and jq. The default bundles them (and the AWS CLI)."),
   logLevel: z.enum(LOG_LEVELS).default("INFO").describe("Qdrant log level."),
   logFormat: z.enum(["json", "text"]).default("json").describe("Qdrant log format."),
 };

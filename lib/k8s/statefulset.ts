@@ -30,6 +30,8 @@ const PROBE_PERIOD_SECONDS = 5;
  */
 export class QdrantStatefulSet extends Construct {
   readonly name: string;
+  /** The resource, for dependsOn: Terraform finishes it only when the rollout is complete. */
+  readonly resource: StatefulSetV1;
 
   constructor(scope: Construct, id: string, props: QdrantStatefulSetProps) {
     super(scope, id);
@@ -74,6 +76,7 @@ export class QdrantStatefulSet extends Construct {
       },
     });
     readableId(statefulSet, props.idPrefix);
+    this.resource = statefulSet;
     this.name = statefulSet.metadata.name;
   }
 

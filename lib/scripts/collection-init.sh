@@ -323,7 +323,7 @@ def plan_vectors($w; $a):
       else empty end]
 '
 
-readonly FIXED_SUFFIX="this cannot change in place (recreate the collection and restore its data)"
+readonly FIXED_SUFFIX="this cannot change in place (create a new collection with the new setting and re-upload or re-embed its points; a snapshot restore brings the old setting back)"
 
 # plan_for BODY ENTRY: plans from a GET /collections/{c} answer and a COLLECTIONS_FILE entry; prints lines for read_plan.
 plan_for() {

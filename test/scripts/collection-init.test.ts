@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { startQdrantStandin, type QdrantStandin, type QdrantVersion, type RecordedRequest, type StandinOptions } from "../support/qdrant-standin";
 import { runScript, type ScriptResult } from "../support/run-script";
 
-const FIXED = "this cannot change in place (recreate the collection and restore its data)";
+const FIXED = "this cannot change in place (create a new collection with the new setting and re-upload or re-embed its points; a snapshot restore brings the old setting back)";
 
 const DOCUMENTS = {
   name: "documents",

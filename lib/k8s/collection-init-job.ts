@@ -1,0 +1,103 @@
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
+import { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { createHash } from "node:crypto";
+import { collectionRequests } from "../inputs/collection-requests";
+import type { QdrantInputs } from "../inputs/schema";
+import { HTTP_PORT, jobPodLabels, QdrantNames } from "../naming";
+import { readScript } from "../scripts/read-script";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
+import { readableId } from "./readable-id";
+import { WorkloadServiceAccount } from "./rbac";
+
+const SCRIPT = "collection-init.sh";
+const MOUNT = "/etc/qdrant-init";
+/** Finished Jobs stay a week for `kubectl logs`; after that the next apply recreates the Job, which only reads. */
+export const INIT_JOB_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface CollectionInitJobProps {
+  readonly inputs: QdrantInputs;
+  readonly names: QdrantNames;
+  readonly namespace: string;
+  readonly idPrefix: string;
+  readonly serviceName: string;
+  /** Secret with the API keys when authentication is on; the read-write key is sent as QDRANT_API_KEY. */
+  readonly apiKeySecretName?: string;
+  /** The Job starts after these (the StatefulSet: Terraform waits for its rollout). */
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/**
+ * The Job that makes Qdrant's collections and payload indexes match collectionsConfig, running
+ * lib/scripts/collection-init.sh from a ConfigMap. Re-runs are safe: it creates what is missing, updates
+ * settings Qdrant can change in place, refuses (naming both values) what it cannot, and never deletes.
+ * A `checksum/collections` annotation replaces the Job when the collections, the script or the image change,
+ * and only then.
+ */
+export class CollectionInitJob extends Construct {
+  readonly jobName: string;
+  readonly checksum: string;
+
+  constructor(scope: Construct, id: string, props: CollectionInitJobProps) {
+    super(scope, id);
+    const { inputs, names, idPrefix } = props;
+    const name = `${names.resourceName}-init`;
+    const data = {
+      [SCRIPT]: readScript(SCRIPT),
+      "collections.json": `${JSON.stringify(collectionRequests(inputs), null, 2)}\n`,
+    };
+    this.checksum = createHash("sha256").update(JSON.stringify({ data, image: inputs.jobImage, replicas: inputs.replicas })).digest("hex");
+    const labels = jobPodLabels(names, "collection-init");
+
+    const configMap = new ConfigMapV1(this, "config", { metadata: { name, namespace: props.namespace, labels }, data });
+    readableId(configMap, idPrefix, "init");
+    const account = new WorkloadServiceAccount(this, "service-account", { names, namespace: props.namespace, idPrefix, name, idSuffix: "init" });
+
+    const env = [
+      { name: "QDRANT_URL", value: `http://${props.serviceName}.${names.namespace}.svc.${inputs.clusterDomain}:${HTTP_PORT}` },
+      { name: "COLLECTIONS_FILE", value: `${MOUNT}/collections.json` },
+      { name: "EXPECTED_PEERS", value: String(inputs.replicas) },
+      { name: "WAIT_TIMEOUT_SECONDS", value: String(inputs.startupTimeoutSeconds) },
+      ...(props.apiKeySecretName ? [{ name: "QDRANT_API_KEY", valueFrom: { secretKeyRef: { name: props.apiKeySecretName, key: "api-key" } } }] : []),
+    ];
+    const activeDeadlineSeconds = inputs.startupTimeoutSeconds + 600;
+    const job = new JobV1(this, "job", {
+      metadata: { name, namespace: props.namespace, labels },
+      spec: {
+        backoffLimit: 3,
+        activeDeadlineSeconds,
+        ttlSecondsAfterFinished: String(INIT_JOB_TTL_SECONDS),
+        template: {
+          metadata: { labels, annotations: { "checksum/collections": this.checksum } },
+          spec: {
+            restartPolicy: "Never",
+            serviceAccountName: account.name,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(inputs.podSecurity),
+            container: [
+              {
+                name: "collection-init",
+                image: inputs.jobImage,
+                imagePullPolicy: "IfNotPresent",
+                command: ["bash", `${MOUNT}/${SCRIPT}`],
+                env,
+                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                volumeMount: [{ name: "init", mountPath: MOUNT, readOnly: true }],
+                securityContext: restrictedContainerSecurityContext(),
+              },
+            ],
+            volume: [{ name: "init", configMap: { name: configMap.metadata.name } }],
+          },
+        },
+      },
+      // apply fails (naming the Job) if the collections cannot be made to match.
+      waitForCompletion: true,
+      timeouts: { create: `${activeDeadlineSeconds + 60}s`, update: `${activeDeadlineSeconds + 60}s` },
+      dependsOn: props.dependsOn,
+    });
+    readableId(job, idPrefix, "init");
+    this.jobName = job.metadata.name;
+  }
+}
