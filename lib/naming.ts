@@ -9,6 +9,9 @@ export const HTTP_PORT = 6333;
 export const GRPC_PORT = 6334;
 export const P2P_PORT = 6335;
 
+/** The components of this deployment's Jobs; the NetworkPolicy lets exactly these reach Qdrant's API. */
+export const JOB_COMPONENTS = ["collection-init", "backup", "restore", "backup-verify"] as const;
+
 export interface QdrantNames {
   /** StatefulSet and client Service (`<customer>-qdrant`; the homelab's `qdrant`). */
   readonly resourceName: string;
@@ -27,6 +30,8 @@ export interface QdrantNames {
   /** Labels on the Qdrant pods and their PVCs. */
   readonly podLabels: Record<string, string>;
   readonly clusterMode: boolean;
+  /** "https" when TLS is on. */
+  readonly scheme: "http" | "https";
 }
 
 export function qdrantNames(inputs: QdrantInputs): QdrantNames {
@@ -50,6 +55,7 @@ export function qdrantNames(inputs: QdrantInputs): QdrantNames {
     labels,
     podLabels: { ...labels, "app.kubernetes.io/component": "vector-store", "app.kubernetes.io/version": inputs.qdrantVersion },
     clusterMode: inputs.replicas > 1,
+    scheme: inputs.tls ? "https" : "http",
   };
 }
 
@@ -57,6 +63,6 @@ export function qdrantNames(inputs: QdrantInputs): QdrantNames {
  * Labels of a Job or CronJob pod of this deployment. Its app.kubernetes.io/name differs from the Qdrant pods'
  * on purpose: the Services select name + instance, and must never route clients to a Job's pod.
  */
-export function jobPodLabels(names: QdrantNames, component: string): Record<string, string> {
+export function jobPodLabels(names: QdrantNames, component: (typeof JOB_COMPONENTS)[number]): Record<string, string> {
   return { ...names.labels, "app.kubernetes.io/name": `qdrant-${component}`, "app.kubernetes.io/component": component };
 }

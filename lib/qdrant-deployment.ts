@@ -5,11 +5,14 @@ import { resolveInputs } from "./inputs/validate";
 import { ApiKeySecret } from "./k8s/api-key-secret";
 import { CollectionInitJob } from "./k8s/collection-init-job";
 import { QdrantConfig } from "./k8s/config";
+import { QdrantExternalService } from "./k8s/external-service";
 import { QdrantNamespace } from "./k8s/namespace";
+import { QdrantNetworkPolicy } from "./k8s/network-policy";
 import { WorkloadServiceAccount } from "./k8s/rbac";
 import { QdrantServices } from "./k8s/services";
 import { QdrantStatefulSet } from "./k8s/statefulset";
 import { QdrantStorageClass } from "./k8s/storage-class";
+import { QdrantTls } from "./k8s/tls";
 import { GRPC_PORT, HTTP_PORT, qdrantNames, QdrantNames } from "./naming";
 
 /** QdrantDeployment's props: the inputs of lib/inputs/schema.ts (see the README's inputs table). */
@@ -27,6 +30,7 @@ export class QdrantDeployment extends Construct {
   readonly serviceName: string;
   readonly statefulSetName: string;
   readonly apiKeySecretName?: string;
+  readonly externalServiceName?: string;
 
   constructor(scope: Construct, id: string, props: QdrantDeploymentProps) {
     super(scope, id);
@@ -45,6 +49,7 @@ export class QdrantDeployment extends Construct {
     const serviceAccount = new WorkloadServiceAccount(this, "service-account", { ...common, name: names.serviceAccountName });
     const apiKeys = inputs.enableAuthentication ? new ApiKeySecret(this, "api-key", { ...common, inputs }) : undefined;
     this.apiKeySecretName = apiKeys?.secretName;
+    const tlsSecretName = inputs.tls ? new QdrantTls(this, "tls", { ...common, inputs }).secretName : undefined;
     const services = new QdrantServices(this, "services", common);
     this.serviceName = services.serviceName;
     const statefulSet = new QdrantStatefulSet(this, "statefulset", {
@@ -56,6 +61,8 @@ export class QdrantDeployment extends Construct {
       configChecksum: config.checksum,
       headlessServiceName: services.headlessServiceName,
       secretEnv: apiKeys?.env,
+      apiKeysChecksum: apiKeys?.checksum,
+      tlsSecretName,
     });
     this.statefulSetName = statefulSet.name;
     if (inputs.collectionsConfig.length > 0) {
@@ -64,9 +71,15 @@ export class QdrantDeployment extends Construct {
         inputs,
         serviceName: services.serviceName,
         apiKeySecretName: apiKeys?.secretName,
+        tlsSecretName,
         dependsOn: [statefulSet.resource],
       });
     }
+
+    if (inputs.enableNetworkPolicy) new QdrantNetworkPolicy(this, "network-policy", { ...common, inputs });
+    this.externalServiceName = inputs.enableExternalAccess
+      ? new QdrantExternalService(this, "external-service", { ...common, allowedCidrs: inputs.allowedCidrs }).serviceName
+      : undefined;
 
     this.addOutputs(id === "qdrant" ? "" : `${idPrefix}_`);
     this.warnAboutPendingFeatures();
@@ -79,12 +92,13 @@ export class QdrantDeployment extends Construct {
     output("namespace", this.namespaceName, "Kubernetes namespace");
     output("service_name", this.serviceName, "Service name");
     output("service_fqdn", names.serviceFqdn, "Service FQDN");
-    output("connection_string", `http://${names.serviceFqdn}:${HTTP_PORT}`, "HTTP connection string");
-    output("grpc_connection_string", `http://${names.serviceFqdn}:${GRPC_PORT}`, "gRPC connection string");
+    output("connection_string", `${names.scheme}://${names.serviceFqdn}:${HTTP_PORT}`, "HTTP connection string (https when TLS is on)");
+    output("grpc_connection_string", `${names.scheme}://${names.serviceFqdn}:${GRPC_PORT}`, "gRPC connection string (TLS when TLS is on)");
     output("http_port", HTTP_PORT, "HTTP port");
     output("grpc_port", GRPC_PORT, "gRPC port");
     output("statefulset_name", this.statefulSetName, "StatefulSet name (pods are <name>-<ordinal>)");
     output("headless_service_name", names.headlessServiceName, "Headless Service name (per-pod DNS: <pod>.<headless>)");
+    output("external_service_name", this.externalServiceName ?? "", "LoadBalancer Service for external access (kubectl get svc shows its NLB hostname); empty when off");
     output("api_key_secret_name", this.apiKeySecretName ?? "", 'Secret holding the API keys (keys "api-key" and "read-only-api-key"); empty when authentication is off');
   }
 
@@ -93,8 +107,6 @@ export class QdrantDeployment extends Construct {
     const { inputs } = this;
     const pending: [boolean, string][] = [
       [inputs.backupEnabled, "backupEnabled: the backup CronJob is not built yet; no backups run"],
-      [inputs.enableNetworkPolicy, "enableNetworkPolicy: NetworkPolicies are not built yet; ingress is not restricted"],
-      [inputs.enableExternalAccess, "enableExternalAccess: the LoadBalancer Service is not built yet; Qdrant is reachable in-cluster only"],
     ];
     for (const [active, message] of pending) if (active) Annotations.of(this).addWarning(message);
   }

@@ -56,6 +56,17 @@ const eksOnlyRule: Rule<z.output<typeof eksConfigFileSchema>> = (parsed) =>
     ? [{ path: ["eksClusterName"], message: "is required in a customer file: the EKS stack connects to the cluster through it" }]
     : [];
 
+const homelabOnlyRule: Rule<z.output<typeof homelabConfigFileSchema>> = (parsed) => {
+  const problems: Problem[] = [];
+  if (parsed.apiKeySource === "awsSecretsManager") {
+    problems.push({ path: ["apiKeySource"], value: "awsSecretsManager", message: "needs AWS, which the homelab stack does not configure; use generate, variable or existingSecret" });
+  }
+  if (parsed.enableExternalAccess === true) {
+    problems.push({ path: ["enableExternalAccess"], value: true, message: "creates an AWS NLB, which a k3s homelab cannot provision; leave it off" });
+  }
+  return problems;
+};
+
 function readYaml(path: string, label: string, problems: string[]): unknown {
   const doc = parseDocument(readFileSync(path, "utf8"), { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -98,7 +109,7 @@ export function loadStackConfigs(dir: string): StackConfig[] {
 
   const homelabFile = join(dir, "homelab.yaml");
   if (existsSync(homelabFile)) {
-    const loaded = loadFile(homelabFile, label(homelabFile), homelabConfigFileSchema, CROSS_FIELD_RULES, {}, problems);
+    const loaded = loadFile(homelabFile, label(homelabFile), homelabConfigFileSchema, [...CROSS_FIELD_RULES, homelabOnlyRule], {}, problems);
     if (loaded) stacks.push({ kind: "homelab", file: homelabFile, stackName: "qdrant-homelab", ...split(loaded) } as HomelabConfig);
   }
 

@@ -17,6 +17,7 @@ describe("QdrantDeployment", () => {
       grpc_port: 6334,
       statefulset_name: "${kubernetes_stateful_set_v1.qdrant.metadata[0].name}",
       headless_service_name: "acme-qdrant-headless",
+      external_service_name: "",
       api_key_secret_name: "${kubernetes_secret_v1.qdrant_api_key.metadata[0].name}",
     });
   });
@@ -34,12 +35,9 @@ describe("QdrantDeployment", () => {
   it("warns about accepted inputs whose resources are not built yet", () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, "t");
-    const qdrant = new QdrantDeployment(stack, "qdrant", { customerName: "a", apiKeySource: "generate", backupS3Bucket: "bkt", enableNetworkPolicy: true });
+    const qdrant = new QdrantDeployment(stack, "qdrant", { customerName: "a", apiKeySource: "generate", backupS3Bucket: "bkt" });
     const warnings = qdrant.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data);
-    expect(warnings).toEqual([
-      "backupEnabled: the backup CronJob is not built yet; no backups run",
-      "enableNetworkPolicy: NetworkPolicies are not built yet; ingress is not restricted",
-    ]);
+    expect(warnings).toEqual(["backupEnabled: the backup CronJob is not built yet; no backups run"]);
   });
 
   it("fails with every problem in the props, before building anything", () => {

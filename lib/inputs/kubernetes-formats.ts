@@ -59,3 +59,9 @@ export function formatBytes(bytes: number): string {
   }
   return `${Number(value.toFixed(2))}${units[unit]}`;
 }
+
+/** An IPv4 CIDR ("10.0.0.0/16"). */
+export function isCidr(value: string): boolean {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  return match !== null && match.slice(1, 5).every((o) => Number(o) <= 255) && Number(match[5]) <= 32;
+}

@@ -102,6 +102,12 @@ function authenticationRule(p: Parsed): Problem[] {
         'is required when enableAuthentication is true: "generate" (random keys kept in Terraform state), "variable" (sensitive Terraform variables), or "existingSecret" with apiKeySecretName; or set enableAuthentication: false',
     });
   }
+  if (p.apiKeySource === "awsSecretsManager" && p.apiKeySecretsManagerId === undefined) {
+    problems.push({ path: ["apiKeySecretsManagerId"], message: 'is required when apiKeySource is "awsSecretsManager"' });
+  }
+  if (p.apiKeySecretsManagerId !== undefined && p.apiKeySource !== "awsSecretsManager") {
+    problems.push({ path: ["apiKeySecretsManagerId"], value: p.apiKeySecretsManagerId, message: 'is only used with apiKeySource "awsSecretsManager"' });
+  }
   if (p.apiKeySource === "existingSecret" && p.apiKeySecretName === undefined) {
     problems.push({ path: ["apiKeySecretName"], message: 'is required when apiKeySource is "existingSecret"' });
   }
@@ -169,6 +175,29 @@ function collectionsRule(p: Parsed): Problem[] {
   return problems;
 }
 
+function networkRule(p: Parsed): Problem[] {
+  const problems: Problem[] = [];
+  if (p.enableNetworkPolicy === true && p.networkPolicyClients?.length === 0) {
+    problems.push({
+      path: ["networkPolicyClients"],
+      value: [],
+      message:
+        "is empty while enableNetworkPolicy is true, so no client could reach Qdrant; list the clients (podSelector, namespaceSelector or cidr), or set enableNetworkPolicy: false",
+    });
+  }
+  if (p.enableExternalAccess === true && p.allowedCidrs?.length === 0) {
+    problems.push({
+      path: ["allowedCidrs"],
+      value: [],
+      message: "is required when enableExternalAccess is true: the source ranges the LoadBalancer accepts (an open LoadBalancer is never the default)",
+    });
+  }
+  if (p.restrictEgress === true && p.enableNetworkPolicy === false) {
+    problems.push({ path: ["restrictEgress"], value: true, message: "needs enableNetworkPolicy: true (egress rules are NetworkPolicies)" });
+  }
+  return problems;
+}
+
 export const CROSS_FIELD_RULES: ((p: Parsed, raw: Raw) => Problem[])[] = [
   resourceNameRule,
   resourcesRule,
@@ -176,4 +205,5 @@ export const CROSS_FIELD_RULES: ((p: Parsed, raw: Raw) => Problem[])[] = [
   authenticationRule,
   backupRule,
   collectionsRule,
+  networkRule,
 ];

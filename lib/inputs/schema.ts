@@ -9,7 +9,7 @@ import { z } from "zod";
 import { collectionSchema, SEED_COLLECTIONS } from "./collections";
 import { cronProblem } from "./cron";
 import { dnsLabel, quantity, wholeNumber } from "./field-types";
-import { isDns1123Subdomain } from "./kubernetes-formats";
+import { isCidr, isDns1123Subdomain } from "./kubernetes-formats";
 import { isUnresolvedToken } from "./tokens";
 
 const labelMap = z.record(z.string(), z.string({ error: "label values must be strings (quote numbers and booleans)" }));
@@ -42,7 +42,37 @@ export const podSecuritySchema = z
   })
   .describe("Pod user, group and volume group (the spike's 1000/2000/3000).");
 
-export const API_KEY_SOURCES = ["generate", "variable", "existingSecret"] as const;
+export const networkClientSchema = z
+  .strictObject({
+    podSelector: labelMap.optional().describe("Pods with these labels (in this namespace, or in namespaceSelector's namespaces)."),
+    namespaceSelector: labelMap.optional().describe("Namespaces with these labels (e.g. kubernetes.io/metadata.name: open-webui)."),
+    cidr: z.string().refine((v) => isCidr(v), { error: 'must be an IPv4 CIDR such as "10.0.0.0/16"' }).optional().describe("Addresses in this CIDR."),
+  })
+  .refine((c) => c.cidr !== undefined || c.podSelector !== undefined || c.namespaceSelector !== undefined, {
+    error: "must set podSelector, namespaceSelector or cidr",
+  })
+  .refine((c) => c.cidr === undefined || (c.podSelector === undefined && c.namespaceSelector === undefined), {
+    error: "cidr cannot be combined with selectors; list it as a separate client",
+  });
+
+export const tlsSchema = z
+  .strictObject({
+    secretName: dnsLabel().optional().describe("Existing kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt)."),
+    certManagerIssuer: z
+      .strictObject({
+        name: z.string().min(1),
+        kind: z.enum(["Issuer", "ClusterIssuer"]).default("ClusterIssuer"),
+      })
+      .optional()
+      .describe("Have cert-manager issue the certificate (a Certificate object; needs cert-manager's CRDs)."),
+    caInSecret: z.boolean().default(true).describe("The Secret has ca.crt; the module's Jobs verify Qdrant with it."),
+  })
+  .refine((t) => (t.secretName === undefined) !== (t.certManagerIssuer === undefined), {
+    error: "must set exactly one of secretName (your certificate) or certManagerIssuer (cert-manager issues one)",
+  })
+  .describe("Serve HTTPS and gRPC over TLS.");
+
+export const API_KEY_SOURCES = ["generate", "variable", "existingSecret", "awsSecretsManager"] as const;
 export const STORAGE_TYPES = ["gp3", "gp2", "io1", "io2"] as const;
 export const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"] as const;
 
@@ -80,8 +110,15 @@ export const qdrantInputShape = {
   apiKeySource: z
     .enum(API_KEY_SOURCES)
     .optional()
-    .describe("Where the API keys come from: `generate` (random, kept in Terraform state), `variable` (sensitive variables), `existingSecret`."),
+    .describe(
+      "Where the API keys come from: `generate` (random, kept in Terraform state), `variable` (sensitive variables), `existingSecret`, `awsSecretsManager` (EKS).",
+    ),
   apiKeySecretName: dnsLabel().optional().describe("Existing Secret holding `api-key` and `read-only-api-key` (apiKeySource existingSecret)."),
+  apiKeySecretsManagerId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("AWS Secrets Manager secret (name or ARN) whose JSON has `api-key` and `read-only-api-key` (apiKeySource awsSecretsManager)."),
   backupEnabled: z.boolean().default(true).describe("Enable automated backups."),
   backupS3Bucket: z.string().default("").describe("S3 bucket for backups."),
   backupSchedule: z
@@ -96,7 +133,17 @@ export const qdrantInputShape = {
   collectionsConfig: z.array(collectionSchema).prefault(SEED_COLLECTIONS).describe("Collections to create; defaults to the seed's `documents` and `conversations`."),
   commonLabels: labelMap.default({}).describe("Labels added to every object."),
   enableNetworkPolicy: z.boolean().default(false).describe("Restrict ingress to the Qdrant pods with NetworkPolicies."),
-  enableExternalAccess: z.boolean().default(false).describe("Expose Qdrant through an internal LoadBalancer."),
+  networkPolicyClients: z
+    .array(networkClientSchema)
+    .default([])
+    .describe("Who may reach 6333/6334 when enableNetworkPolicy is on: pod/namespace selectors or CIDRs (the homelab: app=cortex-control-plane)."),
+  monitoringNamespace: dnsLabel().default("monitoring").describe("Namespace whose pods may scrape metrics when enableNetworkPolicy is on."),
+  restrictEgress: z.boolean().default(false).describe("With enableNetworkPolicy, also deny Qdrant's egress except DNS and its peers."),
+  enableExternalAccess: z.boolean().default(false).describe("Expose 6333/6334 through an internal AWS NLB (AWS Load Balancer Controller)."),
+  allowedCidrs: z
+    .array(z.string().refine((v) => isCidr(v), { error: 'must be an IPv4 CIDR such as "10.0.0.0/16"' }))
+    .default([])
+    .describe("Source ranges the external LoadBalancer accepts; required when enableExternalAccess is on."),
   enablePodAntiAffinity: z.boolean().default(true).describe("Require Qdrant pods on different nodes (cluster mode)."),
   nodeSelector: labelMap.default({}).describe("Node selector for the Qdrant pods."),
   tolerations: z.array(tolerationSchema).default([]).describe("Tolerations for the Qdrant pods."),
@@ -113,6 +160,7 @@ export const qdrantInputShape = {
     .refine((v) => !v.endsWith(":latest"), { error: 'must be pinned; "latest" changes under you' })
     .default("alpine/k8s:1.33.4")
     .describe("Image of the module's Jobs (collection init): needs bash >= 4.4, curl and jq. The default bundles them (and the AWS CLI)."),
+  tls: tlsSchema.optional(),
   logLevel: z.enum(LOG_LEVELS).default("INFO").describe("Qdrant log level."),
   logFormat: z.enum(["json", "text"]).default("json").describe("Qdrant log format."),
 };

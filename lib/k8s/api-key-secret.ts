@@ -1,7 +1,8 @@
+import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
 import { Password } from "@cdktf/provider-random/lib/password";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
-import { TerraformStack, TerraformVariable } from "cdktf";
+import { Fn, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { QdrantInputs } from "../inputs/schema";
 import type { QdrantNames } from "../naming";
@@ -9,6 +10,13 @@ import { readableId } from "./readable-id";
 
 export const API_KEY = "api-key";
 export const READ_ONLY_API_KEY = "read-only-api-key";
+export const ALT_API_KEY = "alt-api-key";
+
+/** Qdrant accepts a second read-write key (service.alt_api_key) from v1.17: rotation without downtime. */
+export function supportsAltApiKey(qdrantVersion: string): boolean {
+  const [major, minor] = qdrantVersion.replace(/^v/, "").split(".").map(Number);
+  return major > 1 || (major === 1 && minor >= 17);
+}
 
 export interface ApiKeySecretProps {
   readonly inputs: QdrantInputs;
@@ -17,63 +25,103 @@ export interface ApiKeySecretProps {
   readonly idPrefix: string;
 }
 
+type SecretEnv = { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional?: boolean } } };
+
+interface KeyValues {
+  readWrite: string;
+  readOnly?: string;
+  /** The whole Secret data as one Terraform expression, when it holds an optional `alt-api-key` entry. */
+  alt?: string;
+}
+
 /**
- * The Kubernetes Secret holding Qdrant's read-write and read-only API keys. The keys never appear in
- * the synthesized JSON: they are generated (random_password, kept only in Terraform state), come from
- * sensitive Terraform variables, or live in a Secret the user already has.
+ * The Kubernetes Secret holding Qdrant's read-write and read-only API keys. The keys never appear in the
+ * synthesized JSON: they are generated (random_password, kept only in Terraform state), come from sensitive
+ * Terraform variables or an AWS Secrets Manager secret, or live in a Secret the user already has.
  */
 export class ApiKeySecret extends Construct {
   readonly secretName: string;
   /** Container env entries that read the keys from the Secret. */
-  readonly env: { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional?: boolean } } }[];
+  readonly env: SecretEnv[];
+  /**
+   * sha256 of the keys (a Terraform expression) for a pod annotation, so pods restart when a key changes;
+   * undefined for an existing Secret, whose content Terraform does not see.
+   */
+  readonly checksum?: string;
 
   constructor(scope: Construct, id: string, props: ApiKeySecretProps) {
     super(scope, id);
     const { inputs, names, idPrefix } = props;
-    let readOnlyOptional = false;
+    const ref = (key: string, optional: boolean) => ({ secretKeyRef: { name: this.secretName, key, ...(optional ? { optional: true } : {}) } });
+    let readOnlyOptional = true;
     if (inputs.apiKeySource === "existingSecret") {
       this.secretName = inputs.apiKeySecretName as string;
-      readOnlyOptional = true;
     } else {
       const keys = this.keyValues(inputs, idPrefix);
+      const fixed: Record<string, string> = keys.readOnly === undefined ? { [API_KEY]: keys.readWrite } : { [API_KEY]: keys.readWrite, [READ_ONLY_API_KEY]: keys.readOnly };
       const secret = new SecretV1(this, "resource", {
         metadata: { name: `${names.resourceName}-api-key`, namespace: props.namespace, labels: names.labels },
         type: "Opaque",
-        data: keys.readOnly === undefined ? { [API_KEY]: keys.readWrite } : { [API_KEY]: keys.readWrite, [READ_ONLY_API_KEY]: keys.readOnly },
+        data: keys.alt === undefined ? fixed : Token.asStringMap(keys.alt),
       });
       readableId(secret, idPrefix, "api_key");
       this.secretName = secret.metadata.name;
       readOnlyOptional = keys.readOnly === undefined;
+      this.checksum = Fn.sha256(Fn.jsonencode(secret.data));
     }
     this.env = [
-      { name: "QDRANT__SERVICE__API_KEY", valueFrom: { secretKeyRef: { name: this.secretName, key: API_KEY } } },
-      {
-        name: "QDRANT__SERVICE__READ_ONLY_API_KEY",
-        valueFrom: { secretKeyRef: { name: this.secretName, key: READ_ONLY_API_KEY, ...(readOnlyOptional ? { optional: true } : {}) } },
-      },
+      { name: "QDRANT__SERVICE__API_KEY", valueFrom: ref(API_KEY, false) },
+      { name: "QDRANT__SERVICE__READ_ONLY_API_KEY", valueFrom: ref(READ_ONLY_API_KEY, readOnlyOptional) },
+      ...(supportsAltApiKey(inputs.qdrantVersion) ? [{ name: "QDRANT__SERVICE__ALT_API_KEY", valueFrom: ref(ALT_API_KEY, true) }] : []),
     ];
   }
 
-  private keyValues(inputs: QdrantInputs, idPrefix: string): { readWrite: string; readOnly?: string } {
+  private keyValues(inputs: QdrantInputs, idPrefix: string): KeyValues {
     if (inputs.apiKey !== undefined) return { readWrite: inputs.apiKey };
-    if (inputs.apiKeySource === "variable") {
-      const variable = (suffix: string, what: string) => {
-        const v = new TerraformVariable(this, suffix, {
-          type: "string",
-          sensitive: true,
-          nullable: false,
-          description: `Qdrant ${what} API key (at least 32 characters).`,
-          validation: [{ condition: `\${length(var.${idPrefix}_${suffix}) >= 32}`, errorMessage: `${idPrefix}_${suffix} must be at least 32 characters.` }],
-        });
-        v.overrideLogicalId(`${idPrefix}_${suffix}`);
-        return v.stringValue;
-      };
-      return { readWrite: variable("api_key", "read-write"), readOnly: variable("read_only_api_key", "read-only") };
+    if (inputs.apiKeySource === "variable") return this.variableKeys(inputs, idPrefix);
+    if (inputs.apiKeySource === "awsSecretsManager") {
+      const version = new DataAwsSecretsmanagerSecretVersion(this, "secrets-manager", { secretId: inputs.apiKeySecretsManagerId as string });
+      readableId(version, idPrefix, "api_key");
+      const json = Fn.jsondecode(version.secretString);
+      return { readWrite: Token.asString(Fn.lookup(json, API_KEY)), readOnly: Token.asString(Fn.lookup(json, READ_ONLY_API_KEY)) };
     }
     ensureRandomProvider(this);
-    const password = (suffix: string) =>
-      readableId(new Password(this, suffix, { length: 48, special: false }), idPrefix, suffix).result;
+    const password = (suffix: string) => readableId(new Password(this, suffix, { length: 48, special: false }), idPrefix, suffix).result;
     return { readWrite: password("api_key"), readOnly: password("read_only_api_key") };
+  }
+
+  private variableKeys(inputs: QdrantInputs, idPrefix: string): KeyValues {
+    const variable = (suffix: string, what: string, optional = false) => {
+      const name = `${idPrefix}_${suffix}`;
+      const v = new TerraformVariable(this, suffix, {
+        type: "string",
+        sensitive: true,
+        nullable: false,
+        default: optional ? "" : undefined,
+        description: `Qdrant ${what} API key (at least 32 characters).`,
+        validation: [
+          {
+            condition: optional ? `\${var.${name} == "" || length(var.${name}) >= 32}` : `\${length(var.${name}) >= 32}`,
+            errorMessage: `${name} must be at least 32 characters${optional ? " (or empty)" : ""}.`,
+          },
+        ],
+      });
+      v.overrideLogicalId(name);
+      return v;
+    };
+    const keys: KeyValues = {
+      readWrite: variable("api_key", "read-write").stringValue,
+      readOnly: variable("read_only_api_key", "read-only").stringValue,
+    };
+    if (supportsAltApiKey(inputs.qdrantVersion)) {
+      variable("alt_api_key", "second read-write (rotation; empty when not rotating)", true);
+      // Only a non-empty value becomes an entry: an empty alt key must never reach Qdrant.
+      const v = (suffix: string) => `var.${idPrefix}_${suffix}`;
+      keys.alt =
+        `\${merge({ "${API_KEY}" = ${v("api_key")}, "${READ_ONLY_API_KEY}" = ${v("read_only_api_key")} }, ` +
+        `{ for k, v in { "${ALT_API_KEY}" = ${v("alt_api_key")} } : k => v if v != "" })}`;
+    }
+    return keys;
   }
 }
 

@@ -13,6 +13,7 @@ import { WorkloadServiceAccount } from "./rbac";
 
 const SCRIPT = "collection-init.sh";
 const MOUNT = "/etc/qdrant-init";
+const TLS_CA_MOUNT = "/etc/qdrant-tls";
 /** Finished Jobs stay a week for `kubectl logs`; after that the next apply recreates the Job, which only reads. */
 export const INIT_JOB_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -24,6 +25,8 @@ export interface CollectionInitJobProps {
   readonly serviceName: string;
   /** Secret with the API keys when authentication is on; the read-write key is sent as QDRANT_API_KEY. */
   readonly apiKeySecretName?: string;
+  /** The TLS Secret when TLS is on (its ca.crt verifies Qdrant when caInSecret). */
+  readonly tlsSecretName?: string;
   /** The Job starts after these (the StatefulSet: Terraform waits for its rollout). */
   readonly dependsOn: ITerraformDependable[];
 }
@@ -55,12 +58,14 @@ export class CollectionInitJob extends Construct {
     const account = new WorkloadServiceAccount(this, "service-account", { names, namespace: props.namespace, idPrefix, name, idSuffix: "init" });
 
     const env = [
-      { name: "QDRANT_URL", value: `http://${props.serviceName}.${names.namespace}.svc.${inputs.clusterDomain}:${HTTP_PORT}` },
+      { name: "QDRANT_URL", value: `${names.scheme}://${props.serviceName}.${names.namespace}.svc.${inputs.clusterDomain}:${HTTP_PORT}` },
       { name: "COLLECTIONS_FILE", value: `${MOUNT}/collections.json` },
       { name: "EXPECTED_PEERS", value: String(inputs.replicas) },
       { name: "WAIT_TIMEOUT_SECONDS", value: String(inputs.startupTimeoutSeconds) },
       ...(props.apiKeySecretName ? [{ name: "QDRANT_API_KEY", valueFrom: { secretKeyRef: { name: props.apiKeySecretName, key: "api-key" } } }] : []),
     ];
+    const verifyWithCa = props.tlsSecretName !== undefined && inputs.tls?.caInSecret === true;
+    if (verifyWithCa) env.push({ name: "CURL_CA_BUNDLE", value: `${TLS_CA_MOUNT}/ca.crt` });
     const activeDeadlineSeconds = inputs.startupTimeoutSeconds + 600;
     const job = new JobV1(this, "job", {
       metadata: { name, namespace: props.namespace, labels },
@@ -84,11 +89,17 @@ export class CollectionInitJob extends Construct {
                 command: ["bash", `${MOUNT}/${SCRIPT}`],
                 env,
                 resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-                volumeMount: [{ name: "init", mountPath: MOUNT, readOnly: true }],
+                volumeMount: [
+                  { name: "init", mountPath: MOUNT, readOnly: true },
+                  ...(verifyWithCa ? [{ name: "tls-ca", mountPath: TLS_CA_MOUNT, readOnly: true }] : []),
+                ],
                 securityContext: restrictedContainerSecurityContext(),
               },
             ],
-            volume: [{ name: "init", configMap: { name: configMap.metadata.name } }],
+            volume: [
+              { name: "init", configMap: { name: configMap.metadata.name } },
+              ...(verifyWithCa ? [{ name: "tls-ca", secret: { secretName: props.tlsSecretName, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : []),
+            ],
           },
         },
       },

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import type { QdrantInputs } from "../inputs/schema";
 import { GRPC_PORT, HTTP_PORT, P2P_PORT, QdrantNames } from "../naming";
 import { readableId } from "./readable-id";
+import { tlsEnvironment } from "./tls";
 
 export const STORAGE_PATH = "/qdrant/storage";
 export const SNAPSHOTS_PATH = "/qdrant/snapshots";
@@ -28,6 +29,7 @@ export function qdrantEnvironment(inputs: QdrantInputs, names: QdrantNames): Rec
     QDRANT_INIT_FILE_PATH: `${INIT_PATH}/.qdrant-initialized`,
   };
   if (names.clusterMode) env.QDRANT__CLUSTER__P2P__PORT = String(P2P_PORT);
+  if (inputs.tls) Object.assign(env, tlsEnvironment());
   if (inputs.walCapacityMb !== undefined) env.QDRANT__STORAGE__WAL__WAL_CAPACITY_MB = String(inputs.walCapacityMb);
   if (inputs.maxRequestSizeMb !== undefined) env.QDRANT__SERVICE__MAX_REQUEST_SIZE_MB = String(inputs.maxRequestSizeMb);
   return env;

@@ -6,6 +6,7 @@ import { readScript } from "../scripts/read-script";
 import { INIT_PATH, SNAPSHOTS_PATH, STORAGE_PATH } from "./config";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 import { readableId } from "./readable-id";
+import { TLS_MOUNT } from "./tls";
 
 export interface QdrantStatefulSetProps {
   readonly inputs: QdrantInputs;
@@ -16,6 +17,10 @@ export interface QdrantStatefulSetProps {
   readonly serviceAccountName: string;
   readonly configMapName: string;
   readonly configChecksum: string;
+  /** sha256 of the API keys (a Terraform expression), so pods restart when a key rotates. */
+  readonly apiKeysChecksum?: string;
+  /** Secret with tls.crt/tls.key, mounted at /qdrant/tls, when TLS is on. */
+  readonly tlsSecretName?: string;
   readonly headlessServiceName: string;
   /** Extra environment (API keys from a Secret), already in the provider's env shape. */
   readonly secretEnv?: { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional?: boolean } } }[];
@@ -51,6 +56,7 @@ export class QdrantStatefulSet extends Construct {
             labels: names.podLabels,
             annotations: {
               "checksum/config": props.configChecksum,
+              ...(props.apiKeysChecksum ? { "checksum/api-keys": props.apiKeysChecksum } : {}),
               "prometheus.io/scrape": "true",
               "prometheus.io/port": String(HTTP_PORT),
               "prometheus.io/path": "/metrics",
@@ -66,7 +72,10 @@ export class QdrantStatefulSet extends Construct {
             toleration: inputs.tolerations.length > 0 ? inputs.tolerations.map(toleration) : undefined,
             affinity: antiAffinity(inputs, names),
             container: [this.container(props)],
-            volume: [{ name: "qdrant-init", emptyDir: { sizeLimit: "1Mi" } }],
+            volume: [
+              { name: "qdrant-init", emptyDir: { sizeLimit: "1Mi" } },
+              ...(props.tlsSecretName ? [{ name: "qdrant-tls", secret: { secretName: props.tlsSecretName, defaultMode: "0440" } }] : []),
+            ],
           },
         },
         volumeClaimTemplate: [
@@ -95,6 +104,7 @@ export class QdrantStatefulSet extends Construct {
         ]
       : [];
     const env = [...clusterEnv, ...(props.secretEnv ?? [])];
+    const httpGet = (path: string) => ({ path, port: "http", scheme: names.scheme === "https" ? "HTTPS" : undefined });
     return {
       name: "qdrant",
       image: `${inputs.qdrantImage}:${inputs.qdrantVersion}`,
@@ -104,11 +114,11 @@ export class QdrantStatefulSet extends Construct {
       envFrom: [{ configMapRef: { name: props.configMapName } }],
       env: env.length > 0 ? env : undefined,
       resources: { requests: inputs.resources.requests, limits: inputs.resources.limits },
-      readinessProbe: { httpGet: { path: "/readyz", port: "http" }, initialDelaySeconds: 5, periodSeconds: PROBE_PERIOD_SECONDS, timeoutSeconds: 3, failureThreshold: 3 },
-      livenessProbe: { httpGet: { path: "/livez", port: "http" }, initialDelaySeconds: 15, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 },
+      readinessProbe: { httpGet: httpGet("/readyz"), initialDelaySeconds: 5, periodSeconds: PROBE_PERIOD_SECONDS, timeoutSeconds: 3, failureThreshold: 3 },
+      livenessProbe: { httpGet: httpGet("/livez"), initialDelaySeconds: 15, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 },
       // Liveness starts only after this passes, so loading a large index does not get the pod killed.
       startupProbe: {
-        httpGet: { path: "/readyz", port: "http" },
+        httpGet: httpGet("/readyz"),
         initialDelaySeconds: 5,
         periodSeconds: PROBE_PERIOD_SECONDS,
         failureThreshold: Math.ceil(inputs.startupTimeoutSeconds / PROBE_PERIOD_SECONDS),
@@ -117,6 +127,7 @@ export class QdrantStatefulSet extends Construct {
         { name: names.dataVolumeName, mountPath: STORAGE_PATH },
         { name: names.snapshotsVolumeName, mountPath: SNAPSHOTS_PATH },
         { name: "qdrant-init", mountPath: INIT_PATH },
+        ...(props.tlsSecretName ? [{ name: "qdrant-tls", mountPath: TLS_MOUNT, readOnly: true }] : []),
       ],
       securityContext: restrictedContainerSecurityContext(),
     };

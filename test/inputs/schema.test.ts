@@ -186,3 +186,27 @@ describe("input validation", () => {
     expect(() => resolveInputs({ ...base, replicas: 0 })).toThrow("Invalid Qdrant configuration (1 problem):\n  - replicas: must be a whole number >= 1 (got 0)");
   });
 });
+
+describe("network and key-source validation", () => {
+  const file = "config/customers/acme.yaml";
+
+  it("fails if network policy is on with no clients, or external access has no CIDRs", () => {
+    expect(problemsOf({ ...base, enableNetworkPolicy: true, enableExternalAccess: true })).toEqual([
+      `${file}: networkPolicyClients: is empty while enableNetworkPolicy is true, so no client could reach Qdrant; list the clients (podSelector, namespaceSelector or cidr), or set enableNetworkPolicy: false (got [])`,
+      `${file}: allowedCidrs: is required when enableExternalAccess is true: the source ranges the LoadBalancer accepts (an open LoadBalancer is never the default) (got [])`,
+    ]);
+  });
+
+  it("fails on malformed clients and CIDRs", () => {
+    expect(problemsOf({ ...base, enableNetworkPolicy: true, networkPolicyClients: [{}, { cidr: "10.0.0.0/33" }, { cidr: "10.0.0.0/8", podSelector: { a: "b" } }], restrictEgress: true })).toEqual([
+      `${file}: networkPolicyClients[0]: must set podSelector, namespaceSelector or cidr (got {})`,
+      `${file}: networkPolicyClients[1].cidr: must be an IPv4 CIDR such as "10.0.0.0/16" (got "10.0.0.0/33")`,
+      `${file}: networkPolicyClients[2]: cidr cannot be combined with selectors; list it as a separate client (got {"cidr":"10.0.0.0/8","podSelector":{"a":"b"}})`,
+    ]);
+    expect(problemsOf({ ...base, restrictEgress: true })).toEqual([`${file}: restrictEgress: needs enableNetworkPolicy: true (egress rules are NetworkPolicies) (got true)`]);
+  });
+
+  it("fails if the Secrets Manager source has no secret id", () => {
+    expect(problemsOf({ ...base, apiKeySource: "awsSecretsManager" })).toEqual([`${file}: apiKeySecretsManagerId: is required when apiKeySource is "awsSecretsManager"`]);
+  });
+});

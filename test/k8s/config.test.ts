@@ -40,7 +40,7 @@ describe("QdrantConfig", () => {
 
   it.each(cases)("uses only keys Qdrant %s has (checked against its config.yaml)", (version, file) => {
     const keys = configKeys(file);
-    const json = synthDeployment({ qdrantVersion: version, replicas: 3, walCapacityMb: 32, maxRequestSizeMb: 64 });
+    const json = synthDeployment({ qdrantVersion: version, replicas: 3, walCapacityMb: 32, maxRequestSizeMb: 64, tls: { secretName: "cert" } });
     const data: Record<string, string> = resource(json, "kubernetes_config_map_v1", "qdrant_config").data;
     const qdrantKeys = Object.keys(data).filter((k) => k.startsWith("QDRANT__"));
     expect(qdrantKeys.length).toBeGreaterThan(10);

@@ -1,0 +1,82 @@
+import { NetworkPolicyV1, NetworkPolicyV1SpecIngress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { Construct } from "constructs";
+import type { QdrantInputs } from "../inputs/schema";
+import { GRPC_PORT, HTTP_PORT, JOB_COMPONENTS, P2P_PORT, QdrantNames } from "../naming";
+import { readableId } from "./readable-id";
+
+export interface QdrantNetworkPolicyProps {
+  readonly inputs: QdrantInputs;
+  readonly names: QdrantNames;
+  readonly namespace: string;
+  readonly idPrefix: string;
+}
+
+const tcp = (...ports: number[]) => ports.map((port) => ({ port: String(port), protocol: "TCP" }));
+
+/**
+ * One NetworkPolicy over the Qdrant pods. Selecting them denies every ingress not listed: clients on
+ * 6333/6334, the monitoring namespace on 6333 (metrics), this deployment's own Jobs on 6333, the external
+ * LoadBalancer's source ranges, and 6335 only from the other Qdrant peers. With restrictEgress, the pods may
+ * only reach DNS and their peers.
+ */
+export class QdrantNetworkPolicy extends Construct {
+  constructor(scope: Construct, id: string, props: QdrantNetworkPolicyProps) {
+    super(scope, id);
+    const { inputs, names } = props;
+    const peers = { podSelector: { matchLabels: names.selectorLabels } };
+    const ingress: NetworkPolicyV1SpecIngress[] = [
+      {
+        from: inputs.networkPolicyClients.map((c) =>
+          c.cidr !== undefined
+            ? { ipBlock: { cidr: c.cidr } }
+            : {
+                podSelector: c.podSelector ? { matchLabels: c.podSelector } : undefined,
+                namespaceSelector: c.namespaceSelector ? { matchLabels: c.namespaceSelector } : undefined,
+              },
+        ),
+        ports: tcp(HTTP_PORT, GRPC_PORT),
+      },
+      {
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": inputs.monitoringNamespace } } }],
+        ports: tcp(HTTP_PORT),
+      },
+      {
+        from: [
+          {
+            podSelector: {
+              matchLabels: { "app.kubernetes.io/instance": names.resourceName },
+              matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: [...JOB_COMPONENTS] }],
+            },
+          },
+        ],
+        ports: tcp(HTTP_PORT),
+      },
+    ];
+    if (inputs.enableExternalAccess) ingress.push({ from: inputs.allowedCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(HTTP_PORT, GRPC_PORT) });
+    if (names.clusterMode) ingress.push({ from: [peers], ports: tcp(P2P_PORT) });
+
+    const egress = inputs.restrictEgress
+      ? [
+          {
+            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+            ports: [
+              { port: "53", protocol: "UDP" },
+              { port: "53", protocol: "TCP" },
+            ],
+          },
+          ...(names.clusterMode ? [{ to: [peers], ports: tcp(P2P_PORT) }] : []),
+        ]
+      : undefined;
+
+    const policy = new NetworkPolicyV1(this, "resource", {
+      metadata: { name: names.resourceName, namespace: props.namespace, labels: names.labels },
+      spec: {
+        podSelector: { matchLabels: names.selectorLabels },
+        policyTypes: inputs.restrictEgress ? ["Ingress", "Egress"] : ["Ingress"],
+        ingress,
+        egress,
+      },
+    });
+    readableId(policy, props.idPrefix);
+  }
+}

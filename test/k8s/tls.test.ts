@@ -1,0 +1,67 @@
+import { qdrantContainer, podSpec, resource, synthDeployment } from "../helpers/synth";
+
+describe("QdrantTls", () => {
+  describe("with the user's certificate Secret", () => {
+    const json = synthDeployment({ tls: { secretName: "acme-cert" } });
+    const container = qdrantContainer(json);
+
+    it("turns on Qdrant's TLS with the mounted certificate, re-read hourly", () => {
+      expect(resource(json, "kubernetes_config_map_v1", "qdrant_config").data).toMatchObject({
+        QDRANT__SERVICE__ENABLE_TLS: "true",
+        QDRANT__TLS__CERT: "/qdrant/tls/tls.crt",
+        QDRANT__TLS__KEY: "/qdrant/tls/tls.key",
+        QDRANT__TLS__CERT_TTL: "3600",
+      });
+      expect(podSpec(json).volume).toContainEqual({ name: "qdrant-tls", secret: { secret_name: "acme-cert", default_mode: "0440" } });
+      expect(container.volume_mount).toContainEqual({ name: "qdrant-tls", mount_path: "/qdrant/tls", read_only: true });
+      expect(json.resource.kubernetes_manifest).toBeUndefined();
+    });
+
+    it("switches probes, connection strings and the init Job to https", () => {
+      expect(container.readiness_probe.http_get).toEqual({ path: "/readyz", port: "http", scheme: "HTTPS" });
+      expect(container.liveness_probe.http_get.scheme).toBe("HTTPS");
+      expect(container.startup_probe.http_get.scheme).toBe("HTTPS");
+      expect(json.output.connection_string.value).toBe("https://acme-qdrant.qdrant.svc.cluster.local:6333");
+      expect(json.output.grpc_connection_string.value).toBe("https://acme-qdrant.qdrant.svc.cluster.local:6334");
+      const job = resource(json, "kubernetes_job_v1", "qdrant_init").spec.template.spec;
+      expect(job.container[0].env).toContainEqual({ name: "QDRANT_URL", value: "https://${kubernetes_service_v1.qdrant.metadata[0].name}.qdrant.svc.cluster.local:6333" });
+      expect(job.container[0].env).toContainEqual({ name: "CURL_CA_BUNDLE", value: "/etc/qdrant-tls/ca.crt" });
+      expect(job.volume).toContainEqual({ name: "tls-ca", secret: { secret_name: "acme-cert", items: [{ key: "ca.crt", path: "ca.crt" }] } });
+    });
+  });
+
+  it("asks cert-manager for a certificate covering the Service and every pod", () => {
+    const json = synthDeployment({ replicas: 3, tls: { certManagerIssuer: { name: "internal-ca" } } });
+    const certificate = resource(json, "kubernetes_manifest", "qdrant_tls").manifest;
+    expect(certificate).toMatchObject({
+      apiVersion: "cert-manager.io/v1",
+      kind: "Certificate",
+      metadata: { name: "acme-qdrant-tls" },
+      spec: {
+        secretName: "acme-qdrant-tls",
+        issuerRef: { name: "internal-ca", kind: "ClusterIssuer", group: "cert-manager.io" },
+        dnsNames: [
+          "acme-qdrant",
+          "acme-qdrant.qdrant",
+          "acme-qdrant.qdrant.svc",
+          "acme-qdrant.qdrant.svc.cluster.local",
+          "*.acme-qdrant-headless",
+          "*.acme-qdrant-headless.qdrant.svc.cluster.local",
+        ],
+      },
+    });
+    expect(podSpec(json).volume).toContainEqual({ name: "qdrant-tls", secret: { secret_name: "acme-qdrant-tls", default_mode: "0440" } });
+  });
+
+  it("stays plain http by default", () => {
+    const json = synthDeployment();
+    expect(qdrantContainer(json).readiness_probe.http_get.scheme).toBeUndefined();
+    expect(json.output.connection_string.value).toMatch(/^http:\/\//);
+  });
+
+  it("fails unless exactly one certificate source is set", () => {
+    expect(() => synthDeployment({ tls: {} })).toThrow(
+      "tls: must set exactly one of secretName (your certificate) or certManagerIssuer (cert-manager issues one) (got {})",
+    );
+  });
+});
