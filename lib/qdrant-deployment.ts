@@ -2,12 +2,15 @@ import { Annotations, TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import type { QdrantDeploymentInput, QdrantInputs } from "./inputs/schema";
 import { resolveInputs } from "./inputs/validate";
+import { sizingWarningsOf } from "./inputs/sizing-defaults";
 import { ApiKeySecret } from "./k8s/api-key-secret";
+import { QdrantAutoscaler } from "./k8s/autoscaler";
 import { CollectionInitJob } from "./k8s/collection-init-job";
 import { QdrantConfig } from "./k8s/config";
 import { QdrantExternalService } from "./k8s/external-service";
 import { QdrantNamespace } from "./k8s/namespace";
 import { QdrantNetworkPolicy } from "./k8s/network-policy";
+import { QdrantPodDisruptionBudget } from "./k8s/pdb";
 import { WorkloadServiceAccount } from "./k8s/rbac";
 import { QdrantServices } from "./k8s/services";
 import { QdrantStatefulSet } from "./k8s/statefulset";
@@ -76,6 +79,8 @@ export class QdrantDeployment extends Construct {
       });
     }
 
+    if (names.clusterMode) new QdrantPodDisruptionBudget(this, "pdb", common);
+    if (inputs.autoscaling?.enabled) new QdrantAutoscaler(this, "autoscaler", { ...common, inputs, statefulSetName: statefulSet.name });
     if (inputs.enableNetworkPolicy) new QdrantNetworkPolicy(this, "network-policy", { ...common, inputs });
     this.externalServiceName = inputs.enableExternalAccess
       ? new QdrantExternalService(this, "external-service", { ...common, allowedCidrs: inputs.allowedCidrs }).serviceName
@@ -102,12 +107,13 @@ export class QdrantDeployment extends Construct {
     output("api_key_secret_name", this.apiKeySecretName ?? "", 'Secret holding the API keys (keys "api-key" and "read-only-api-key"); empty when authentication is off');
   }
 
-  /** Inputs accepted and validated now whose resources arrive with later work: say so instead of ignoring them. */
+  /** Inputs accepted now whose resources arrive with later work, and resources below the sizing estimate. */
   private warnAboutPendingFeatures(): void {
     const { inputs } = this;
     const pending: [boolean, string][] = [
       [inputs.backupEnabled, "backupEnabled: the backup CronJob is not built yet; no backups run"],
     ];
     for (const [active, message] of pending) if (active) Annotations.of(this).addWarning(message);
+    for (const warning of sizingWarningsOf(inputs)) Annotations.of(this).addWarning(`sizing: ${warning}`);
   }
 }

@@ -1,6 +1,7 @@
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
 import { DataAwsEksClusterAuth } from "@cdktf/provider-aws/lib/data-aws-eks-cluster-auth";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
@@ -27,11 +28,13 @@ export class EksCustomerStack extends QdrantStack {
     cluster.overrideLogicalId("eks");
     const auth = new DataAwsEksClusterAuth(this, "eks-auth", { name: clusterName });
     auth.overrideLogicalId("eks");
-    new KubernetesProvider(this, "kubernetes", {
+    const connection = {
       host: cluster.endpoint,
       clusterCaCertificate: Fn.base64decode(cluster.certificateAuthority.get(0).data),
       token: auth.token,
-    });
+    };
+    new KubernetesProvider(this, "kubernetes", connection);
+    if (config.resolved.autoscaling?.installMetricsServer) new HelmProvider(this, "helm", { kubernetes: connection });
     this.qdrant = new QdrantDeployment(this, "qdrant", inputs);
   }
 }

@@ -1,3 +1,4 @@
+import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { Construct } from "constructs";
 import { QdrantDeployment } from "../lib/qdrant-deployment";
@@ -10,10 +11,9 @@ export class HomelabStack extends QdrantStack {
 
   constructor(scope: Construct, config: HomelabConfig) {
     super(scope, config.stackName, config.settings.terraformCloud);
-    new KubernetesProvider(this, "kubernetes", {
-      configPath: config.settings.kubeconfigPath,
-      configContext: config.settings.kubeconfigContext,
-    });
+    const connection = { configPath: config.settings.kubeconfigPath, configContext: config.settings.kubeconfigContext };
+    new KubernetesProvider(this, "kubernetes", connection);
+    if (config.resolved.autoscaling?.installMetricsServer) new HelmProvider(this, "helm", { kubernetes: connection });
     this.qdrant = new QdrantDeployment(this, "qdrant", config.inputs);
   }
 }

@@ -39,19 +39,23 @@ function resourceNameRule(p: Parsed, raw: Raw): Problem[] {
   ];
 }
 
-function resourcesRule(p: Parsed): Problem[] {
+function resourcesRule(p: Parsed, raw: Raw): Problem[] {
   const problems: Problem[] = [];
+  const explicitRequests = (raw.resources as { requests?: Record<string, unknown> } | undefined)?.requests ?? {};
   for (const kind of ["cpu", "memory"] as const) {
     const request = p.resources?.requests?.[kind];
     const limit = p.resources?.limits?.[kind];
     if (request === undefined || limit === undefined || isUnresolvedToken(request) || isUnresolvedToken(limit)) continue;
+    const defaulted = explicitRequests[kind] === undefined;
+    // With sizing, a defaulted memory request comes from the estimate and bends to an explicit limit.
+    if (kind === "memory" && defaulted && p.sizing !== undefined) continue;
     const r = parseQuantity(request);
     const l = parseQuantity(limit);
     if (r !== undefined && l !== undefined && l < r) {
       problems.push({
         path: ["resources", "limits", kind],
         value: limit,
-        message: `is below resources.requests.${kind} "${request}"; a limit must be at least the request`,
+        message: `is below resources.requests.${kind} "${request}"${defaulted ? " (the default; set resources.requests." + kind + " too)" : ""}; a limit must be at least the request`,
       });
     }
   }
@@ -198,6 +202,23 @@ function networkRule(p: Parsed): Problem[] {
   return problems;
 }
 
+function autoscalingRule(p: Parsed): Problem[] {
+  const a = p.autoscaling;
+  if (!a?.enabled || p.replicas === undefined) return [];
+  const problems: Problem[] = [];
+  if (p.replicas < 2) {
+    problems.push({
+      path: ["autoscaling", "enabled"],
+      value: true,
+      message: "needs cluster mode (replicas >= 2): a second single-node Qdrant would be a separate, empty database; set replicas to 2 or more",
+    });
+  }
+  if (a.maxReplicas <= p.replicas) {
+    problems.push({ path: ["autoscaling", "maxReplicas"], value: a.maxReplicas, message: `must be greater than replicas (${p.replicas}), the autoscaler's minimum` });
+  }
+  return problems;
+}
+
 export const CROSS_FIELD_RULES: ((p: Parsed, raw: Raw) => Problem[])[] = [
   resourceNameRule,
   resourcesRule,
@@ -206,4 +227,5 @@ export const CROSS_FIELD_RULES: ((p: Parsed, raw: Raw) => Problem[])[] = [
   backupRule,
   collectionsRule,
   networkRule,
+  autoscalingRule,
 ];

@@ -72,6 +72,25 @@ export const tlsSchema = z
   })
   .describe("Serve HTTPS and gRPC over TLS.");
 
+export const sizingSchema = z
+  .strictObject({
+    expectedVectors: wholeNumber(1).describe("Points expected across all collections (before replication)."),
+    payloadBytesPerPoint: wholeNumber(0).default(500).describe("Average payload size per point."),
+  })
+  .describe(
+    "Capacity planning: with it, the memory request/limit and storageSize default to the estimate (npm run sizing shows the table), and synth warns when explicit values are below it.",
+  );
+
+export const autoscalingSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    maxReplicas: wholeNumber(2).describe("Upper bound; the lower bound is replicas."),
+    targetCpuUtilization: wholeNumber(1, 100).default(80).describe("Average CPU utilization (% of requests) to scale up at."),
+    targetMemoryUtilization: wholeNumber(1, 100).default(80).describe("Average memory utilization (% of requests) to scale up at."),
+    installMetricsServer: z.boolean().default(false).describe("Install metrics-server with Helm (EKS has none by default)."),
+  })
+  .describe("Scale-up-only HorizontalPodAutoscaler (cluster mode only).");
+
 export const API_KEY_SOURCES = ["generate", "variable", "existingSecret", "awsSecretsManager"] as const;
 export const STORAGE_TYPES = ["gp3", "gp2", "io1", "io2"] as const;
 export const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"] as const;
@@ -144,7 +163,11 @@ export const qdrantInputShape = {
     .array(z.string().refine((v) => isCidr(v), { error: 'must be an IPv4 CIDR such as "10.0.0.0/16"' }))
     .default([])
     .describe("Source ranges the external LoadBalancer accepts; required when enableExternalAccess is on."),
-  enablePodAntiAffinity: z.boolean().default(true).describe("Require Qdrant pods on different nodes (cluster mode)."),
+  enablePodAntiAffinity: z.boolean().default(true).describe("Keep Qdrant pods on different nodes (cluster mode)."),
+  podAntiAffinityMode: z.enum(["required", "preferred"]).default("required").describe("required: never two peers on one node; preferred: spread when possible."),
+  spreadAcrossZones: z.boolean().default(true).describe("Spread peers across zones (topology.kubernetes.io/zone, best effort) in cluster mode."),
+  autoscaling: autoscalingSchema.optional(),
+  sizing: sizingSchema.optional(),
   nodeSelector: labelMap.default({}).describe("Node selector for the Qdrant pods."),
   tolerations: z.array(tolerationSchema).default([]).describe("Tolerations for the Qdrant pods."),
   podSecurity: podSecuritySchema.prefault({ runAsUser: 1000, runAsGroup: 2000, fsGroup: 3000 }),

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { CROSS_FIELD_RULES, Problem } from "./rules";
+import { applySizingDefaults } from "./sizing-defaults";
 import { qdrantInputSchema, QdrantInputs } from "./schema";
 
 export class QdrantConfigError extends Error {
@@ -122,5 +123,6 @@ export function parseOrThrow<S extends z.ZodObject>(schema: S, rules: Rule<z.out
 
 /** Validates QdrantDeployment props and applies defaults. */
 export function resolveInputs(raw: unknown, source?: string): QdrantInputs {
-  return parseOrThrow(qdrantInputSchema, CROSS_FIELD_RULES, raw, source);
+  const inputs = parseOrThrow(qdrantInputSchema, CROSS_FIELD_RULES, raw, source);
+  return applySizingDefaults(inputs, raw as Record<string, unknown>);
 }

@@ -71,6 +71,7 @@ export class QdrantStatefulSet extends Construct {
             nodeSelector: Object.keys(inputs.nodeSelector).length > 0 ? inputs.nodeSelector : undefined,
             toleration: inputs.tolerations.length > 0 ? inputs.tolerations.map(toleration) : undefined,
             affinity: antiAffinity(inputs, names),
+            topologySpreadConstraint: zoneSpread(inputs, names),
             container: [this.container(props)],
             volume: [
               { name: "qdrant-init", emptyDir: { sizeLimit: "1Mi" } },
@@ -84,6 +85,8 @@ export class QdrantStatefulSet extends Construct {
         ],
       },
     });
+    // The autoscaler owns the replica count once it is on; Terraform must not scale it back down.
+    if (inputs.autoscaling?.enabled) statefulSet.addOverride("lifecycle.ignore_changes", ["spec[0].replicas"]);
     readableId(statefulSet, props.idPrefix);
     this.resource = statefulSet;
     this.name = statefulSet.metadata.name;
@@ -156,14 +159,20 @@ function toleration(t: QdrantInputs["tolerations"][number]) {
   };
 }
 
-/** Qdrant peers on different nodes, so one node failure takes one replica. */
+/** Qdrant peers on different nodes, so one node failure takes one replica (required, or preferred when asked). */
 function antiAffinity(inputs: QdrantInputs, names: QdrantNames) {
   if (!inputs.enablePodAntiAffinity || !names.clusterMode) return undefined;
+  const term = { labelSelector: [{ matchLabels: names.selectorLabels }], topologyKey: "kubernetes.io/hostname" };
   return {
-    podAntiAffinity: {
-      requiredDuringSchedulingIgnoredDuringExecution: [
-        { labelSelector: [{ matchLabels: names.selectorLabels }], topologyKey: "kubernetes.io/hostname" },
-      ],
-    },
+    podAntiAffinity:
+      inputs.podAntiAffinityMode === "required"
+        ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
+        : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
   };
+}
+
+/** Peers spread across zones where the nodes have zones (best effort: a single-zone cluster still schedules). */
+function zoneSpread(inputs: QdrantInputs, names: QdrantNames) {
+  if (!inputs.spreadAcrossZones || !names.clusterMode) return undefined;
+  return [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: [{ matchLabels: names.selectorLabels }] }];
 }

@@ -210,3 +210,11 @@ describe("network and key-source validation", () => {
     expect(problemsOf({ ...base, apiKeySource: "awsSecretsManager" })).toEqual([`${file}: apiKeySecretsManagerId: is required when apiKeySource is "awsSecretsManager"`]);
   });
 });
+
+describe("resources with defaults", () => {
+  it("says when the request a limit falls below is the default", () => {
+    expect(problemsOf({ ...base, resources: { limits: { cpu: "4", memory: "1Gi" } } })).toEqual([
+      `config/customers/acme.yaml: resources.limits.memory: is below resources.requests.memory "2Gi" (the default; set resources.requests.memory too); a limit must be at least the request (got "1Gi")`,
+    ]);
+  });
+});

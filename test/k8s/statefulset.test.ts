@@ -104,6 +104,26 @@ describe("QdrantStatefulSet", () => {
         { label_selector: [{ match_labels: { "app.kubernetes.io/name": "qdrant", "app.kubernetes.io/instance": "acme-qdrant" } }], topology_key: "kubernetes.io/hostname" },
       ]);
       expect(podSpec(synthDeployment({ replicas: 3, enablePodAntiAffinity: false })).affinity).toBeUndefined();
+      expect(podSpec(synthDeployment({ replicas: 3, podAntiAffinityMode: "preferred" })).affinity.pod_anti_affinity).toEqual({
+        preferred_during_scheduling_ignored_during_execution: [
+          {
+            weight: 100,
+            pod_affinity_term: { label_selector: [{ match_labels: { "app.kubernetes.io/name": "qdrant", "app.kubernetes.io/instance": "acme-qdrant" } }], topology_key: "kubernetes.io/hostname" },
+          },
+        ],
+      });
+    });
+
+    it("spreads peers across zones, best effort", () => {
+      expect(podSpec(cluster).topology_spread_constraint).toEqual([
+        {
+          max_skew: 1,
+          topology_key: "topology.kubernetes.io/zone",
+          when_unsatisfiable: "ScheduleAnyway",
+          label_selector: [{ match_labels: { "app.kubernetes.io/name": "qdrant", "app.kubernetes.io/instance": "acme-qdrant" } }],
+        },
+      ]);
+      expect(podSpec(json).topology_spread_constraint).toBeUndefined();
     });
   });
 
