@@ -2,12 +2,16 @@
  * Names and labels every part derives from the inputs, computed once so parts agree (the Service a
  * StatefulSet governs, the selector a NetworkPolicy matches). No cdktf here.
  */
+import { supportsMetricsPort } from "./inputs/qdrant-version";
 import { resourceNameOf } from "./inputs/rules";
 import type { QdrantInputs } from "./inputs/schema";
 
 export const HTTP_PORT = 6333;
 export const GRPC_PORT = 6334;
 export const P2P_PORT = 6335;
+
+/** Tells the headless Service apart from the client Service (both select the same pods). */
+export const HEADLESS_SERVICE_LABEL = { "app.kubernetes.io/component": "peers" };
 
 /** The components of this deployment's Jobs; the NetworkPolicy lets exactly these reach Qdrant's API. */
 export const JOB_COMPONENTS = ["collection-init", "backup", "restore", "backup-verify"] as const;
@@ -30,6 +34,8 @@ export interface QdrantNames {
   /** Labels on the Qdrant pods and their PVCs. */
   readonly podLabels: Record<string, string>;
   readonly clusterMode: boolean;
+  /** Qdrant >= v1.17 serves /metrics on its own unauthenticated port; older versions on the http port, behind the key. */
+  readonly metricsPort?: number;
   /** "https" when TLS is on. */
   readonly scheme: "http" | "https";
 }
@@ -56,6 +62,7 @@ export function qdrantNames(inputs: QdrantInputs): QdrantNames {
     podLabels: { ...labels, "app.kubernetes.io/component": "vector-store", "app.kubernetes.io/version": inputs.qdrantVersion },
     clusterMode: inputs.replicas > 1,
     scheme: inputs.tls ? "https" : "http",
+    metricsPort: supportsMetricsPort(inputs.qdrantVersion) ? inputs.monitoring.metricsPort : undefined,
   };
 }
 

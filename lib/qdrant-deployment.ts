@@ -8,12 +8,13 @@ import { QdrantAutoscaler } from "./k8s/autoscaler";
 import { CollectionInitJob } from "./k8s/collection-init-job";
 import { QdrantConfig } from "./k8s/config";
 import { QdrantExternalService } from "./k8s/external-service";
+import { QdrantMonitoring } from "./k8s/monitoring";
 import { QdrantNamespace } from "./k8s/namespace";
 import { QdrantNetworkPolicy } from "./k8s/network-policy";
 import { QdrantPodDisruptionBudget } from "./k8s/pdb";
 import { WorkloadServiceAccount } from "./k8s/rbac";
 import { QdrantServices } from "./k8s/services";
-import { QdrantStatefulSet } from "./k8s/statefulset";
+import { QdrantStatefulSet, scrapeAnnotations } from "./k8s/statefulset";
 import { QdrantStorageClass } from "./k8s/storage-class";
 import { QdrantTls } from "./k8s/tls";
 import { GRPC_PORT, HTTP_PORT, qdrantNames, QdrantNames } from "./naming";
@@ -79,6 +80,9 @@ export class QdrantDeployment extends Construct {
       });
     }
 
+    if (inputs.monitoring.serviceMonitor || inputs.monitoring.prometheusRule) {
+      new QdrantMonitoring(this, "monitoring", { ...common, inputs, apiKeySecretName: apiKeys?.secretName, tlsSecretName });
+    }
     if (names.clusterMode) new QdrantPodDisruptionBudget(this, "pdb", common);
     if (inputs.autoscaling?.enabled) new QdrantAutoscaler(this, "autoscaler", { ...common, inputs, statefulSetName: statefulSet.name });
     if (inputs.enableNetworkPolicy) new QdrantNetworkPolicy(this, "network-policy", { ...common, inputs });
@@ -114,6 +118,11 @@ export class QdrantDeployment extends Construct {
       [inputs.backupEnabled, "backupEnabled: the backup CronJob is not built yet; no backups run"],
     ];
     for (const [active, message] of pending) if (active) Annotations.of(this).addWarning(message);
+    if (Object.keys(scrapeAnnotations(inputs, this.names)).length === 0 && !inputs.monitoring.serviceMonitor) {
+      Annotations.of(this).addWarning(
+        `metrics: no prometheus.io scrape annotations: Qdrant ${inputs.qdrantVersion} needs an API key for /metrics and annotations cannot send one; use monitoring.serviceMonitor (it sends the read-only key) or Qdrant >= v1.17 (a metrics port without a key)`,
+      );
+    }
     for (const warning of sizingWarningsOf(inputs)) Annotations.of(this).addWarning(`sizing: ${warning}`);
   }
 }

@@ -65,3 +65,62 @@ export function cronProblem(schedule: string): string | undefined {
   }
   return undefined;
 }
+
+const MACRO_SCHEDULES: Record<string, string> = {
+  "@yearly": "0 0 1 1 *",
+  "@annually": "0 0 1 1 *",
+  "@monthly": "0 0 1 * *",
+  "@weekly": "0 0 * * 0",
+  "@daily": "0 0 * * *",
+  "@midnight": "0 0 * * *",
+  "@hourly": "0 * * * *",
+};
+
+function fieldValues(text: string, field: Field): Set<number> {
+  const values = new Set<number>();
+  for (const part of text.split(",")) {
+    const [range, step] = part.split("/");
+    const stepBy = step === undefined ? 1 : Number(step);
+    let [low, high] = [field.min, field.max];
+    if (range !== "*" && range !== "?") {
+      const bounds = range.split("-").map((b) => parseValue(b, field) as number);
+      low = bounds[0];
+      high = bounds.length === 2 ? bounds[1] : step === undefined ? bounds[0] : field.max;
+    }
+    for (let v = low; v <= high; v += stepBy) values.add(v);
+  }
+  return values;
+}
+
+/**
+ * The longest time between two runs of a valid schedule, in seconds, over a 400-day window (so monthly and
+ * yearly schedules are measured too). Used to alert when a backup is overdue.
+ */
+export function longestIntervalSeconds(schedule: string): number {
+  const expression = MACRO_SCHEDULES[schedule.trim()] ?? schedule.trim();
+  const [minutes, hours, days, months, weekdays] = expression.split(/\s+/).map((part, i) => ({ part, values: fieldValues(part, FIELDS[i]) }));
+  const restrictedDay = days.part !== "*" && days.part !== "?";
+  const restrictedWeekday = weekdays.part !== "*" && weekdays.part !== "?";
+  const dayMatches = (date: Date) => {
+    const byDay = days.values.has(date.getUTCDate());
+    const byWeekday = weekdays.values.has(date.getUTCDay());
+    // Standard cron: when both are restricted, either matches.
+    if (restrictedDay && restrictedWeekday) return byDay || byWeekday;
+    return (restrictedDay ? byDay : true) && (restrictedWeekday ? byWeekday : true);
+  };
+  const start = Date.UTC(2026, 0, 1);
+  let previous: number | undefined;
+  let longest = 0;
+  for (let day = 0; day < 400; day++) {
+    const date = new Date(start + day * 86_400_000);
+    if (!months.values.has(date.getUTCMonth() + 1) || !dayMatches(date)) continue;
+    for (const hour of [...hours.values].sort((a, b) => a - b)) {
+      for (const minute of [...minutes.values].sort((a, b) => a - b)) {
+        const at = date.getTime() + (hour * 60 + minute) * 60_000;
+        if (previous !== undefined) longest = Math.max(longest, (at - previous) / 1000);
+        previous = at;
+      }
+    }
+  }
+  return longest;
+}

@@ -91,6 +91,16 @@ export const autoscalingSchema = z
   })
   .describe("Scale-up-only HorizontalPodAutoscaler (cluster mode only).");
 
+export const monitoringSchema = z
+  .strictObject({
+    serviceMonitor: z.boolean().default(false).describe("Create a Prometheus Operator ServiceMonitor (needs the operator's CRDs)."),
+    prometheusRule: z.boolean().default(false).describe("Create a PrometheusRule with the alerts (needs the operator's CRDs and kube-state-metrics)."),
+    scrapeInterval: z.string().regex(/^\d+[smh]$/, { error: 'must be a duration such as "30s"' }).default("30s"),
+    labels: labelMap.default({}).describe("Extra labels on the ServiceMonitor and PrometheusRule (e.g. release: kube-prometheus-stack)."),
+    metricsPort: wholeNumber(1024, 65535).default(9090).describe("Qdrant >= v1.17: the unauthenticated metrics port."),
+  })
+  .describe("Prometheus Operator resources and the metrics port.");
+
 export const API_KEY_SOURCES = ["generate", "variable", "existingSecret", "awsSecretsManager"] as const;
 export const STORAGE_TYPES = ["gp3", "gp2", "io1", "io2"] as const;
 export const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"] as const;
@@ -184,6 +194,8 @@ export const qdrantInputShape = {
     .default("alpine/k8s:1.33.4")
     .describe("Image of the module's Jobs (collection init): needs bash >= 4.4, curl and jq. The default bundles them (and the AWS CLI)."),
   tls: tlsSchema.optional(),
+  monitoring: monitoringSchema.prefault({}),
+  telemetryEnabled: z.boolean().default(false).describe("Send Qdrant's anonymous usage telemetry (off: QDRANT__TELEMETRY_DISABLED=true)."),
   logLevel: z.enum(LOG_LEVELS).default("INFO").describe("Qdrant log level."),
   logFormat: z.enum(["json", "text"]).default("json").describe("Qdrant log format."),
 };

@@ -4,6 +4,7 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { Fn, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
+import { supportsAltApiKey } from "../inputs/qdrant-version";
 import type { QdrantInputs } from "../inputs/schema";
 import type { QdrantNames } from "../naming";
 import { readableId } from "./readable-id";
@@ -11,12 +12,6 @@ import { readableId } from "./readable-id";
 export const API_KEY = "api-key";
 export const READ_ONLY_API_KEY = "read-only-api-key";
 export const ALT_API_KEY = "alt-api-key";
-
-/** Qdrant accepts a second read-write key (service.alt_api_key) from v1.17: rotation without downtime. */
-export function supportsAltApiKey(qdrantVersion: string): boolean {
-  const [major, minor] = qdrantVersion.replace(/^v/, "").split(".").map(Number);
-  return major > 1 || (major === 1 && minor >= 17);
-}
 
 export interface ApiKeySecretProps {
   readonly inputs: QdrantInputs;

@@ -23,13 +23,14 @@ export function qdrantEnvironment(inputs: QdrantInputs, names: QdrantNames): Rec
     QDRANT__STORAGE__SNAPSHOTS_PATH: SNAPSHOTS_PATH,
     QDRANT__LOG_LEVEL: inputs.logLevel,
     QDRANT__LOGGER__FORMAT: inputs.logFormat,
-    QDRANT__TELEMETRY_DISABLED: "true",
+    QDRANT__TELEMETRY_DISABLED: String(!inputs.telemetryEnabled),
     QDRANT__CLUSTER__ENABLED: String(names.clusterMode),
     // The image's entrypoint writes this marker; the root filesystem is read-only, so it lives on a volume.
     QDRANT_INIT_FILE_PATH: `${INIT_PATH}/.qdrant-initialized`,
   };
   if (names.clusterMode) env.QDRANT__CLUSTER__P2P__PORT = String(P2P_PORT);
   if (inputs.tls) Object.assign(env, tlsEnvironment());
+  if (names.metricsPort !== undefined) env.QDRANT__SERVICE__METRICS_PORT = String(names.metricsPort);
   if (inputs.walCapacityMb !== undefined) env.QDRANT__STORAGE__WAL__WAL_CAPACITY_MB = String(inputs.walCapacityMb);
   if (inputs.maxRequestSizeMb !== undefined) env.QDRANT__SERVICE__MAX_REQUEST_SIZE_MB = String(inputs.maxRequestSizeMb);
   return env;

@@ -15,7 +15,7 @@ const tcp = (...ports: number[]) => ports.map((port) => ({ port: String(port), p
 
 /**
  * One NetworkPolicy over the Qdrant pods. Selecting them denies every ingress not listed: clients on
- * 6333/6334, the monitoring namespace on 6333 (metrics), this deployment's own Jobs on 6333, the external
+ * 6333/6334, the monitoring namespace on the metrics port (6333 before v1.17), this deployment's own Jobs on 6333, the external
  * LoadBalancer's source ranges, and 6335 only from the other Qdrant peers. With restrictEgress, the pods may
  * only reach DNS and their peers.
  */
@@ -38,7 +38,7 @@ export class QdrantNetworkPolicy extends Construct {
       },
       {
         from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": inputs.monitoringNamespace } } }],
-        ports: tcp(HTTP_PORT),
+        ports: tcp(names.metricsPort ?? HTTP_PORT),
       },
       {
         from: [

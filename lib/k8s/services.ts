@@ -1,6 +1,6 @@
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Construct } from "constructs";
-import { GRPC_PORT, HTTP_PORT, P2P_PORT, QdrantNames } from "../naming";
+import { GRPC_PORT, HEADLESS_SERVICE_LABEL, HTTP_PORT, P2P_PORT, QdrantNames } from "../naming";
 import { readableId } from "./readable-id";
 
 export interface QdrantServicesProps {
@@ -32,9 +32,14 @@ export class QdrantServices extends Construct {
     });
     readableId(client, props.idPrefix);
 
-    const headlessPorts = names.clusterMode ? [...clientPorts, { name: "p2p", port: P2P_PORT, targetPort: "p2p", protocol: "TCP" }] : clientPorts;
+    // The headless Service also lists the metrics port: the ServiceMonitor scrapes every pod through it.
+    const headlessPorts = [
+      ...clientPorts,
+      ...(names.clusterMode ? [{ name: "p2p", port: P2P_PORT, targetPort: "p2p", protocol: "TCP" }] : []),
+      ...(names.metricsPort !== undefined ? [{ name: "metrics", port: names.metricsPort, targetPort: "metrics", protocol: "TCP" }] : []),
+    ];
     const headless = new ServiceV1(this, "headless", {
-      metadata: { name: names.headlessServiceName, namespace: props.namespace, labels: names.labels },
+      metadata: { name: names.headlessServiceName, namespace: props.namespace, labels: { ...names.labels, ...HEADLESS_SERVICE_LABEL } },
       spec: { clusterIp: "None", publishNotReadyAddresses: true, selector: names.selectorLabels, port: headlessPorts },
     });
     readableId(headless, props.idPrefix, "headless");

@@ -57,9 +57,7 @@ export class QdrantStatefulSet extends Construct {
             annotations: {
               "checksum/config": props.configChecksum,
               ...(props.apiKeysChecksum ? { "checksum/api-keys": props.apiKeysChecksum } : {}),
-              "prometheus.io/scrape": "true",
-              "prometheus.io/port": String(HTTP_PORT),
-              "prometheus.io/path": "/metrics",
+              ...scrapeAnnotations(inputs, names),
             },
           },
           spec: {
@@ -98,6 +96,7 @@ export class QdrantStatefulSet extends Construct {
       { name: "http", containerPort: HTTP_PORT, protocol: "TCP" },
       { name: "grpc", containerPort: GRPC_PORT, protocol: "TCP" },
       ...(names.clusterMode ? [{ name: "p2p", containerPort: P2P_PORT, protocol: "TCP" }] : []),
+      ...(names.metricsPort !== undefined ? [{ name: "metrics", containerPort: names.metricsPort, protocol: "TCP" }] : []),
     ];
     const clusterEnv = names.clusterMode
       ? [
@@ -156,6 +155,20 @@ function toleration(t: QdrantInputs["tolerations"][number]) {
     value: t.value,
     effect: t.effect,
     tolerationSeconds: t.tolerationSeconds === undefined ? undefined : String(t.tolerationSeconds),
+  };
+}
+
+/**
+ * Annotations for annotation-based Prometheus discovery, only where a scrape can succeed: on the metrics port
+ * (v1.17+, no key needed) or, without authentication, on the http port. Annotations cannot carry a key.
+ */
+export function scrapeAnnotations(inputs: QdrantInputs, names: QdrantNames): Record<string, string> {
+  if (names.metricsPort === undefined && inputs.enableAuthentication) return {};
+  return {
+    "prometheus.io/scrape": "true",
+    "prometheus.io/port": String(names.metricsPort ?? HTTP_PORT),
+    "prometheus.io/path": "/metrics",
+    ...(names.scheme === "https" ? { "prometheus.io/scheme": "https" } : {}),
   };
 }
 

@@ -26,6 +26,8 @@ function configKeys(file: string): Set<string> {
 const UNDOCUMENTED_KEYS: Record<string, string> = {
   // JSON logs arrived in v1.12.6 (qdrant/qdrant#5602); config.yaml documents logger.format only later.
   "logger.format": "v1.12.6",
+  // /metrics on its own port without a key, since v1.17 (qdrant/qdrant#7838); not in config.yaml.
+  "service.metrics_port": "v1.17.0",
 };
 
 function envToConfigPath(name: string): string {
@@ -59,10 +61,19 @@ describe("QdrantConfig", () => {
       QDRANT__SERVICE__GRPC_PORT: "6334",
       QDRANT__SERVICE__HTTP_PORT: "6333",
       QDRANT__SERVICE__MAX_REQUEST_SIZE_MB: "32",
+      QDRANT__SERVICE__METRICS_PORT: "9090",
       QDRANT__STORAGE__SNAPSHOTS_PATH: "/qdrant/snapshots",
       QDRANT__STORAGE__STORAGE_PATH: "/qdrant/storage",
       QDRANT__STORAGE__WAL__WAL_CAPACITY_MB: "32",
       QDRANT__TELEMETRY_DISABLED: "true",
+    });
+  });
+
+  it("keeps telemetry off unless asked, and logs JSON at INFO by default", () => {
+    expect(resource(synthDeployment({ telemetryEnabled: true, logFormat: "text", logLevel: "WARN" }), "kubernetes_config_map_v1", "qdrant_config").data).toMatchObject({
+      QDRANT__TELEMETRY_DISABLED: "false",
+      QDRANT__LOGGER__FORMAT: "text",
+      QDRANT__LOG_LEVEL: "WARN",
     });
   });
 

@@ -23,7 +23,9 @@ describe("QdrantNetworkPolicy", () => {
     ["any pod in open-webui", inNamespace({ app: "webui" }, "open-webui"), 6334, true],
     ["an unlisted pod in the same namespace", inNamespace({ app: "curl" }), 6333, false],
     ["an unlisted namespace", inNamespace({ app: "x" }, "default"), 6333, false],
-    ["Prometheus in monitoring, http (metrics)", inNamespace({ app: "prometheus" }, "monitoring"), 6333, true],
+    ["Prometheus in monitoring, metrics port", inNamespace({ app: "prometheus" }, "monitoring"), 9090, true],
+    ["Prometheus in monitoring, http (the API, not metrics, on v1.17+)", inNamespace({ app: "prometheus" }, "monitoring"), 6333, false],
+    ["a client on the metrics port", inNamespace({ app: "cortex-control-plane" }), 9090, false],
     ["Prometheus in monitoring, grpc", inNamespace({ app: "prometheus" }, "monitoring"), 6334, false],
     ["the collection-init Job", inNamespace({ "app.kubernetes.io/instance": "acme-qdrant", "app.kubernetes.io/component": "collection-init", "app.kubernetes.io/name": "qdrant-collection-init" }), 6333, true],
     ["a backup Job", inNamespace({ "app.kubernetes.io/instance": "acme-qdrant", "app.kubernetes.io/component": "backup" }), 6333, true],
@@ -67,6 +69,11 @@ describe("QdrantNetworkPolicy", () => {
       },
       { to: [{ pod_selector: { match_labels: { "app.kubernetes.io/name": "qdrant", "app.kubernetes.io/instance": "acme-qdrant" } } }], ports: [{ port: "6335", protocol: "TCP" }] },
     ]);
+  });
+
+  it("lets monitoring scrape the http port before v1.17 (metrics behind the key there)", () => {
+    const old = Object.values(synthDeployment({ qdrantVersion: "v1.13.2", enableNetworkPolicy: true, networkPolicyClients: [{ cidr: "10.0.0.0/8" }] }).resource.kubernetes_network_policy_v1) as Json[];
+    expect(ingressAllowed(old, NS, qdrantPod, inNamespace({ app: "prometheus" }, "monitoring"), 6333)).toBe(true);
   });
 
   it("is absent when enableNetworkPolicy is off", () => {

@@ -12,12 +12,14 @@ describe("QdrantServices", () => {
     const headless = resource(json, "kubernetes_service_v1", "qdrant_headless");
     expect(headless.metadata.name).toBe("acme-qdrant-headless");
     expect(headless.spec).toMatchObject({ cluster_ip: "None", publish_not_ready_addresses: true });
-    expect(ports(headless)).toEqual(["http:6333", "grpc:6334"]);
+    expect(headless.metadata.labels["app.kubernetes.io/component"]).toBe("peers");
+    expect(ports(headless)).toEqual(["http:6333", "grpc:6334", "metrics:9090"]);
+    expect(ports(resource(synthDeployment({ qdrantVersion: "v1.13.2" }), "kubernetes_service_v1", "qdrant_headless"))).toEqual(["http:6333", "grpc:6334"]);
   });
 
   it("keeps the peer port 6335 off the client Service in cluster mode", () => {
     const json = synthDeployment({ replicas: 3 });
     expect(ports(resource(json, "kubernetes_service_v1", "qdrant"))).toEqual(["http:6333", "grpc:6334"]);
-    expect(ports(resource(json, "kubernetes_service_v1", "qdrant_headless"))).toEqual(["http:6333", "grpc:6334", "p2p:6335"]);
+    expect(ports(resource(json, "kubernetes_service_v1", "qdrant_headless"))).toEqual(["http:6333", "grpc:6334", "p2p:6335", "metrics:9090"]);
   });
 });

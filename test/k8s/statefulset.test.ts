@@ -71,13 +71,17 @@ describe("QdrantStatefulSet", () => {
     expect(c.image).toBe("qdrant/qdrant:v1.19.0");
     expect(c.resources).toEqual({ requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } });
     expect(podSpec(json).termination_grace_period_seconds).toBe(30);
-    expect(sts.spec.template.metadata.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/port": "6333", "prometheus.io/path": "/metrics" });
+    // v1.17+: metrics on their own port, no key needed, so annotation-based scraping works with auth on.
+    expect(sts.spec.template.metadata.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/port": "9090", "prometheus.io/path": "/metrics" });
+    const old = (props: object) => resource(synthDeployment({ qdrantVersion: "v1.13.2", ...props }), "kubernetes_stateful_set_v1", "qdrant").spec.template.metadata.annotations;
+    expect(old({})["prometheus.io/scrape"]).toBeUndefined(); // /metrics needs the key there
+    expect(old({ enableAuthentication: false, apiKeySource: undefined })).toMatchObject({ "prometheus.io/port": "6333" });
   });
 
   it("runs single-node with the image's own command and no peer port", () => {
     const c = qdrantContainer(json);
     expect(c.command).toBeUndefined();
-    expect(c.port.map((p: any) => p.name)).toEqual(["http", "grpc"]);
+    expect(c.port.map((p: any) => p.name)).toEqual(["http", "grpc", "metrics"]);
     expect(podSpec(json).affinity).toBeUndefined();
   });
 
@@ -96,7 +100,7 @@ describe("QdrantStatefulSet", () => {
           { name: "QDRANT_P2P_PORT", value: "6335" },
         ]),
       );
-      expect(c.port.map((p: any) => `${p.name}:${p.container_port}`)).toEqual(["http:6333", "grpc:6334", "p2p:6335"]);
+      expect(c.port.map((p: any) => `${p.name}:${p.container_port}`)).toEqual(["http:6333", "grpc:6334", "p2p:6335", "metrics:9090"]);
     });
 
     it("requires peers on different nodes unless anti-affinity is off", () => {
