@@ -1,5 +1,7 @@
 import { Annotations, TerraformOutput } from "cdktf";
+import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
 import { Construct } from "constructs";
+import { QdrantBackup } from "./backup";
 import type { QdrantDeploymentInput, QdrantInputs } from "./inputs/schema";
 import { resolveInputs } from "./inputs/validate";
 import { sizingWarningsOf } from "./inputs/sizing-defaults";
@@ -22,6 +24,14 @@ import { GRPC_PORT, HTTP_PORT, qdrantNames, QdrantNames } from "./naming";
 /** QdrantDeployment's props: the inputs of lib/inputs/schema.ts (see the README's inputs table). */
 export type QdrantDeploymentProps = QdrantDeploymentInput;
 
+/** What the surrounding stack already has, so the deployment reuses it instead of looking it up again. */
+export interface QdrantDeploymentOptions {
+  /** The stack's aws_eks_cluster lookup (IRSA reads the cluster's OIDC issuer from it). */
+  readonly eksCluster?: DataAwsEksCluster;
+  /** AWS region, for the backup pods' AWS CLI. */
+  readonly awsRegion?: string;
+}
+
 /**
  * Everything Qdrant needs on Kubernetes for one customer: namespace, storage, configuration, API keys,
  * the StatefulSet and its Services, and the outputs. Each part lives in its own file under lib/k8s/.
@@ -35,8 +45,10 @@ export class QdrantDeployment extends Construct {
   readonly statefulSetName: string;
   readonly apiKeySecretName?: string;
   readonly externalServiceName?: string;
+  readonly backupDestination?: string;
+  readonly backupRoleArn?: string;
 
-  constructor(scope: Construct, id: string, props: QdrantDeploymentProps) {
+  constructor(scope: Construct, id: string, props: QdrantDeploymentProps, options: QdrantDeploymentOptions = {}) {
     super(scope, id);
     this.inputs = resolveInputs(props);
     this.names = qdrantNames(this.inputs);
@@ -80,6 +92,19 @@ export class QdrantDeployment extends Construct {
       });
     }
 
+    const backup = inputs.backupEnabled
+      ? new QdrantBackup(this, "backup", {
+          ...common,
+          inputs,
+          storageClassName,
+          apiKeySecretName: apiKeys?.secretName,
+          tlsSecretName,
+          eksCluster: options.eksCluster,
+          awsRegion: options.awsRegion,
+        })
+      : undefined;
+    this.backupDestination = backup?.destination;
+    this.backupRoleArn = backup?.roleArn;
     if (inputs.monitoring.serviceMonitor || inputs.monitoring.prometheusRule) {
       new QdrantMonitoring(this, "monitoring", { ...common, inputs, apiKeySecretName: apiKeys?.secretName, tlsSecretName });
     }
@@ -91,7 +116,7 @@ export class QdrantDeployment extends Construct {
       : undefined;
 
     this.addOutputs(id === "qdrant" ? "" : `${idPrefix}_`);
-    this.warnAboutPendingFeatures();
+    this.addSynthWarnings();
   }
 
   private addOutputs(prefix: string): void {
@@ -108,16 +133,14 @@ export class QdrantDeployment extends Construct {
     output("statefulset_name", this.statefulSetName, "StatefulSet name (pods are <name>-<ordinal>)");
     output("headless_service_name", names.headlessServiceName, "Headless Service name (per-pod DNS: <pod>.<headless>)");
     output("external_service_name", this.externalServiceName ?? "", "LoadBalancer Service for external access (kubectl get svc shows its NLB hostname); empty when off");
+    output("backup_destination", this.backupDestination ?? "", "Where backups go (s3://<bucket>/qdrant-backups/<customer> or file:///backups); empty when off");
+    output("backup_role_arn", this.backupRoleArn ?? "", "IAM role the backup pods assume (EKS); empty otherwise");
     output("api_key_secret_name", this.apiKeySecretName ?? "", 'Secret holding the API keys (keys "api-key" and "read-only-api-key"); empty when authentication is off');
   }
 
-  /** Inputs accepted now whose resources arrive with later work, and resources below the sizing estimate. */
-  private warnAboutPendingFeatures(): void {
+  /** Things a user should hear about at synth: no working metrics scrape, resources below the sizing estimate. */
+  private addSynthWarnings(): void {
     const { inputs } = this;
-    const pending: [boolean, string][] = [
-      [inputs.backupEnabled, "backupEnabled: the backup CronJob is not built yet; no backups run"],
-    ];
-    for (const [active, message] of pending) if (active) Annotations.of(this).addWarning(message);
     if (Object.keys(scrapeAnnotations(inputs, this.names)).length === 0 && !inputs.monitoring.serviceMonitor) {
       Annotations.of(this).addWarning(
         `metrics: no prometheus.io scrape annotations: Qdrant ${inputs.qdrantVersion} needs an API key for /metrics and annotations cannot send one; use monitoring.serviceMonitor (it sends the read-only key) or Qdrant >= v1.17 (a metrics port without a key)`,

@@ -35,6 +35,6 @@ export class EksCustomerStack extends QdrantStack {
     };
     new KubernetesProvider(this, "kubernetes", connection);
     if (config.resolved.autoscaling?.installMetricsServer) new HelmProvider(this, "helm", { kubernetes: connection });
-    this.qdrant = new QdrantDeployment(this, "qdrant", inputs);
+    this.qdrant = new QdrantDeployment(this, "qdrant", inputs, { eksCluster: cluster, awsRegion: settings.awsRegion });
   }
 }

@@ -18,6 +18,8 @@ describe("QdrantDeployment", () => {
       statefulset_name: "${kubernetes_stateful_set_v1.qdrant.metadata[0].name}",
       headless_service_name: "acme-qdrant-headless",
       external_service_name: "",
+      backup_destination: "",
+      backup_role_arn: "",
       api_key_secret_name: "${kubernetes_secret_v1.qdrant_api_key.metadata[0].name}",
     });
   });
@@ -32,12 +34,19 @@ describe("QdrantDeployment", () => {
     expect(json.output.other_service_fqdn.value).toBe("b-qdrant.b.svc.cluster.local");
   });
 
-  it("warns about accepted inputs whose resources are not built yet", () => {
+  it("warns at synth when resources are below the sizing estimate, naming the numbers", () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, "t");
-    const qdrant = new QdrantDeployment(stack, "qdrant", { customerName: "a", apiKeySource: "generate", backupS3Bucket: "bkt" });
-    const warnings = qdrant.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data);
-    expect(warnings).toEqual(["backupEnabled: the backup CronJob is not built yet; no backups run"]);
+    const qdrant = new QdrantDeployment(stack, "qdrant", {
+      customerName: "a",
+      apiKeySource: "generate",
+      backupEnabled: false,
+      sizing: { expectedVectors: 2000000 },
+      resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
+    });
+    const warnings = qdrant.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/^sizing: memoryRequest 1Gi is below the estimated RAM of [\d.]+ GB per pod \(2,000,000 vectors × 1536 dims, no quantization, 1 pod\); recommended \d+Gi$/);
   });
 
   it("fails with every problem in the props, before building anything", () => {

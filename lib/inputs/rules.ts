@@ -126,7 +126,8 @@ function authenticationRule(p: Parsed): Problem[] {
 
 function backupRule(p: Parsed): Problem[] {
   const problems: Problem[] = [];
-  if (p.backupEnabled === true && p.backupS3Bucket === "") {
+  const s3 = p.backupTarget !== "pvc";
+  if (p.backupEnabled === true && s3 && p.backupS3Bucket === "") {
     problems.push({
       path: ["backupS3Bucket"],
       value: "",
@@ -139,6 +140,32 @@ function backupRule(p: Parsed): Problem[] {
       value: p.backupS3Bucket,
       message: "must be an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-'",
     });
+  }
+  if (p.backupEnabled && s3 && p.backupS3Endpoint === undefined && !p.eksClusterName) {
+    problems.push({
+      path: ["backupS3Endpoint"],
+      message: "is required for S3 backups outside EKS (AWS credentials come from IRSA or Pod Identity there); set it with backupS3CredentialsSecret, or use backupTarget: pvc",
+    });
+  }
+  if (p.backupS3Endpoint !== undefined && p.backupS3CredentialsSecret === undefined) {
+    problems.push({ path: ["backupS3CredentialsSecret"], message: "is required with backupS3Endpoint: the Secret holding AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" });
+  }
+  if (p.backupCreateBucket && p.backupS3Endpoint !== undefined) {
+    problems.push({ path: ["backupCreateBucket"], value: true, message: "creates an AWS S3 bucket; it cannot create one on backupS3Endpoint" });
+  }
+  if (p.backupKmsKeyArn !== undefined && !p.backupCreateBucket) {
+    problems.push({ path: ["backupKmsKeyArn"], value: p.backupKmsKeyArn, message: "only applies to a bucket this module creates (backupCreateBucket: true)" });
+  }
+  if (p.backupVerifySchedule !== undefined && p.replicas !== undefined && p.replicas > 1) {
+    problems.push({
+      path: ["backupVerifySchedule"],
+      value: p.backupVerifySchedule,
+      message: "verifies single-node backups only: in cluster mode each peer's snapshot holds only that peer's shards, so one scratch collection cannot be compared with the manifest",
+    });
+  }
+  if ((p.backupRestoreTimestamp !== undefined || p.backupVerifySchedule !== undefined) && p.backupEnabled === false) {
+    const field = p.backupRestoreTimestamp !== undefined ? "backupRestoreTimestamp" : "backupVerifySchedule";
+    problems.push({ path: [field], value: p[field], message: "needs backupEnabled: true (it reads the backups)" });
   }
   return problems;
 }

@@ -123,7 +123,7 @@ describe("input validation", () => {
   });
 
   it("fails if backups are on without a bucket", () => {
-    expect(problemsOf({ customerName: "acme", apiKeySource: "generate" })).toEqual([
+    expect(problemsOf({ customerName: "acme", apiKeySource: "generate", eksClusterName: "eks" })).toEqual([
       `${file}: backupS3Bucket: is required when backupEnabled is true; name the S3 bucket, or set backupEnabled: false (got "")`,
     ]);
   });
@@ -151,7 +151,7 @@ describe("input validation", () => {
   });
 
   it("reports every problem at once, including cross-field ones", () => {
-    const problems = problemsOf({ customerName: "acme", replicas: 0, typo: true, resources: { requests: { cpu: "2", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } } });
+    const problems = problemsOf({ customerName: "acme", eksClusterName: "eks", replicas: 0, typo: true, resources: { requests: { cpu: "2", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } } });
     expect(problems).toHaveLength(5);
     expect(problems.map((p) => p.split(": ")[1])).toEqual(["replicas", "typo", "resources.limits.cpu", "apiKeySource", "backupS3Bucket"]);
   });
@@ -216,5 +216,31 @@ describe("resources with defaults", () => {
     expect(problemsOf({ ...base, resources: { limits: { cpu: "4", memory: "1Gi" } } })).toEqual([
       `config/customers/acme.yaml: resources.limits.memory: is below resources.requests.memory "2Gi" (the default; set resources.requests.memory too); a limit must be at least the request (got "1Gi")`,
     ]);
+  });
+});
+
+describe("backup validation", () => {
+  const file = "config/customers/acme.yaml";
+  const backup = { customerName: "acme", apiKeySource: "generate", backupS3Bucket: "bkt" };
+
+  it("fails for S3 outside EKS without an endpoint, and for an endpoint without credentials", () => {
+    expect(problemsOf(backup)).toEqual([
+      `${file}: backupS3Endpoint: is required for S3 backups outside EKS (AWS credentials come from IRSA or Pod Identity there); set it with backupS3CredentialsSecret, or use backupTarget: pvc`,
+    ]);
+    expect(problemsOf({ ...backup, backupS3Endpoint: "http://minio.minio:9000" })).toEqual([
+      `${file}: backupS3CredentialsSecret: is required with backupS3Endpoint: the Secret holding AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+    ]);
+  });
+
+  it("fails on options that do not fit together", () => {
+    expect(problemsOf({ ...backup, eksClusterName: "eks", backupKmsKeyArn: "arn:aws:kms:eu-west-1:1:key/x", backupRestoreTimestamp: "2026" })).toEqual([
+      `${file}: backupRestoreTimestamp: must be a backup timestamp YYYYMMDD_HHMMSS or "latest" (got "2026")`,
+      `${file}: backupKmsKeyArn: only applies to a bucket this module creates (backupCreateBucket: true) (got "arn:aws:kms:eu-west-1:1:key/x")`,
+    ]);
+    expect(problemsOf({ ...base, backupVerifySchedule: "0 5 * * 0" })).toEqual([`${file}: backupVerifySchedule: needs backupEnabled: true (it reads the backups) (got "0 5 * * 0")`]);
+  });
+
+  it("needs no bucket for a PVC target", () => {
+    expect(() => resolveInputs({ customerName: "acme", apiKeySource: "generate", backupTarget: "pvc" })).not.toThrow();
   });
 });

@@ -4,7 +4,7 @@ import { Json, resource, synthDeployment } from "../helpers/synth";
 const rulesOf = (json: Json) => resource(json, "kubernetes_manifest", "qdrant_alerts").manifest.spec.groups[0].rules as Json[];
 
 describe("QdrantMonitoring", () => {
-  const json = synthDeployment({ replicas: 3, backupS3Bucket: "bkt", backupEnabled: true, monitoring: { serviceMonitor: true, prometheusRule: true } });
+  const json = synthDeployment({ replicas: 3, eksClusterName: "eks", backupS3Bucket: "bkt", backupEnabled: true, monitoring: { serviceMonitor: true, prometheusRule: true } });
 
   it("has the spike's four alerts with its thresholds and durations, adapted to this deployment", () => {
     const rules = rulesOf(json);

@@ -17,6 +17,7 @@
  *   points, creating the collection if absent; honours `checksum`).
  * - API keys: `api-key: <key>` or `Authorization: Bearer <key>`; 401 without a valid key; the read-only key
  *   may only GET (Qdrant also lets it search; nothing here needs that).
+ * - Uploaded snapshot files are kept in `uploads` (collection and bytes), so tests can compare what was restored.
  * - Faults: failNext (one-shot status for a method and path), raceNextCreate (a concurrent client creates the
  *   collection just before the next PUT, which then gets Qdrant's 409), download throttling and abortNextDownload.
  *
@@ -77,6 +78,8 @@ export interface QdrantStandin {
   readonly version: QdrantVersion;
   readonly requests: RecordedRequest[];
   readonly violations: Violation[];
+  /** Every snapshot file accepted by POST /collections/{c}/snapshots/upload, in order. */
+  readonly uploads: { collection: string; bytes: Buffer }[];
   readonly state: QdrantModel;
   /** Recorded requests that are not GET (a re-run with nothing to do must have none). */
   writes(): RecordedRequest[];
@@ -112,6 +115,7 @@ export async function startQdrantStandin(opts: StandinOptions): Promise<QdrantSt
   model.snapshotPaddingBytes = opts.snapshotPaddingBytes ?? 0;
   const requests: RecordedRequest[] = [];
   const violations: Violation[] = [];
+  const uploads: { collection: string; bytes: Buffer }[] = [];
   const failures: { method: string; path: RegExp; status: number; error: string }[] = [];
   const races = new Map<string, Obj | undefined>();
   let throttle: { chunkBytes: number; delayMs: number } | undefined;
@@ -177,6 +181,7 @@ export async function startQdrantStandin(opts: StandinOptions): Promise<QdrantSt
           throw new QdrantError(400, "Wrong input: Snapshot checksum mismatch");
         }
         model.restore(c, file.data);
+        uploads.push({ collection: c, bytes: Buffer.from(file.data) });
         return query.get("wait") === "false" ? { status: 202, json: { status: "accepted" } } : ok(true);
       }
       default:
@@ -320,6 +325,7 @@ export async function startQdrantStandin(opts: StandinOptions): Promise<QdrantSt
     version: opts.version,
     requests,
     violations,
+    uploads,
     state: model,
     writes: () => requests.filter((r) => r.method !== "GET"),
     clearRequests: () => void requests.splice(0),

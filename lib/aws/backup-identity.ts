@@ -1,0 +1,114 @@
+import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
+import { DataAwsIamOpenidConnectProvider } from "@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Fn } from "cdktf";
+import { Construct } from "constructs";
+import { readableId } from "../k8s/readable-id";
+
+export interface BackupIdentityProps {
+  readonly mode: "irsa" | "podIdentity";
+  readonly clusterName: string;
+  /** The stack's cluster lookup, when it has one (IRSA reads the OIDC issuer from it). */
+  readonly cluster?: DataAwsEksCluster;
+  readonly namespace: string;
+  readonly serviceAccountName: string;
+  readonly bucketName: string;
+  /** The customer's prefix, without a trailing slash. */
+  readonly prefix: string;
+  readonly kmsKeyArn?: string;
+  readonly roleName: string;
+  readonly idPrefix: string;
+}
+
+/**
+ * The IAM role the backup, restore and verify pods assume, allowed only the customer's prefix: object actions
+ * on <bucket>/<prefix>/*, ListBucket with a prefix condition, no wildcard action or resource. Trusted either
+ * through IRSA (the cluster's OIDC provider, StringEquals on both :sub and :aud) or EKS Pod Identity
+ * (pods.eks.amazonaws.com with sts:AssumeRole and sts:TagSession, plus the association).
+ */
+export class BackupIdentity extends Construct {
+  readonly roleArn: string;
+  /** Annotations for the ServiceAccount (IRSA); empty with Pod Identity. */
+  readonly serviceAccountAnnotations: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: BackupIdentityProps) {
+    super(scope, id);
+    const name = `${props.idPrefix}_backup`;
+    const trust =
+      props.mode === "irsa"
+        ? this.irsaTrust(props, name)
+        : new DataAwsIamPolicyDocument(this, "trust", {
+            statement: [{ effect: "Allow", actions: ["sts:AssumeRole", "sts:TagSession"], principals: [{ type: "Service", identifiers: ["pods.eks.amazonaws.com"] }] }],
+          });
+    readableId(trust, `${name}_trust`);
+
+    const role = new IamRole(this, "role", {
+      name: props.roleName,
+      description: `Qdrant backups of ${props.prefix} (namespace ${props.namespace})`,
+      assumeRolePolicy: trust.json,
+    });
+    readableId(role, name);
+
+    const bucketArn = `arn:aws:s3:::${props.bucketName}`;
+    const access = new DataAwsIamPolicyDocument(this, "access", {
+      statement: [
+        {
+          sid: "BackupObjects",
+          effect: "Allow",
+          actions: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+          resources: [`${bucketArn}/${props.prefix}/*`],
+        },
+        {
+          sid: "ListOwnPrefix",
+          effect: "Allow",
+          actions: ["s3:ListBucket"],
+          resources: [bucketArn],
+          condition: [{ test: "StringLike", variable: "s3:prefix", values: [`${props.prefix}/`, `${props.prefix}/*`] }],
+        },
+        ...(props.kmsKeyArn
+          ? [{ sid: "BucketKey", effect: "Allow", actions: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], resources: [props.kmsKeyArn] }]
+          : []),
+      ],
+    });
+    readableId(access, `${name}_access`);
+    readableId(new IamRolePolicy(this, "policy", { role: role.id, name: "qdrant-backup-prefix", policy: access.json }), name);
+
+    if (props.mode === "podIdentity") {
+      readableId(
+        new EksPodIdentityAssociation(this, "association", {
+          clusterName: props.clusterName,
+          namespace: props.namespace,
+          serviceAccount: props.serviceAccountName,
+          roleArn: role.arn,
+        }),
+        name,
+      );
+    }
+    this.roleArn = role.arn;
+    this.serviceAccountAnnotations = props.mode === "irsa" ? { "eks.amazonaws.com/role-arn": role.arn } : {};
+  }
+
+  private irsaTrust(props: BackupIdentityProps, name: string): DataAwsIamPolicyDocument {
+    const cluster = props.cluster ?? readableId(new DataAwsEksCluster(this, "cluster", { name: props.clusterName }), name);
+    const issuer = cluster.identity.get(0).oidc.get(0).issuer;
+    const provider = new DataAwsIamOpenidConnectProvider(this, "oidc", { url: issuer });
+    readableId(provider, "eks");
+    const host = Fn.replace(issuer, "https://", "");
+    return new DataAwsIamPolicyDocument(this, "trust", {
+      statement: [
+        {
+          effect: "Allow",
+          actions: ["sts:AssumeRoleWithWebIdentity"],
+          principals: [{ type: "Federated", identifiers: [provider.arn] }],
+          condition: [
+            { test: "StringEquals", variable: `${host}:sub`, values: [`system:serviceaccount:${props.namespace}:${props.serviceAccountName}`] },
+            { test: "StringEquals", variable: `${host}:aud`, values: ["sts.amazonaws.com"] },
+          ],
+        },
+      ],
+    });
+  }
+}

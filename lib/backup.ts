@@ -1,0 +1,136 @@
+import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { PersistentVolumeClaimV1 } from "@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1";
+import { Construct } from "constructs";
+import { BackupBucket } from "./aws/backup-bucket";
+import { BackupIdentity } from "./aws/backup-identity";
+import { formatBytes, parseQuantity } from "./inputs/kubernetes-formats";
+import type { QdrantInputs } from "./inputs/schema";
+import { BACKUPS_MOUNT, BackupTarget } from "./k8s/backup-pod";
+import { QdrantBackupCronJob } from "./k8s/backup-cron-job";
+import { WorkloadServiceAccount } from "./k8s/rbac";
+import { readableId } from "./k8s/readable-id";
+import { QdrantRestoreJob } from "./k8s/restore-job";
+import { jobPodLabels, QdrantNames } from "./naming";
+import { readScript } from "./scripts/read-script";
+
+export interface QdrantBackupProps {
+  readonly inputs: QdrantInputs;
+  readonly names: QdrantNames;
+  readonly namespace: string;
+  readonly idPrefix: string;
+  readonly storageClassName: string;
+  readonly apiKeySecretName?: string;
+  readonly tlsSecretName?: string;
+  readonly eksCluster?: DataAwsEksCluster;
+  readonly awsRegion?: string;
+}
+
+/** The customer's prefix in the bucket, as the seed lays it out. */
+export const backupPrefix = (customerName: string) => `qdrant-backups/${customerName}`;
+
+/**
+ * Everything backups need, wired: the target (S3 with IRSA or Pod Identity on EKS, an S3-compatible endpoint
+ * with a credentials Secret, or a PVC), an optionally created bucket, one ServiceAccount for the backup,
+ * verify and restore pods, their scripts, the backup CronJob, the optional verify CronJob and restore Job.
+ */
+export class QdrantBackup extends Construct {
+  readonly cronJobName: string;
+  readonly destination: string;
+  readonly roleArn?: string;
+
+  constructor(scope: Construct, id: string, props: QdrantBackupProps) {
+    super(scope, id);
+    const { inputs, names, idPrefix } = props;
+    const name = `${names.resourceName}-backup`;
+    const prefix = backupPrefix(inputs.customerName);
+    const onAws = inputs.backupTarget === "s3" && inputs.backupS3Endpoint === undefined;
+
+    let bucketName = inputs.backupS3Bucket;
+    if (onAws && inputs.backupCreateBucket) {
+      bucketName = new BackupBucket(this, "bucket", {
+        bucketName: inputs.backupS3Bucket,
+        prefix,
+        retentionDays: inputs.backupRetentionDays,
+        kmsKeyArn: inputs.backupKmsKeyArn,
+        idPrefix,
+      }).bucketName;
+    }
+    const identity = onAws
+      ? new BackupIdentity(this, "identity", {
+          mode: inputs.backupIdentity,
+          clusterName: inputs.eksClusterName as string,
+          cluster: props.eksCluster,
+          namespace: names.namespace,
+          serviceAccountName: name,
+          bucketName: inputs.backupS3Bucket,
+          prefix,
+          kmsKeyArn: inputs.backupKmsKeyArn,
+          roleName: name,
+          idPrefix,
+        })
+      : undefined;
+    this.roleArn = identity?.roleArn;
+
+    const account = new WorkloadServiceAccount(this, "service-account", {
+      names,
+      namespace: props.namespace,
+      idPrefix,
+      name,
+      idSuffix: "backup",
+      annotations: identity && Object.keys(identity.serviceAccountAnnotations).length > 0 ? identity.serviceAccountAnnotations : undefined,
+    });
+
+    const scripts = new ConfigMapV1(this, "scripts", {
+      metadata: { name: `${name}-scripts`, namespace: props.namespace, labels: jobPodLabels(names, "backup") },
+      data: Object.fromEntries(["qdrant-backup.sh", "qdrant-restore.sh", "qdrant-backup-verify.sh"].map((f) => [f, readScript(f)])),
+    });
+    readableId(scripts, idPrefix, "backup_scripts");
+
+    const target = this.target(props, bucketName, prefix, onAws);
+    this.destination = target.destination;
+    const common = {
+      inputs,
+      names,
+      namespace: props.namespace,
+      idPrefix,
+      serviceAccountName: account.name,
+      scriptsConfigMapName: scripts.metadata.name,
+      storageClassName: props.storageClassName,
+      target,
+      apiKeySecretName: props.apiKeySecretName,
+      tlsSecretName: props.tlsSecretName,
+    };
+    this.cronJobName = new QdrantBackupCronJob(this, "cron-job", { ...common, kind: "backup", schedule: inputs.backupSchedule }).cronJobName;
+    if (inputs.backupVerifySchedule) new QdrantBackupCronJob(this, "verify", { ...common, kind: "backup-verify", schedule: inputs.backupVerifySchedule });
+    if (inputs.backupRestoreTimestamp) new QdrantRestoreJob(this, "restore", { ...common, timestamp: inputs.backupRestoreTimestamp });
+  }
+
+  private target(props: QdrantBackupProps, bucketName: string, prefix: string, onAws: boolean): BackupTarget {
+    const { inputs, names } = props;
+    if (inputs.backupTarget === "pvc") {
+      const bytes = parseQuantity(inputs.storageSize) ?? 0;
+      const claim = new PersistentVolumeClaimV1(this, "volume", {
+        metadata: { name: `${names.resourceName}-backups`, namespace: props.namespace, labels: jobPodLabels(names, "backup") },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          storageClassName: props.storageClassName,
+          resources: { requests: { storage: inputs.backupVolumeSize ?? formatBytes(bytes * 4) } },
+        },
+        waitUntilBound: false,
+        // The backups outlive `terraform destroy` of everything else.
+        lifecycle: { preventDestroy: true },
+      });
+      readableId(claim, props.idPrefix, "backups");
+      return { destination: `file://${BACKUPS_MOUNT}`, volumeClaimName: claim.metadata.name, prune: true };
+    }
+    return {
+      destination: `s3://${bucketName}/${prefix}`,
+      s3EndpointUrl: inputs.backupS3Endpoint,
+      credentialsSecret: inputs.backupS3CredentialsSecret,
+      awsRegion: onAws ? props.awsRegion : undefined,
+      // A bucket this module created expires backups with its lifecycle rule; anywhere else the job prunes.
+      prune: !(onAws && inputs.backupCreateBucket),
+    };
+  }
+}

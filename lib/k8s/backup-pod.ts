@@ -1,0 +1,113 @@
+import type { QdrantInputs } from "../inputs/schema";
+import { HTTP_PORT, jobPodLabels, JOB_COMPONENTS, QdrantNames } from "../naming";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
+
+export const SCRIPTS_MOUNT = "/etc/qdrant-backup";
+export const SCRATCH_MOUNT = "/scratch";
+export const BACKUPS_MOUNT = "/backups";
+
+/** Where the backup, restore and verify pods read and write backups, and how they authenticate. */
+export interface BackupTarget {
+  /** s3://<bucket>/qdrant-backups/<customer> or file:///backups */
+  readonly destination: string;
+  readonly s3EndpointUrl?: string;
+  /** Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (S3-compatible endpoints). */
+  readonly credentialsSecret?: string;
+  /** The backup PVC (backupTarget pvc). */
+  readonly volumeClaimName?: string;
+  readonly awsRegion?: string;
+  /** The script prunes old backups itself (no lifecycle rule on a bucket this module owns). */
+  readonly prune: boolean;
+}
+
+export interface BackupPodProps {
+  readonly inputs: QdrantInputs;
+  readonly names: QdrantNames;
+  readonly component: (typeof JOB_COMPONENTS)[number];
+  readonly script: string;
+  readonly serviceAccountName: string;
+  readonly scriptsConfigMapName: string;
+  readonly storageClassName: string;
+  readonly target: BackupTarget;
+  readonly apiKeySecretName?: string;
+  readonly tlsSecretName?: string;
+  readonly extraEnv?: { name: string; value: string }[];
+}
+
+/** Each peer's own URL, in ordinal order: snapshots are per node. */
+export function peerUrls(inputs: QdrantInputs, names: QdrantNames): string {
+  return Array.from(
+    { length: inputs.replicas },
+    (_, i) => `${names.scheme}://${names.resourceName}-${i}.${names.headlessServiceName}.${names.namespace}.svc.${inputs.clusterDomain}:${HTTP_PORT}`,
+  ).join(" ");
+}
+
+/**
+ * The pod template shared by the backup, restore and verify workloads: the script from a ConfigMap, the
+ * restricted security contexts, a scratch volume sized for a snapshot on the deployment's StorageClass (a
+ * generic ephemeral volume, so snapshots never land on the node's root disk), and the backup target.
+ */
+export function backupPodTemplate(props: BackupPodProps) {
+  const { inputs, names, target } = props;
+  const scratchSize = inputs.backupScratchSize ?? inputs.snapshotStorageSize ?? inputs.storageSize;
+  const env = [
+    { name: "QDRANT_PEER_URLS", value: peerUrls(inputs, names) },
+    { name: "BACKUP_DESTINATION", value: target.destination },
+    { name: "SCRATCH_DIR", value: SCRATCH_MOUNT },
+    // The AWS CLI keeps its cache under $HOME; the root filesystem is read-only.
+    { name: "HOME", value: SCRATCH_MOUNT },
+    { name: "QDRANT_VERSION", value: inputs.qdrantVersion },
+    { name: "BACKUP_RETENTION_DAYS", value: String(inputs.backupRetentionDays) },
+    { name: "BACKUP_PRUNE", value: String(target.prune) },
+    ...(target.s3EndpointUrl ? [{ name: "S3_ENDPOINT_URL", value: target.s3EndpointUrl }] : []),
+    ...(target.awsRegion ? [{ name: "AWS_REGION", value: target.awsRegion }, { name: "AWS_DEFAULT_REGION", value: target.awsRegion }] : []),
+    ...(props.tlsSecretName && inputs.tls?.caInSecret ? [{ name: "CURL_CA_BUNDLE", value: "/etc/qdrant-tls/ca.crt" }] : []),
+    ...(props.extraEnv ?? []),
+    ...(props.apiKeySecretName ? [{ name: "QDRANT_API_KEY", valueFrom: { secretKeyRef: { name: props.apiKeySecretName, key: "api-key" } } }] : []),
+  ];
+  const labels = jobPodLabels(names, props.component);
+  return {
+    metadata: { labels },
+    spec: {
+      restartPolicy: "Never",
+      serviceAccountName: props.serviceAccountName,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: restrictedPodSecurityContext(inputs.podSecurity),
+      container: [
+        {
+          name: props.component,
+          image: inputs.jobImage,
+          imagePullPolicy: "IfNotPresent",
+          command: ["bash", `${SCRIPTS_MOUNT}/${props.script}`],
+          env,
+          envFrom: target.credentialsSecret ? [{ secretRef: { name: target.credentialsSecret } }] : undefined,
+          resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+          volumeMount: [
+            { name: "scripts", mountPath: SCRIPTS_MOUNT, readOnly: true },
+            { name: "scratch", mountPath: SCRATCH_MOUNT },
+            ...(target.volumeClaimName ? [{ name: "backups", mountPath: BACKUPS_MOUNT }] : []),
+            ...(props.tlsSecretName && inputs.tls?.caInSecret ? [{ name: "tls-ca", mountPath: "/etc/qdrant-tls", readOnly: true }] : []),
+          ],
+          securityContext: restrictedContainerSecurityContext(),
+        },
+      ],
+      volume: [
+        { name: "scripts", configMap: { name: props.scriptsConfigMapName } },
+        {
+          name: "scratch",
+          ephemeral: {
+            volumeClaimTemplate: {
+              metadata: { labels },
+              spec: { accessModes: ["ReadWriteOnce"], storageClassName: props.storageClassName, resources: { requests: { storage: scratchSize } } },
+            },
+          },
+        },
+        ...(target.volumeClaimName ? [{ name: "backups", persistentVolumeClaim: { claimName: target.volumeClaimName } }] : []),
+        ...(props.tlsSecretName && inputs.tls?.caInSecret
+          ? [{ name: "tls-ca", secret: { secretName: props.tlsSecretName, items: [{ key: "ca.crt", path: "ca.crt" }] } }]
+          : []),
+      ],
+    },
+  };
+}

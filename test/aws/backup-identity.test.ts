@@ -1,0 +1,59 @@
+import { Json, synthDeployment } from "../helpers/synth";
+
+const props = { eksClusterName: "eks", backupEnabled: true, backupS3Bucket: "bkt" };
+const statements = (json: Json, name: string) => json.data.aws_iam_policy_document[name].statement as Json[];
+
+describe("BackupIdentity", () => {
+  it("IRSA: trusts the cluster's OIDC provider with StringEquals on both sub and aud", () => {
+    const json = synthDeployment(props);
+    expect(json.data.aws_iam_openid_connect_provider.eks.url).toBe("${data.aws_eks_cluster.qdrant_backup.identity[0].oidc[0].issuer}");
+    const host = '${replace(data.aws_eks_cluster.qdrant_backup.identity[0].oidc[0].issuer, "https://", "")}';
+    expect(statements(json, "qdrant_backup_trust")).toEqual([
+      {
+        effect: "Allow",
+        actions: ["sts:AssumeRoleWithWebIdentity"],
+        principals: [{ type: "Federated", identifiers: ["${data.aws_iam_openid_connect_provider.eks.arn}"] }],
+        condition: [
+          { test: "StringEquals", variable: `${host}:sub`, values: ["system:serviceaccount:qdrant:acme-qdrant-backup"] },
+          { test: "StringEquals", variable: `${host}:aud`, values: ["sts.amazonaws.com"] },
+        ],
+      },
+    ]);
+    expect(json.resource.aws_iam_role.qdrant_backup).toMatchObject({ name: "acme-qdrant-backup", assume_role_policy: "${data.aws_iam_policy_document.qdrant_backup_trust.json}" });
+    expect(json.resource.aws_eks_pod_identity_association).toBeUndefined();
+  });
+
+  it("allows only the customer's prefix, with no wildcard action or resource", () => {
+    const access = statements(synthDeployment(props), "qdrant_backup_access");
+    expect(access).toEqual([
+      {
+        sid: "BackupObjects",
+        effect: "Allow",
+        actions: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+        resources: ["arn:aws:s3:::bkt/qdrant-backups/acme/*"],
+      },
+      {
+        sid: "ListOwnPrefix",
+        effect: "Allow",
+        actions: ["s3:ListBucket"],
+        resources: ["arn:aws:s3:::bkt"],
+        condition: [{ test: "StringLike", variable: "s3:prefix", values: ["qdrant-backups/acme/", "qdrant-backups/acme/*"] }],
+      },
+    ]);
+    for (const s of access) {
+      expect(s.actions.some((a: string) => a.includes("*"))).toBe(false);
+      expect(s.resources).not.toContain("*");
+    }
+  });
+
+  it("Pod Identity: trusts pods.eks.amazonaws.com for AssumeRole and TagSession, and associates the ServiceAccount", () => {
+    const json = synthDeployment({ ...props, backupIdentity: "podIdentity" });
+    expect(statements(json, "qdrant_backup_trust")).toEqual([
+      { effect: "Allow", actions: ["sts:AssumeRole", "sts:TagSession"], principals: [{ type: "Service", identifiers: ["pods.eks.amazonaws.com"] }] },
+    ]);
+    expect(json.resource.aws_eks_pod_identity_association.qdrant_backup).toEqual(
+      expect.objectContaining({ cluster_name: "eks", namespace: "qdrant", service_account: "acme-qdrant-backup", role_arn: "${aws_iam_role.qdrant_backup.arn}" }),
+    );
+    expect(json.resource.kubernetes_service_account_v1.qdrant_backup.metadata.annotations).toBeUndefined();
+  });
+});

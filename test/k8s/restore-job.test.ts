@@ -1,0 +1,20 @@
+import { Json, resource, synthDeployment } from "../helpers/synth";
+
+describe("QdrantRestoreJob", () => {
+  it("restores the named backup when asked, without making apply wait", () => {
+    const json = synthDeployment({ eksClusterName: "eks", backupEnabled: true, backupS3Bucket: "bkt", backupRestoreTimestamp: "20261120_020000" });
+    const job = resource(json, "kubernetes_job_v1", "qdrant_restore");
+    expect(job.metadata.name).toBe("acme-qdrant-restore");
+    expect(job.wait_for_completion).toBe(false);
+    expect(job.spec.backoff_limit).toBe(0);
+    const container = job.spec.template.spec.container[0];
+    expect(container.command).toEqual(["bash", "/etc/qdrant-backup/qdrant-restore.sh"]);
+    expect(container.env).toContainEqual({ name: "RESTORE_TIMESTAMP", value: "20261120_020000" });
+    expect(container.env.map((e: Json) => e.name)).toContain("QDRANT_API_KEY");
+  });
+
+  it("is absent unless a timestamp is given", () => {
+    const json = synthDeployment({ eksClusterName: "eks", backupEnabled: true, backupS3Bucket: "bkt" });
+    expect(Object.keys(json.resource.kubernetes_job_v1)).toEqual(["qdrant_init"]);
+  });
+});

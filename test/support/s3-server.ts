@@ -1,0 +1,160 @@
+/**
+ * An S3-compatible server for script tests: s3rver (npm) on 127.0.0.1 with one bucket, plus a proxy in front of it
+ * that can cut uploads mid-way, and plain HTTP helpers to read, write and list objects from the test without the
+ * AWS CLI (s3rver accepts unsigned requests).
+ *
+ * Also finds the AWS CLI v2 the scripts need: Debian's awscli at /usr/bin/aws (an `aws` earlier on PATH may be an
+ * old v1 from the image's Python).
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+
+// s3rver ships no types; this is the part of its API used here.
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+type S3rverClass = new (options: {
+  address: string;
+  port: number;
+  silent: boolean;
+  directory: string;
+  configureBuckets: { name: string }[];
+}) => S3rverInstance;
+const S3rver = require("s3rver") as S3rverClass;
+
+export const AWS_CLI = "/usr/bin/aws";
+
+/** Fails (never skips) when Debian's AWS CLI v2 is missing, naming the fix. */
+export function requireAwsCli(): void {
+  const r = spawnSync(AWS_CLI, ["--version"], { encoding: "utf8" });
+  if (r.error || r.status !== 0 || !/^aws-cli\/2\./.test(r.stdout)) {
+    throw new Error(
+      `the backup tests need the AWS CLI v2 at ${AWS_CLI} (found: ${r.error ? "nothing" : (r.stdout || r.stderr).trim()}); ` +
+        "install it with: apt-get update && apt-get install -y awscli",
+    );
+  }
+}
+
+/** Environment for scripts that use the AWS CLI against this server: /usr/bin first on PATH, dummy credentials. */
+export function awsEnv(): Record<string, string> {
+  return {
+    PATH: `/usr/bin:/bin:${process.env.PATH ?? ""}`,
+    AWS_ACCESS_KEY_ID: "S3RVER",
+    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    AWS_DEFAULT_REGION: "us-east-1",
+    AWS_EC2_METADATA_DISABLED: "true",
+    // A cut connection is retried once, not four times with back-off: keeps failure tests fast.
+    AWS_MAX_ATTEMPTS: "2",
+    AWS_RETRY_MODE: "standard",
+  };
+}
+
+export interface S3Object {
+  key: string;
+  size: number;
+}
+
+export interface S3Server {
+  /** The endpoint scripts use (the proxy in front of s3rver). */
+  readonly endpoint: string;
+  readonly bucket: string;
+  /** While set, every PUT whose decoded key matches `key` has its connection destroyed after `afterBytes` body bytes. */
+  cutUploads(rule: { key: RegExp; afterBytes: number } | undefined): void;
+  /** Number of uploads cut so far. */
+  readonly cutCount: number;
+  /** Every request the scripts sent through the proxy: method and decoded key (empty for bucket-level calls). */
+  readonly requests: { method: string; key: string }[];
+  list(prefix?: string): Promise<S3Object[]>;
+  get(key: string): Promise<Buffer>;
+  put(key: string, body: Buffer | string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const keyUrl = (base: string, bucket: string, key: string) => `${base}/${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
+const unescapeXml = (s: string) =>
+  s.replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-f]+));/gi, (m, name: string, dec?: string, hex?: string) =>
+    dec ? String.fromCodePoint(Number(dec)) : hex ? String.fromCodePoint(parseInt(hex, 16)) : ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" } as Record<string, string>)[name] ?? m,
+  );
+
+export async function startS3Server(bucket = "backups"): Promise<S3Server> {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "s3rver-"));
+  const s3 = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+  const { port: s3Port } = await s3.run();
+  const direct = `http://127.0.0.1:${s3Port}`;
+
+  let cut: { key: RegExp; afterBytes: number } | undefined;
+  let cutCount = 0;
+  const requests: { method: string; key: string }[] = [];
+  const proxy = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://proxy");
+    const key = decodeURIComponent(url.pathname).replace(new RegExp(`^/${bucket}/?`), "");
+    requests.push({ method: req.method ?? "GET", key });
+    const rule = req.method === "PUT" && cut && cut.key.test(key) ? cut : undefined;
+    const upstream = http.request({ host: "127.0.0.1", port: s3Port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    let seen = 0;
+    req.on("data", (chunk: Buffer) => {
+      if (rule) {
+        seen += chunk.length;
+        if (seen >= rule.afterBytes) {
+          cutCount++;
+          upstream.destroy();
+          req.socket.destroy();
+          return;
+        }
+      }
+      upstream.write(chunk);
+    });
+    req.on("end", () => upstream.end());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  const { port } = proxy.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    bucket,
+    cutUploads: (rule) => void (cut = rule),
+    get cutCount() {
+      return cutCount;
+    },
+    requests,
+    async list(prefix = "") {
+      const out: S3Object[] = [];
+      let token: string | undefined;
+      do {
+        const q = new URLSearchParams({ "list-type": "2", prefix, ...(token ? { "continuation-token": token } : {}) });
+        const xml = await (await fetch(`${direct}/${bucket}?${q}`)).text();
+        for (const m of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+          out.push({ key: unescapeXml(/<Key>([\s\S]*?)<\/Key>/.exec(m[1])?.[1] ?? ""), size: Number(/<Size>(\d+)<\/Size>/.exec(m[1])?.[1]) });
+        }
+        token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? /<NextContinuationToken>([^<]*)</.exec(xml)?.[1] : undefined;
+      } while (token);
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    },
+    async get(key) {
+      const res = await fetch(keyUrl(direct, bucket, key));
+      if (!res.ok) throw new Error(`GET ${key}: HTTP ${res.status}`);
+      return Buffer.from(await res.arrayBuffer());
+    },
+    async put(key, body) {
+      const res = await fetch(keyUrl(direct, bucket, key), { method: "PUT", body: typeof body === "string" ? body : new Uint8Array(body) });
+      if (!res.ok) throw new Error(`PUT ${key}: HTTP ${res.status}`);
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        proxy.close(() => resolve());
+        proxy.closeAllConnections();
+      });
+      await s3.close();
+      fs.rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
