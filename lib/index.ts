@@ -1,8 +1,10 @@
 export { QdrantDeployment } from "./qdrant-deployment";
-export type { QdrantDeploymentProps } from "./qdrant-deployment";
+export type { QdrantDeploymentOptions, QdrantDeploymentProps } from "./qdrant-deployment";
 export type { QdrantDeploymentInput, QdrantInputs } from "./inputs/schema";
 export { qdrantInputSchema, snakeCase } from "./inputs/schema";
 export { QdrantConfigError, resolveInputs } from "./inputs/validate";
+export { estimateCapacity } from "./inputs/sizing";
+export type { CapacityEstimate, CapacityInput } from "./inputs/sizing";
 export { PodSecurityAspect, PodSecurityViolation } from "./k8s/pod-security";
 export { qdrantNames } from "./naming";
 export type { QdrantNames } from "./naming";
