@@ -31,8 +31,8 @@ export const backupPrefix = (customerName: string) => `qdrant-backups/${customer
 
 /**
  * Everything backups need, wired: the target (S3 with IRSA or Pod Identity on EKS, an S3-compatible endpoint
- * with a credentials Secret, or a PVC), an optionally created bucket, one ServiceAccount for the backup,
- * verify and restore pods, their scripts, the backup CronJob, the optional verify CronJob and restore Job.
+ * with a credentials Secret, or a PVC), an optionally created bucket, a ServiceAccount for the backup and
+ * verify pods and one for the restore, their scripts, the backup CronJob, the optional verify CronJob and restore Job.
  */
 export class QdrantBackup extends Construct {
   readonly cronJobName: string;
@@ -44,6 +44,7 @@ export class QdrantBackup extends Construct {
     const { inputs, names, idPrefix } = props;
     const name = `${names.resourceName}-backup`;
     const prefix = backupPrefix(inputs.customerName);
+    const restoreName = `${names.resourceName}-restore`;
     const onAws = inputs.backupTarget === "s3" && inputs.backupS3Endpoint === undefined;
 
     let bucketName = inputs.backupS3Bucket;
@@ -62,7 +63,7 @@ export class QdrantBackup extends Construct {
           clusterName: inputs.eksClusterName as string,
           cluster: props.eksCluster,
           namespace: names.namespace,
-          serviceAccountName: name,
+          serviceAccountNames: inputs.backupRestoreTimestamp ? [name, restoreName] : [name],
           bucketName: inputs.backupS3Bucket,
           prefix,
           kmsKeyArn: inputs.backupKmsKeyArn,
@@ -72,14 +73,8 @@ export class QdrantBackup extends Construct {
       : undefined;
     this.roleArn = identity?.roleArn;
 
-    const account = new WorkloadServiceAccount(this, "service-account", {
-      names,
-      namespace: props.namespace,
-      idPrefix,
-      name,
-      idSuffix: "backup",
-      annotations: identity && Object.keys(identity.serviceAccountAnnotations).length > 0 ? identity.serviceAccountAnnotations : undefined,
-    });
+    const annotations = identity && Object.keys(identity.serviceAccountAnnotations).length > 0 ? identity.serviceAccountAnnotations : undefined;
+    const account = new WorkloadServiceAccount(this, "service-account", { names, namespace: props.namespace, idPrefix, name, idSuffix: "backup", annotations });
 
     const scripts = new ConfigMapV1(this, "scripts", {
       metadata: { name: `${name}-scripts`, namespace: props.namespace, labels: jobPodLabels(names, "backup") },
@@ -103,7 +98,18 @@ export class QdrantBackup extends Construct {
     };
     this.cronJobName = new QdrantBackupCronJob(this, "cron-job", { ...common, kind: "backup", schedule: inputs.backupSchedule }).cronJobName;
     if (inputs.backupVerifySchedule) new QdrantBackupCronJob(this, "verify", { ...common, kind: "backup-verify", schedule: inputs.backupVerifySchedule });
-    if (inputs.backupRestoreTimestamp) new QdrantRestoreJob(this, "restore", { ...common, timestamp: inputs.backupRestoreTimestamp });
+    if (inputs.backupRestoreTimestamp) {
+      // The restore runs as its own ServiceAccount (same bucket access), so its pods are told apart in audits.
+      const restoreAccount = new WorkloadServiceAccount(this, "restore-service-account", {
+        names,
+        namespace: props.namespace,
+        idPrefix,
+        name: restoreName,
+        idSuffix: "restore",
+        annotations,
+      });
+      new QdrantRestoreJob(this, "restore", { ...common, serviceAccountName: restoreAccount.name, timestamp: inputs.backupRestoreTimestamp });
+    }
   }
 
   private target(props: QdrantBackupProps, bucketName: string, prefix: string, onAws: boolean): BackupTarget {

@@ -14,7 +14,8 @@ export interface BackupIdentityProps {
   /** The stack's cluster lookup, when it has one (IRSA reads the OIDC issuer from it). */
   readonly cluster?: DataAwsEksCluster;
   readonly namespace: string;
-  readonly serviceAccountName: string;
+  /** The ServiceAccounts that may assume the role: the backup one, and the restore one when a restore is asked. */
+  readonly serviceAccountNames: string[];
   readonly bucketName: string;
   /** The customer's prefix, without a trailing slash. */
   readonly prefix: string;
@@ -77,15 +78,15 @@ export class BackupIdentity extends Construct {
     readableId(new IamRolePolicy(this, "policy", { role: role.id, name: "qdrant-backup-prefix", policy: access.json }), name);
 
     if (props.mode === "podIdentity") {
-      readableId(
-        new EksPodIdentityAssociation(this, "association", {
+      props.serviceAccountNames.forEach((serviceAccount, i) => {
+        const association = new EksPodIdentityAssociation(this, i === 0 ? "association" : `association-${serviceAccount}`, {
           clusterName: props.clusterName,
           namespace: props.namespace,
-          serviceAccount: props.serviceAccountName,
+          serviceAccount,
           roleArn: role.arn,
-        }),
-        name,
-      );
+        });
+        readableId(association, i === 0 ? name : `${props.idPrefix}_restore`);
+      });
     }
     this.roleArn = role.arn;
     this.serviceAccountAnnotations = props.mode === "irsa" ? { "eks.amazonaws.com/role-arn": role.arn } : {};
@@ -104,7 +105,7 @@ export class BackupIdentity extends Construct {
           actions: ["sts:AssumeRoleWithWebIdentity"],
           principals: [{ type: "Federated", identifiers: [provider.arn] }],
           condition: [
-            { test: "StringEquals", variable: `${host}:sub`, values: [`system:serviceaccount:${props.namespace}:${props.serviceAccountName}`] },
+            { test: "StringEquals", variable: `${host}:sub`, values: props.serviceAccountNames.map((sa) => `system:serviceaccount:${props.namespace}:${sa}`) },
             { test: "StringEquals", variable: `${host}:aud`, values: ["sts.amazonaws.com"] },
           ],
         },

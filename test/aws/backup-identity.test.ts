@@ -56,4 +56,10 @@ describe("BackupIdentity", () => {
     );
     expect(json.resource.kubernetes_service_account_v1.qdrant_backup.metadata.annotations).toBeUndefined();
   });
+
+  it("Pod Identity: associates the restore ServiceAccount too when a restore is asked", () => {
+    const json = synthDeployment({ ...props, backupIdentity: "podIdentity", backupRestoreTimestamp: "latest" });
+    expect(Object.keys(json.resource.aws_eks_pod_identity_association).sort()).toEqual(["qdrant_backup", "qdrant_restore"]);
+    expect(json.resource.aws_eks_pod_identity_association.qdrant_restore.service_account).toBe("acme-qdrant-restore");
+  });
 });

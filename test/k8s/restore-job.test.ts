@@ -11,6 +11,10 @@ describe("QdrantRestoreJob", () => {
     expect(container.command).toEqual(["bash", "/etc/qdrant-backup/qdrant-restore.sh"]);
     expect(container.env).toContainEqual({ name: "RESTORE_TIMESTAMP", value: "20261120_020000" });
     expect(container.env.map((e: Json) => e.name)).toContain("QDRANT_API_KEY");
+    expect(job.spec.template.spec.service_account_name).toBe("${kubernetes_service_account_v1.qdrant_restore.metadata[0].name}");
+    expect(resource(json, "kubernetes_service_account_v1", "qdrant_restore").metadata.annotations).toEqual({ "eks.amazonaws.com/role-arn": "${aws_iam_role.qdrant_backup.arn}" });
+    const sub = json.data.aws_iam_policy_document.qdrant_backup_trust.statement[0].condition[0].values;
+    expect(sub).toEqual(["system:serviceaccount:qdrant:acme-qdrant-backup", "system:serviceaccount:qdrant:acme-qdrant-restore"]);
   });
 
   it("is absent unless a timestamp is given", () => {
