@@ -1,6 +1,7 @@
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { PersistentVolumeClaimV1 } from "@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { BackupBucket } from "./aws/backup-bucket";
 import { BackupIdentity } from "./aws/backup-identity";
@@ -12,7 +13,7 @@ import { WorkloadServiceAccount } from "./k8s/rbac";
 import { readableId } from "./k8s/readable-id";
 import { QdrantRestoreJob } from "./k8s/restore-job";
 import { jobPodLabels, QdrantNames } from "./naming";
-import { readScript } from "./scripts/read-script";
+import { scriptLiteral } from "./k8s/script-text";
 
 export interface QdrantBackupProps {
   readonly inputs: QdrantInputs;
@@ -20,10 +21,14 @@ export interface QdrantBackupProps {
   readonly namespace: string;
   readonly idPrefix: string;
   readonly storageClassName: string;
+  /** StorageClass of the scratch volumes (reclaim Delete). */
+  readonly scratchStorageClassName: string;
   readonly apiKeySecretName?: string;
   readonly tlsSecretName?: string;
   readonly eksCluster?: DataAwsEksCluster;
   readonly awsRegion?: string;
+  /** A restore starts only after these (the StatefulSet's rollout, the collection-init Job). */
+  readonly restoreAfter: ITerraformDependable[];
 }
 
 /** The customer's prefix in the bucket, as the seed lays it out. */
@@ -78,7 +83,7 @@ export class QdrantBackup extends Construct {
 
     const scripts = new ConfigMapV1(this, "scripts", {
       metadata: { name: `${name}-scripts`, namespace: props.namespace, labels: jobPodLabels(names, "backup") },
-      data: Object.fromEntries(["qdrant-backup.sh", "qdrant-restore.sh", "qdrant-backup-verify.sh"].map((f) => [f, readScript(f)])),
+      data: Object.fromEntries(["qdrant-backup.sh", "qdrant-restore.sh", "qdrant-backup-verify.sh"].map((f) => [f, scriptLiteral(f)])),
     });
     readableId(scripts, idPrefix, "backup_scripts");
 
@@ -91,7 +96,7 @@ export class QdrantBackup extends Construct {
       idPrefix,
       serviceAccountName: account.name,
       scriptsConfigMapName: scripts.metadata.name,
-      storageClassName: props.storageClassName,
+      storageClassName: props.scratchStorageClassName,
       target,
       apiKeySecretName: props.apiKeySecretName,
       tlsSecretName: props.tlsSecretName,
@@ -108,7 +113,13 @@ export class QdrantBackup extends Construct {
         idSuffix: "restore",
         annotations,
       });
-      new QdrantRestoreJob(this, "restore", { ...common, serviceAccountName: restoreAccount.name, timestamp: inputs.backupRestoreTimestamp });
+      new QdrantRestoreJob(this, "restore", {
+        ...common,
+        serviceAccountName: restoreAccount.name,
+        timestamp: inputs.backupRestoreTimestamp,
+        // Qdrant up, collections settled, and the role trusting the restore ServiceAccount before it runs.
+        dependsOn: [...props.restoreAfter, ...(identity ? identity.dependables : [])],
+      });
     }
   }
 

@@ -81,26 +81,33 @@ export class QdrantDeployment extends Construct {
       tlsSecretName,
     });
     this.statefulSetName = statefulSet.name;
-    if (inputs.collectionsConfig.length > 0) {
-      new CollectionInitJob(this, "collection-init", {
+    const collectionInit =
+      inputs.collectionsConfig.length === 0
+        ? undefined
+        : new CollectionInitJob(this, "collection-init", {
         ...common,
         inputs,
         serviceName: services.serviceName,
         apiKeySecretName: apiKeys?.secretName,
         tlsSecretName,
-        dependsOn: [statefulSet.resource],
-      });
-    }
+          dependsOn: [statefulSet.resource],
+        });
 
     const backup = inputs.backupEnabled
       ? new QdrantBackup(this, "backup", {
           ...common,
           inputs,
           storageClassName,
+          // Scratch volumes must not outlive their pod: the data class retains volumes, so they get their own.
+          scratchStorageClassName:
+            inputs.backupScratchStorageClassName ??
+            inputs.storageClassName ??
+            new QdrantStorageClass(this, "scratch-storage-class", { names, idPrefix, storageType: inputs.storageType, iops: inputs.storageIops, scratch: true }).name,
           apiKeySecretName: apiKeys?.secretName,
           tlsSecretName,
           eksCluster: options.eksCluster,
           awsRegion: options.awsRegion,
+          restoreAfter: [statefulSet.resource, ...(collectionInit ? [collectionInit.job] : [])],
         })
       : undefined;
     this.backupDestination = backup?.destination;

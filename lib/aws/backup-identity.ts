@@ -4,7 +4,7 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Fn } from "cdktf";
+import { Fn, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { readableId } from "../k8s/readable-id";
 
@@ -32,6 +32,8 @@ export interface BackupIdentityProps {
  */
 export class BackupIdentity extends Construct {
   readonly roleArn: string;
+  /** The role, its policy and the Pod Identity associations: what a pod using the role must wait for. */
+  readonly dependables: ITerraformDependable[] = [];
   /** Annotations for the ServiceAccount (IRSA); empty with Pod Identity. */
   readonly serviceAccountAnnotations: Record<string, string>;
 
@@ -75,7 +77,8 @@ export class BackupIdentity extends Construct {
       ],
     });
     readableId(access, `${name}_access`);
-    readableId(new IamRolePolicy(this, "policy", { role: role.id, name: "qdrant-backup-prefix", policy: access.json }), name);
+    const policy = readableId(new IamRolePolicy(this, "policy", { role: role.id, name: "qdrant-backup-prefix", policy: access.json }), name);
+    this.dependables.push(role, policy);
 
     if (props.mode === "podIdentity") {
       props.serviceAccountNames.forEach((serviceAccount, i) => {
@@ -86,6 +89,7 @@ export class BackupIdentity extends Construct {
           roleArn: role.arn,
         });
         readableId(association, i === 0 ? name : `${props.idPrefix}_restore`);
+        this.dependables.push(association);
       });
     }
     this.roleArn = role.arn;

@@ -63,6 +63,7 @@ export function cronProblem(schedule: string): string | undefined {
     const problem = checkField(part, FIELDS[i]);
     if (problem) return problem;
   }
+  if (runTimes(trimmed).length < 2) return "never runs (no such date, e.g. February 30)";
   return undefined;
 }
 
@@ -92,11 +93,8 @@ function fieldValues(text: string, field: Field): Set<number> {
   return values;
 }
 
-/**
- * The longest time between two runs of a valid schedule, in seconds, over a 400-day window (so monthly and
- * yearly schedules are measured too). Used to alert when a backup is overdue.
- */
-export function longestIntervalSeconds(schedule: string): number {
+/** Run times (ms) of a syntactically valid schedule over eight years from 2024 (two leap days). */
+function runTimes(schedule: string): number[] {
   const expression = MACRO_SCHEDULES[schedule.trim()] ?? schedule.trim();
   const [minutes, hours, days, months, weekdays] = expression.split(/\s+/).map((part, i) => ({ part, values: fieldValues(part, FIELDS[i]) }));
   const restrictedDay = days.part !== "*" && days.part !== "?";
@@ -108,19 +106,25 @@ export function longestIntervalSeconds(schedule: string): number {
     if (restrictedDay && restrictedWeekday) return byDay || byWeekday;
     return (restrictedDay ? byDay : true) && (restrictedWeekday ? byWeekday : true);
   };
-  const start = Date.UTC(2026, 0, 1);
-  let previous: number | undefined;
-  let longest = 0;
-  for (let day = 0; day < 400; day++) {
+  const start = Date.UTC(2024, 0, 1);
+  const times: number[] = [];
+  const sortedHours = [...hours.values].sort((a, b) => a - b);
+  const sortedMinutes = [...minutes.values].sort((a, b) => a - b);
+  for (let day = 0; day < 8 * 366; day++) {
     const date = new Date(start + day * 86_400_000);
     if (!months.values.has(date.getUTCMonth() + 1) || !dayMatches(date)) continue;
-    for (const hour of [...hours.values].sort((a, b) => a - b)) {
-      for (const minute of [...minutes.values].sort((a, b) => a - b)) {
-        const at = date.getTime() + (hour * 60 + minute) * 60_000;
-        if (previous !== undefined) longest = Math.max(longest, (at - previous) / 1000);
-        previous = at;
-      }
-    }
+    for (const hour of sortedHours) for (const minute of sortedMinutes) times.push(date.getTime() + (hour * 60 + minute) * 60_000);
   }
+  return times;
+}
+
+/**
+ * The longest time between two runs of a valid schedule, in seconds (over eight years, so monthly, yearly and
+ * leap-day schedules are measured too). Used to alert when a backup is overdue.
+ */
+export function longestIntervalSeconds(schedule: string): number {
+  const times = runTimes(schedule);
+  let longest = 0;
+  for (let i = 1; i < times.length; i++) longest = Math.max(longest, (times[i] - times[i - 1]) / 1000);
   return longest;
 }

@@ -8,6 +8,29 @@ const DNS_LABEL_RULE = "a DNS-1123 label: lowercase letters, digits and '-', sta
 export const dnsLabel = () =>
   z.string().refine((v) => isUnresolvedToken(v) || isDns1123Label(v), { error: `must be ${DNS_LABEL_RULE}` });
 
+/** Names that become Service names must also start with a letter (DNS-1035). */
+export const serviceName = () =>
+  z.string().refine((v) => isUnresolvedToken(v) || (isDns1123Label(v) && /^[a-z]/.test(v)), {
+    error: `must be ${DNS_LABEL_RULE}, starting with a letter (it names Services)`,
+  });
+
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
+function isLabelKey(key: string): boolean {
+  const [prefix, name, ...rest] = key.includes("/") ? key.split("/") : [undefined, key];
+  if (rest.length > 0 || !LABEL_NAME.test(name ?? "")) return false;
+  return prefix === undefined || (prefix.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(prefix));
+}
+
+/** A map of Kubernetes labels: keys `[prefix/]name`, values at most 63 of [A-Za-z0-9-_.] (or empty). */
+export const labelMap = () =>
+  z
+    .record(
+      z.string().refine(isLabelKey, { error: "label keys are [prefix/]name: name up to 63 letters, digits, '-', '_', '.'" }),
+      z
+        .string({ error: "label values must be strings (quote numbers and booleans)" })
+        .refine((v) => v === "" || LABEL_NAME.test(v), { error: "label values are up to 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit" }),
+    );
+
 export const quantity = (example: string) =>
   z.string().refine((v) => isUnresolvedToken(v) || isQuantity(v), {
     error: `must be a Kubernetes quantity such as "${example}"`,

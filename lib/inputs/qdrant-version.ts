@@ -12,5 +12,7 @@ export function atLeast(version: string, minimum: string): boolean {
 
 /** service.alt_api_key: a second read-write key, for rotation without downtime (qdrant/qdrant#7835). */
 export const supportsAltApiKey = (version: string) => atLeast(version, "1.17.0");
+/** service.enforce_internal_auth: peers check the API key on the internal (6335) API too. */
+export const supportsEnforceInternalAuth = (version: string) => atLeast(version, "1.19.0");
 /** service.metrics_port: /metrics on its own port, without an API key (qdrant/qdrant#7838). */
 export const supportsMetricsPort = (version: string) => atLeast(version, "1.17.0");

@@ -41,14 +41,16 @@ function resourceNameRule(p: Parsed, raw: Raw): Problem[] {
 
 function resourcesRule(p: Parsed, raw: Raw): Problem[] {
   const problems: Problem[] = [];
-  const explicitRequests = (raw.resources as { requests?: Record<string, unknown> } | undefined)?.requests ?? {};
+  const explicit = raw.resources as { requests?: Record<string, unknown>; limits?: Record<string, unknown> } | undefined;
+  const explicitRequests = explicit?.requests ?? {};
+  const explicitLimits = explicit?.limits ?? {};
   for (const kind of ["cpu", "memory"] as const) {
     const request = p.resources?.requests?.[kind];
     const limit = p.resources?.limits?.[kind];
     if (request === undefined || limit === undefined || isUnresolvedToken(request) || isUnresolvedToken(limit)) continue;
     const defaulted = explicitRequests[kind] === undefined;
-    // With sizing, a defaulted memory request comes from the estimate and bends to an explicit limit.
-    if (kind === "memory" && defaulted && p.sizing !== undefined) continue;
+    // With sizing, a defaulted memory request or limit comes from the estimate and bends to the explicit one.
+    if (kind === "memory" && p.sizing !== undefined && (defaulted || explicitLimits.memory === undefined)) continue;
     const r = parseQuantity(request);
     const l = parseQuantity(limit);
     if (r !== undefined && l !== undefined && l < r) {

@@ -8,21 +8,23 @@
 import { z } from "zod";
 import { collectionSchema, SEED_COLLECTIONS } from "./collections";
 import { cronProblem } from "./cron";
-import { dnsLabel, quantity, wholeNumber } from "./field-types";
+import { dnsLabel, labelMap, quantity, serviceName, wholeNumber } from "./field-types";
 import { isCidr, isDns1123Subdomain } from "./kubernetes-formats";
 import { isUnresolvedToken } from "./tokens";
 
-const labelMap = z.record(z.string(), z.string({ error: "label values must be strings (quote numbers and booleans)" }));
 
-export const resourceQuantitiesSchema = z.strictObject({
-  cpu: quantity("500m").describe("CPU (cores or millicores)."),
-  memory: quantity("2Gi").describe("Memory."),
-});
+const resourceQuantities = (cpu: string, memory: string) =>
+  z
+    .strictObject({
+      cpu: quantity("500m").default(cpu).describe("CPU (cores or millicores)."),
+      memory: quantity("2Gi").default(memory).describe("Memory."),
+    })
+    .prefault({});
 
 export const resourcesSchema = z
   .strictObject({
-    requests: resourceQuantitiesSchema.default({ cpu: "1", memory: "2Gi" }),
-    limits: resourceQuantitiesSchema.default({ cpu: "4", memory: "8Gi" }),
+    requests: resourceQuantities("1", "2Gi"),
+    limits: resourceQuantities("4", "8Gi"),
   })
   .describe("Qdrant container requests and limits.");
 
@@ -44,8 +46,8 @@ export const podSecuritySchema = z
 
 export const networkClientSchema = z
   .strictObject({
-    podSelector: labelMap.optional().describe("Pods with these labels (in this namespace, or in namespaceSelector's namespaces)."),
-    namespaceSelector: labelMap.optional().describe("Namespaces with these labels (e.g. kubernetes.io/metadata.name: open-webui)."),
+    podSelector: labelMap().optional().describe("Pods with these labels (in this namespace, or in namespaceSelector's namespaces)."),
+    namespaceSelector: labelMap().optional().describe("Namespaces with these labels (e.g. kubernetes.io/metadata.name: open-webui)."),
     cidr: z.string().refine((v) => isCidr(v), { error: 'must be an IPv4 CIDR such as "10.0.0.0/16"' }).optional().describe("Addresses in this CIDR."),
   })
   .refine((c) => c.cidr !== undefined || c.podSelector !== undefined || c.namespaceSelector !== undefined, {
@@ -96,7 +98,7 @@ export const monitoringSchema = z
     serviceMonitor: z.boolean().default(false).describe("Create a Prometheus Operator ServiceMonitor (needs the operator's CRDs)."),
     prometheusRule: z.boolean().default(false).describe("Create a PrometheusRule with the alerts (needs the operator's CRDs and kube-state-metrics)."),
     scrapeInterval: z.string().regex(/^\d+[smh]$/, { error: 'must be a duration such as "30s"' }).default("30s"),
-    labels: labelMap.default({}).describe("Extra labels on the ServiceMonitor and PrometheusRule (e.g. release: kube-prometheus-stack)."),
+    labels: labelMap().default({}).describe("Extra labels on the ServiceMonitor and PrometheusRule (e.g. release: kube-prometheus-stack)."),
     metricsPort: wholeNumber(1024, 65535).default(9090).describe("Qdrant >= v1.17: the unauthenticated metrics port."),
   })
   .describe("Prometheus Operator resources and the metrics port.");
@@ -106,8 +108,8 @@ export const STORAGE_TYPES = ["gp3", "gp2", "io1", "io2"] as const;
 export const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"] as const;
 
 export const qdrantInputShape = {
-  customerName: dnsLabel().describe("Name of the customer; prefixes every object name (`<customerName>-qdrant`)."),
-  resourceName: dnsLabel()
+  customerName: serviceName().describe("Name of the customer; prefixes every object name (`<customerName>-qdrant`)."),
+  resourceName: serviceName()
     .optional()
     .describe("Name of the StatefulSet and Service, prefix of the other objects. Default `<customerName>-qdrant`."),
   namespace: dnsLabel().default("qdrant").describe("Kubernetes namespace."),
@@ -166,6 +168,11 @@ export const qdrantInputShape = {
   backupS3CredentialsSecret: dnsLabel().optional().describe("Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for backupS3Endpoint."),
   backupVolumeSize: quantity("50Gi").optional().describe("Size of the backup PVC (backupTarget pvc); default 4 x storageSize."),
   backupScratchSize: quantity("50Gi").optional().describe("Scratch volume of the backup pods (one snapshot at a time); default snapshotStorageSize or storageSize."),
+  backupScratchStorageClassName: z
+    .string()
+    .refine((v) => isUnresolvedToken(v) || isDns1123Subdomain(v), { error: "must be the name of an existing StorageClass (a DNS-1123 subdomain)" })
+    .optional()
+    .describe("StorageClass of the backup pods' scratch volumes; it must delete volumes with their claims. Default: `<name>-scratch` (EKS), or storageClassName."),
   backupRestoreTimestamp: z
     .string()
     .regex(/^(\d{8}_\d{6}|latest)$/, { error: 'must be a backup timestamp YYYYMMDD_HHMMSS or "latest"' })
@@ -180,7 +187,7 @@ export const qdrantInputShape = {
     .describe("Schedule of a check that restores the newest backup into scratch collections and compares it (off when unset)."),
   eksClusterName: z.string().optional().describe("EKS cluster name (the EKS stack connects through it; IRSA finds its OIDC provider)."),
   collectionsConfig: z.array(collectionSchema).prefault(SEED_COLLECTIONS).describe("Collections to create; defaults to the seed's `documents` and `conversations`."),
-  commonLabels: labelMap.default({}).describe("Labels added to every object."),
+  commonLabels: labelMap().default({}).describe("Labels added to every object."),
   enableNetworkPolicy: z.boolean().default(false).describe("Restrict ingress to the Qdrant pods with NetworkPolicies."),
   networkPolicyClients: z
     .array(networkClientSchema)
@@ -198,7 +205,7 @@ export const qdrantInputShape = {
   spreadAcrossZones: z.boolean().default(true).describe("Spread peers across zones (topology.kubernetes.io/zone, best effort) in cluster mode."),
   autoscaling: autoscalingSchema.optional(),
   sizing: sizingSchema.optional(),
-  nodeSelector: labelMap.default({}).describe("Node selector for the Qdrant pods."),
+  nodeSelector: labelMap().default({}).describe("Node selector for the Qdrant pods."),
   tolerations: z.array(tolerationSchema).default([]).describe("Tolerations for the Qdrant pods."),
   podSecurity: podSecuritySchema.prefault({ runAsUser: 1000, runAsGroup: 2000, fsGroup: 3000 }),
   startupTimeoutSeconds: wholeNumber(10).default(300).describe("How long Qdrant may take to load its data before liveness checks start."),
@@ -215,6 +222,10 @@ export const qdrantInputShape = {
     .describe("Image of the module's Jobs (collection init): needs bash >= 4.4, curl and jq. The default bundles them (and the AWS CLI)."),
   tls: tlsSchema.optional(),
   monitoring: monitoringSchema.prefault({}),
+  enforceInternalAuth: z
+    .boolean()
+    .default(true)
+    .describe("Qdrant >= v1.19, cluster mode, authentication on: peers require the API key on 6335 too. Turn off for the rollout that upgrades a cluster from an older version."),
   telemetryEnabled: z.boolean().default(false).describe("Send Qdrant's anonymous usage telemetry (off: QDRANT__TELEMETRY_DISABLED=true)."),
   logLevel: z.enum(LOG_LEVELS).default("INFO").describe("Qdrant log level."),
   logFormat: z.enum(["json", "text"]).default("json").describe("Qdrant log format."),

@@ -80,6 +80,10 @@ function issueProblems(schema: z.ZodType, issue: z.core.$ZodIssue, raw: unknown)
     const allowed = allowedKeys(schema, issue.path, raw);
     return issue.keys.map((key) => ({ path: [...issue.path, key], message: unknownKeyMessage(key, allowed) }));
   }
+  if (issue.code === "invalid_key") {
+    const key = issue.path[issue.path.length - 1];
+    return [{ path: issue.path, value: key, message: issue.issues[0]?.message ?? "is not a valid key" }];
+  }
   const value = valueAt(raw, issue.path);
   if (issue.code === "invalid_type" && value === undefined) return [{ path: issue.path, message: "is required" }];
   if (issue.code === "invalid_value") {

@@ -27,6 +27,7 @@ export interface BackupPodProps {
   readonly script: string;
   readonly serviceAccountName: string;
   readonly scriptsConfigMapName: string;
+  /** StorageClass of the scratch volume; it must delete volumes with their claim. */
   readonly storageClassName: string;
   readonly target: BackupTarget;
   readonly apiKeySecretName?: string;

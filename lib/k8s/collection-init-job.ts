@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { collectionRequests } from "../inputs/collection-requests";
 import type { QdrantInputs } from "../inputs/schema";
 import { HTTP_PORT, jobPodLabels, QdrantNames } from "../naming";
-import { readScript } from "../scripts/read-script";
+import { scriptLiteral } from "./script-text";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 import { readableId } from "./readable-id";
 import { WorkloadServiceAccount } from "./rbac";
@@ -41,13 +41,14 @@ export interface CollectionInitJobProps {
 export class CollectionInitJob extends Construct {
   readonly jobName: string;
   readonly checksum: string;
+  readonly job: JobV1;
 
   constructor(scope: Construct, id: string, props: CollectionInitJobProps) {
     super(scope, id);
     const { inputs, names, idPrefix } = props;
     const name = `${names.resourceName}-init`;
     const data = {
-      [SCRIPT]: readScript(SCRIPT),
+      [SCRIPT]: scriptLiteral(SCRIPT),
       "collections.json": `${JSON.stringify(collectionRequests(inputs), null, 2)}\n`,
     };
     this.checksum = createHash("sha256").update(JSON.stringify({ data, image: inputs.jobImage, replicas: inputs.replicas })).digest("hex");
@@ -109,6 +110,7 @@ export class CollectionInitJob extends Construct {
       dependsOn: props.dependsOn,
     });
     readableId(job, idPrefix, "init");
+    this.job = job;
     this.jobName = job.metadata.name;
   }
 }

@@ -5,6 +5,7 @@ import type { QdrantInputs } from "../inputs/schema";
 import { GRPC_PORT, HTTP_PORT, P2P_PORT, QdrantNames } from "../naming";
 import { readableId } from "./readable-id";
 import { tlsEnvironment } from "./tls";
+import { supportsEnforceInternalAuth } from "../inputs/qdrant-version";
 
 export const STORAGE_PATH = "/qdrant/storage";
 export const SNAPSHOTS_PATH = "/qdrant/snapshots";
@@ -30,6 +31,10 @@ export function qdrantEnvironment(inputs: QdrantInputs, names: QdrantNames): Rec
   };
   if (names.clusterMode) env.QDRANT__CLUSTER__P2P__PORT = String(P2P_PORT);
   if (inputs.tls) Object.assign(env, tlsEnvironment());
+  // Without this, the peer API (6335) answers anyone who can reach it, key or not.
+  if (names.clusterMode && inputs.enableAuthentication && inputs.enforceInternalAuth && supportsEnforceInternalAuth(inputs.qdrantVersion)) {
+    env.QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH = "true";
+  }
   if (names.metricsPort !== undefined) env.QDRANT__SERVICE__METRICS_PORT = String(names.metricsPort);
   if (inputs.walCapacityMb !== undefined) env.QDRANT__STORAGE__WAL__WAL_CAPACITY_MB = String(inputs.walCapacityMb);
   if (inputs.maxRequestSizeMb !== undefined) env.QDRANT__SERVICE__MAX_REQUEST_SIZE_MB = String(inputs.maxRequestSizeMb);

@@ -90,7 +90,11 @@ export function alertRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[
     const overdue = overdueSeconds(inputs.backupSchedule);
     rules.push({
       alert: "QdrantBackupMissing",
-      expr: `time() - max(kube_cronjob_status_last_successful_time{namespace="${ns}", cronjob="${names.resourceName}-backup"}) > ${overdue}`,
+      // Also when the CronJob has existed that long without any success (the success metric is absent then).
+      expr:
+        `time() - max(kube_cronjob_status_last_successful_time{namespace="${ns}", cronjob="${names.resourceName}-backup"}) > ${overdue}` +
+        ` or (absent(kube_cronjob_status_last_successful_time{namespace="${ns}", cronjob="${names.resourceName}-backup"})` +
+        ` and on() (time() - max(kube_cronjob_created{namespace="${ns}", cronjob="${names.resourceName}-backup"}) > ${overdue}))`,
       for: "5m",
       labels: { severity: "critical" },
       annotations: {

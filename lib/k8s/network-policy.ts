@@ -16,8 +16,8 @@ const tcp = (...ports: number[]) => ports.map((port) => ({ port: String(port), p
 /**
  * One NetworkPolicy over the Qdrant pods. Selecting them denies every ingress not listed: clients on
  * 6333/6334, the monitoring namespace on the metrics port (6333 before v1.17), this deployment's own Jobs on 6333, the external
- * LoadBalancer's source ranges, and 6335 only from the other Qdrant peers. With restrictEgress, the pods may
- * only reach DNS and their peers.
+ * LoadBalancer's source ranges, and 6335 only from the other Qdrant peers (which may also use each other's
+ * 6333 for shard snapshot transfers). With restrictEgress, the pods may only reach DNS and their peers.
  */
 export class QdrantNetworkPolicy extends Construct {
   constructor(scope: Construct, id: string, props: QdrantNetworkPolicyProps) {
@@ -53,7 +53,8 @@ export class QdrantNetworkPolicy extends Construct {
       },
     ];
     if (inputs.enableExternalAccess) ingress.push({ from: inputs.allowedCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(HTTP_PORT, GRPC_PORT) });
-    if (names.clusterMode) ingress.push({ from: [peers], ports: tcp(P2P_PORT) });
+    // Peers talk Raft and shard traffic on 6335, and fetch shard snapshots from each other's REST port.
+    if (names.clusterMode) ingress.push({ from: [peers], ports: tcp(P2P_PORT, HTTP_PORT) });
 
     const egress = inputs.restrictEgress
       ? [
@@ -64,7 +65,7 @@ export class QdrantNetworkPolicy extends Construct {
               { port: "53", protocol: "TCP" },
             ],
           },
-          ...(names.clusterMode ? [{ to: [peers], ports: tcp(P2P_PORT) }] : []),
+          ...(names.clusterMode ? [{ to: [peers], ports: tcp(P2P_PORT, HTTP_PORT) }] : []),
         ]
       : undefined;
 

@@ -1,4 +1,5 @@
 import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { QdrantNames } from "../naming";
 import { backupPodTemplate, BackupPodProps } from "./backup-pod";
@@ -10,6 +11,7 @@ export interface QdrantRestoreJobProps extends Omit<BackupPodProps, "component" 
   readonly idPrefix: string;
   /** YYYYMMDD_HHMMSS or "latest". */
   readonly timestamp: string;
+  readonly dependsOn: ITerraformDependable[];
 }
 
 /**
@@ -35,6 +37,7 @@ export class QdrantRestoreJob extends Construct {
       metadata: { name, namespace: props.namespace, labels: template.metadata.labels },
       spec: { backoffLimit: 0, activeDeadlineSeconds: 12 * 3600, template },
       waitForCompletion: false,
+      dependsOn: props.dependsOn,
     });
     readableId(job, props.idPrefix, "restore");
     this.jobName = job.metadata.name;

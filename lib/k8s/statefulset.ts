@@ -2,7 +2,7 @@ import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
 import { Construct } from "constructs";
 import type { QdrantInputs } from "../inputs/schema";
 import { GRPC_PORT, HTTP_PORT, P2P_PORT, QdrantNames } from "../naming";
-import { readScript } from "../scripts/read-script";
+import { scriptLiteral } from "./script-text";
 import { INIT_PATH, SNAPSHOTS_PATH, STORAGE_PATH } from "./config";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 import { readableId } from "./readable-id";
@@ -111,7 +111,7 @@ export class QdrantStatefulSet extends Construct {
       name: "qdrant",
       image: `${inputs.qdrantImage}:${inputs.qdrantVersion}`,
       imagePullPolicy: "IfNotPresent",
-      command: names.clusterMode ? ["/bin/bash", "-c", readScript("qdrant-cluster-start.sh")] : undefined,
+      command: names.clusterMode ? ["/bin/bash", "-c", scriptLiteral("qdrant-cluster-start.sh")] : undefined,
       port: ports,
       envFrom: [{ configMapRef: { name: props.configMapName } }],
       env: env.length > 0 ? env : undefined,

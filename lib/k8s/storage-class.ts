@@ -8,6 +8,11 @@ export interface QdrantStorageClassProps {
   readonly idPrefix: string;
   readonly storageType: string;
   readonly iops?: number;
+  /**
+   * A class for short-lived volumes (the backup pods' scratch space): Delete instead of Retain, so a volume
+   * goes when its pod does. Named `<name>-scratch`.
+   */
+  readonly scratch?: boolean;
 }
 
 /**
@@ -20,7 +25,7 @@ export class QdrantStorageClass extends Construct {
   constructor(scope: Construct, id: string, props: QdrantStorageClassProps) {
     super(scope, id);
     const storageClass = new StorageClassV1(this, "resource", {
-      metadata: { name: `${props.names.resourceName}-${props.storageType}`, labels: props.names.labels },
+      metadata: { name: `${props.names.resourceName}-${props.scratch ? "scratch" : props.storageType}`, labels: props.names.labels },
       storageProvisioner: "ebs.csi.aws.com",
       parameters: {
         type: props.storageType,
@@ -28,11 +33,11 @@ export class QdrantStorageClass extends Construct {
         "csi.storage.k8s.io/fstype": "ext4",
         ...(props.iops !== undefined ? { iops: String(props.iops) } : {}),
       },
-      reclaimPolicy: "Retain",
+      reclaimPolicy: props.scratch ? "Delete" : "Retain",
       volumeBindingMode: "WaitForFirstConsumer",
       allowVolumeExpansion: true,
     });
-    readableId(storageClass, props.idPrefix);
+    readableId(storageClass, props.idPrefix, props.scratch ? "scratch" : undefined);
     this.name = storageClass.metadata.name;
   }
 }

@@ -67,7 +67,7 @@ describe("input validation", () => {
 
   it("fails if a name is not a DNS-1123 label", () => {
     expect(problemsOf({ ...base, customerName: "Acme_Corp" })).toEqual([
-      `${file}: customerName: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (got "Acme_Corp")`,
+      `${file}: customerName: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters, starting with a letter (it names Services) (got "Acme_Corp")`,
     ]);
     expect(problemsOf({ ...base, namespace: "-qdrant" })).toEqual([
       `${file}: namespace: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (got "-qdrant")`,
@@ -242,5 +242,32 @@ describe("backup validation", () => {
 
   it("needs no bucket for a PVC target", () => {
     expect(() => resolveInputs({ customerName: "acme", apiKeySource: "generate", backupTarget: "pvc" })).not.toThrow();
+  });
+});
+
+describe("names, labels and partial resources", () => {
+  const file = "config/customers/acme.yaml";
+
+  it("fails on a customer name that cannot name a Service", () => {
+    expect(problemsOf({ ...base, customerName: "3m" })).toEqual([
+      `${file}: customerName: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters, starting with a letter (it names Services) (got "3m")`,
+    ]);
+  });
+
+  it("fails on label keys and values Kubernetes rejects", () => {
+    expect(problemsOf({ ...base, commonLabels: { Project: "ai assistant", "bad key!": "x" } })).toEqual([
+      `${file}: commonLabels.Project: label values are up to 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit (got "ai assistant")`,
+      `${file}: commonLabels.bad key!: label keys are [prefix/]name: name up to 63 letters, digits, '-', '_', '.' (got "bad key!")`,
+    ]);
+  });
+
+  it("fills each resource field it is not given", () => {
+    expect(resolveInputs({ ...base, resources: { limits: { cpu: "8" } } }).resources).toEqual({ requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "8", memory: "8Gi" } });
+  });
+
+  it("lets an explicit memory request raise a defaulted limit when sizing is on", () => {
+    const inputs = resolveInputs({ ...base, sizing: { expectedVectors: 1000 }, resources: { requests: { memory: "16Gi" } } });
+    expect(inputs.resources.requests.memory).toBe("16Gi");
+    expect(inputs.resources.limits.memory).toBe("16Gi");
   });
 });

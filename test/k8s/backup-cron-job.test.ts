@@ -39,9 +39,12 @@ describe("QdrantBackupCronJob", () => {
     const scratch = podOf(cron).volume.find((v: Json) => v.name === "scratch");
     expect(scratch.ephemeral.volume_claim_template.spec).toEqual({
       access_modes: ["ReadWriteOnce"],
-      storage_class_name: "${kubernetes_storage_class_v1.qdrant.metadata[0].name}",
+      storage_class_name: "${kubernetes_storage_class_v1.qdrant_scratch.metadata[0].name}",
       resources: { requests: { storage: "50Gi" } },
     });
+    // A scratch volume is deleted with its pod's claim; the data class retains volumes.
+    expect(resource(json, "kubernetes_storage_class_v1", "qdrant_scratch")).toMatchObject({ metadata: { name: "acme-qdrant-scratch" }, reclaim_policy: "Delete" });
+    expect(resource(json, "kubernetes_storage_class_v1", "qdrant").reclaim_policy).toBe("Retain");
     const sized = podOf(resource(synthDeployment({ ...eksBackup, backupScratchSize: "80Gi" }), "kubernetes_cron_job_v1", "qdrant_backup"));
     expect(sized.volume.find((v: Json) => v.name === "scratch").ephemeral.volume_claim_template.spec.resources.requests.storage).toBe("80Gi");
   });

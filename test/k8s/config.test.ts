@@ -77,6 +77,14 @@ describe("QdrantConfig", () => {
     });
   });
 
+  it("makes peers check the API key on 6335 (v1.19+, cluster mode, authentication on)", () => {
+    const data = (props: object) => resource(synthDeployment(props), "kubernetes_config_map_v1", "qdrant_config").data;
+    expect(data({ replicas: 3 }).QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH).toBe("true");
+    expect(data({ replicas: 3, enforceInternalAuth: false }).QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH).toBeUndefined();
+    expect(data({ replicas: 3, qdrantVersion: "v1.17.0" }).QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH).toBeUndefined();
+    expect(data({}).QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH).toBeUndefined();
+  });
+
   it("turns on cluster mode and the peer port only when replicas > 1", () => {
     const data = resource(synthDeployment({ replicas: 3 }), "kubernetes_config_map_v1", "qdrant_config").data;
     expect(data.QDRANT__CLUSTER__ENABLED).toBe("true");

@@ -32,7 +32,10 @@ describe("QdrantMonitoring", () => {
     expect(byName.QdrantCollectionInitFailed).toMatchObject({ expr: 'kube_job_status_failed{namespace="qdrant", job_name="acme-qdrant-init"} > 0', for: "1m" });
     // Daily at 02:00: 24 h between runs + 3 h margin (10 %, whole hours, at least 1 h).
     expect(byName.QdrantBackupMissing).toMatchObject({
-      expr: 'time() - max(kube_cronjob_status_last_successful_time{namespace="qdrant", cronjob="acme-qdrant-backup"}) > 97200',
+      expr:
+        'time() - max(kube_cronjob_status_last_successful_time{namespace="qdrant", cronjob="acme-qdrant-backup"}) > 97200' +
+        ' or (absent(kube_cronjob_status_last_successful_time{namespace="qdrant", cronjob="acme-qdrant-backup"})' +
+        ' and on() (time() - max(kube_cronjob_created{namespace="qdrant", cronjob="acme-qdrant-backup"}) > 97200))',
       for: "5m",
       labels: { severity: "critical" },
     });
@@ -90,5 +93,14 @@ describe("longestIntervalSeconds", () => {
     ["0 0 1 * *", 31 * 86400],
   ])("%s → %i s", (schedule, seconds) => {
     expect(longestIntervalSeconds(schedule)).toBe(seconds);
+  });
+});
+
+describe("cron edge cases", () => {
+  it("measures leap-day schedules and rejects dates that never come", () => {
+    const { cronProblem } = jest.requireActual("../../lib/inputs/cron");
+    expect(longestIntervalSeconds("0 0 29 2 *")).toBe((366 + 365 * 3) * 86400);
+    expect(cronProblem("0 0 30 2 *")).toBe("never runs (no such date, e.g. February 30)");
+    expect(cronProblem("0 2 * * *")).toBeUndefined();
   });
 });

@@ -32,6 +32,7 @@ describe("QdrantNetworkPolicy", () => {
     ["another deployment's Job", inNamespace({ "app.kubernetes.io/instance": "other-qdrant", "app.kubernetes.io/component": "backup" }), 6333, false],
     ["a Job on the peer port", inNamespace({ "app.kubernetes.io/instance": "acme-qdrant", "app.kubernetes.io/component": "backup" }), 6335, false],
     ["a Qdrant peer on 6335", inNamespace(qdrantPod), 6335, true],
+    ["a Qdrant peer on 6333 (shard snapshot transfer)", inNamespace(qdrantPod), 6333, true],
     ["another deployment's Qdrant on 6335", inNamespace({ ...qdrantPod, "app.kubernetes.io/instance": "other-qdrant" }), 6335, false],
     ["a client CIDR", { ip: "10.20.3.4" }, 6333, true],
     ["an address outside every CIDR", { ip: "10.30.0.1" }, 6333, false],
@@ -67,7 +68,13 @@ describe("QdrantNetworkPolicy", () => {
           { port: "53", protocol: "TCP" },
         ],
       },
-      { to: [{ pod_selector: { match_labels: { "app.kubernetes.io/name": "qdrant", "app.kubernetes.io/instance": "acme-qdrant" } } }], ports: [{ port: "6335", protocol: "TCP" }] },
+      {
+        to: [{ pod_selector: { match_labels: { "app.kubernetes.io/name": "qdrant", "app.kubernetes.io/instance": "acme-qdrant" } } }],
+        ports: [
+          { port: "6335", protocol: "TCP" },
+          { port: "6333", protocol: "TCP" },
+        ],
+      },
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { terraformLiteral } from "../../lib/k8s/script-text";
 import { buildApp } from "../../stacks/app";
 import { addresses, Json } from "../helpers/synth";
 
@@ -13,7 +14,11 @@ const stack = (name: string): Json => JSON.parse(readFileSync(join(outdir, "stac
 // Scripts have tests of their own; in the snapshots their text is a placeholder, so a script change does
 // not rewrite every golden file. (A value must equal the whole file to be replaced.)
 const SCRIPTS_DIR = join(__dirname, "../../lib/scripts");
-const scripts = new Map(readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh")).map((f) => [readFileSync(join(SCRIPTS_DIR, f), "utf8"), `<lib/scripts/${f}>`]));
+const scripts = new Map(
+  readdirSync(SCRIPTS_DIR)
+    .filter((f) => f.endsWith(".sh"))
+    .map((f) => [terraformLiteral(readFileSync(join(SCRIPTS_DIR, f), "utf8")), `<lib/scripts/${f}>`]),
+);
 const withScriptPlaceholders = (value: unknown): unknown =>
   typeof value === "string"
     ? (scripts.get(value) ?? value)

@@ -1,0 +1,60 @@
+/**
+ * Terraform reads every string in cdk.tf.json as a template. Scripts and config files embedded in the stacks
+ * (ConfigMap data, container commands) contain `${...}` and `%{...}` of their own, so they must come out of
+ * Terraform exactly as written. This feeds them to the real terraform binary as locals (no provider needed)
+ * and compares what Terraform makes of them with the files.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildApp } from "../../stacks/app";
+import type { Json } from "../helpers/synth";
+
+const hasTerraform = spawnSync("terraform", ["version"], { encoding: "utf8" }).status === 0;
+if (!hasTerraform) console.warn("embedded-string check skipped: terraform is not on PATH");
+const withTerraform = hasTerraform ? describe : describe.skip;
+
+/** Strings that are meant to be literal: ConfigMap data and container commands. */
+function embeddedStrings(stack: Json): string[] {
+  const found: string[] = [];
+  for (const configMap of Object.values((stack.resource?.kubernetes_config_map_v1 ?? {}) as Json)) {
+    for (const value of Object.values((configMap.data ?? {}) as Json)) if (typeof value === "string") found.push(value);
+  }
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === "object") {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "command" && Array.isArray(value)) found.push(...value.filter((v): v is string => typeof v === "string"));
+        else walk(value);
+      }
+    }
+  };
+  walk(stack.resource);
+  return found.filter((s) => !s.startsWith("${") || !s.endsWith("}"));
+}
+
+function terraformRenders(strings: string[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), "tf-strings-"));
+  writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ locals: Object.fromEntries(strings.map((s, i) => [`s${i}`, s])) }));
+  const expression = `jsonencode([${strings.map((_, i) => `local.s${i}`).join(", ")}])`;
+  const run = spawnSync("terraform", ["console"], { cwd: dir, input: expression, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+  if (run.status !== 0) throw new Error(`terraform console failed:\n${run.stderr}`);
+  return JSON.parse(JSON.parse(run.stdout.trim())) as string[];
+}
+
+withTerraform("strings embedded in the stacks", () => {
+  const outdir = mkdtempSync(join(tmpdir(), "tf-strings-out-"));
+  buildApp(join(__dirname, "../../config"), outdir).synth();
+  const scriptsDir = join(__dirname, "../../lib/scripts");
+  const scripts = readdirSync(scriptsDir).filter((f) => f.endsWith(".sh")).map((f) => readFileSync(join(scriptsDir, f), "utf8"));
+
+  it.each(["qdrant-homelab", "qdrant-acme-corp", "qdrant-globex"])("%s: Terraform renders every embedded script exactly as the file", (name) => {
+    const stack = JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8")) as Json;
+    const strings = embeddedStrings(stack);
+    const rendered = terraformRenders(strings);
+    const renderedScripts = rendered.filter((s) => s.startsWith("#!/usr/bin/env bash"));
+    expect(renderedScripts.length).toBeGreaterThan(0);
+    for (const script of renderedScripts) expect(scripts).toContain(script);
+  }, 60000);
+});
