@@ -136,11 +136,13 @@ function backupRule(p: Parsed): Problem[] {
       message: "is required when backupEnabled is true; name the S3 bucket, or set backupEnabled: false",
     });
   }
-  if (p.backupS3Bucket && !isUnresolvedToken(p.backupS3Bucket) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(p.backupS3Bucket)) {
+  const bucket = p.backupS3Bucket;
+  const badBucket = (b: string) => !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b) || b.includes("..") || /^\d+\.\d+\.\d+\.\d+$/.test(b);
+  if (bucket && !isUnresolvedToken(bucket) && badBucket(bucket)) {
     problems.push({
       path: ["backupS3Bucket"],
       value: p.backupS3Bucket,
-      message: "must be an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-'",
+      message: "must be an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-', no '..', not an IP address",
     });
   }
   if (p.backupEnabled && s3 && p.backupS3Endpoint === undefined && !p.eksClusterName) {

@@ -271,3 +271,11 @@ describe("names, labels and partial resources", () => {
     expect(inputs.resources.limits.memory).toBe("16Gi");
   });
 });
+
+describe("bucket names", () => {
+  it.each(["a..b", "192.168.1.1", "Bucket", "ab"])("fails on %s", (bucket) => {
+    expect(problemsOf({ ...base, eksClusterName: "eks", backupEnabled: true, backupS3Bucket: bucket })).toEqual([
+      `config/customers/acme.yaml: backupS3Bucket: must be an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-', no '..', not an IP address (got "${bucket}")`,
+    ]);
+  });
+});
