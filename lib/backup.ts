@@ -83,7 +83,7 @@ export class QdrantBackup extends Construct {
 
     const scripts = new ConfigMapV1(this, "scripts", {
       metadata: { name: `${name}-scripts`, namespace: props.namespace, labels: jobPodLabels(names, "backup") },
-      data: Object.fromEntries(["qdrant-backup.sh", "qdrant-restore.sh", "qdrant-backup-verify.sh"].map((f) => [f, scriptLiteral(f)])),
+      data: Object.fromEntries(["qdrant-backup.sh", "qdrant-restore.sh", "qdrant-backup-verify.sh", "qdrant-api.sh"].map((f) => [f, scriptLiteral(f)])),
     });
     readableId(scripts, idPrefix, "backup_scripts");
 

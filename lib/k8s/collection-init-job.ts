@@ -49,6 +49,7 @@ export class CollectionInitJob extends Construct {
     const name = `${names.resourceName}-init`;
     const data = {
       [SCRIPT]: scriptLiteral(SCRIPT),
+      "qdrant-api.sh": scriptLiteral("qdrant-api.sh"),
       "collections.json": `${JSON.stringify(collectionRequests(inputs), null, 2)}\n`,
     };
     this.checksum = createHash("sha256").update(JSON.stringify({ data, image: inputs.jobImage, replicas: inputs.replicas })).digest("hex");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # collection-init.sh: makes Qdrant's collections and payload indexes match a declared list. Safe to re-run.
 #
-# Run by the collection-init Job (mounted from a ConfigMap). Needs bash, curl and jq only; writes no files.
+# Run by the collection-init Job (mounted from a ConfigMap). Needs bash, curl and jq only; writes no files. Sources
+# qdrant-api.sh (the HTTP helpers), which must sit in the same directory.
 #
 # Environment:
 #   QDRANT_URL             required, e.g. http://acme-corp-qdrant.qdrant.svc.cluster.local:6333
@@ -102,79 +103,20 @@ QDRANT_URL="${QDRANT_URL%/}"
 
 # ---------------------------------------------------------------------------------------------- HTTP
 
-HTTP_STATUS=""
-HTTP_BODY=""
-HTTP_ERROR=""
-HTTP_LAST=""
+# shellcheck source=/dev/null # qdrant-api.sh, linted on its own
+. "$(dirname "${BASH_SOURCE[0]}")/qdrant-api.sh"
 
-# curl options that must not show in `ps`: the API key header, read by curl from a pipe.
-curl_secret_config() {
-  if [[ -n $QDRANT_API_KEY ]]; then
-    local key=${QDRANT_API_KEY//\\/\\\\}
-    key=${key//\"/\\\"}
-    printf 'header = "api-key: %s"\n' "$key"
-  fi
-}
+# http METHOD PATH [JSON_BODY]: http_request to QDRANT_URL, named "METHOD PATH" in messages.
+http() { http_request "$1 $2" "$QDRANT_URL$2" "$1" "${3-}"; }
 
-curl_error_text() {
-  case $1 in
-  6) echo "could not resolve the host" ;;
-  7) echo "could not connect" ;;
-  28) echo "timed out" ;;
-  35 | 51 | 58 | 60) echo "TLS error (curl exit code $1)" ;;
-  52) echo "empty reply from server" ;;
-  55 | 56) echo "connection broken" ;;
-  *) echo "curl exit code $1" ;;
-  esac
-}
-
-# http METHOD PATH [JSON_BODY]: sets HTTP_STATUS and HTTP_BODY, or HTTP_ERROR (returns 1) when no HTTP answer came.
-http() {
-  local method=$1 path=$2 body=${3-} out rc=0
-  local -a args=(--silent --show-error --connect-timeout 10 --max-time "${HTTP_MAX_TIME:-$HTTP_TIMEOUT_SECONDS}" -X "$method" -w '\n%{http_code}')
-  [[ -z $body ]] || args+=(-H 'Content-Type: application/json' --data-binary @-)
-  HTTP_STATUS="" HTTP_BODY="" HTTP_ERROR="" HTTP_LAST="$method $path"
-  out=$(printf '%s' "$body" | curl --config <(curl_secret_config) "${args[@]}" "$QDRANT_URL$path" 2>/dev/null) || rc=$?
-  if ((rc != 0)); then
-    HTTP_ERROR=$(curl_error_text "$rc")
-    return 1
-  fi
-  HTTP_STATUS=${out##*$'\n'}
-  HTTP_BODY=${out%$'\n'*}
-}
-
-# Qdrant's error text from the last answer ({"status":{"error":"..."}}), else the start of the body.
-qdrant_error() {
-  local text
-  text=$(printf '%s' "$HTTP_BODY" | jq -r '.status.error? // empty' 2>/dev/null) || text=""
-  [[ -n $text ]] || text=${HTTP_BODY:0:300}
-  printf '%s' "${text:-(empty body)}"
-}
-
-http_failed() { # METHOD PATH: exits with what went wrong in the last request
-  local hint=""
-  [[ $HTTP_STATUS != 401 && $HTTP_STATUS != 403 ]] || hint=" (check QDRANT_API_KEY)"
-  if [[ -n $HTTP_ERROR ]]; then
-    die "$1 $2 failed: $HTTP_ERROR ($QDRANT_URL)"
-  fi
-  die "$1 $2 answered HTTP $HTTP_STATUS: $(qdrant_error)$hint"
+http_failed() { # exits with what went wrong in the last request
+  [[ -z $HTTP_ERROR ]] || die "$HTTP_LAST failed: $HTTP_ERROR ($QDRANT_URL)"
+  die "$(http_problem)"
 }
 
 # api METHOD PATH [BODY]: like http, but exits on a transport error; the caller checks HTTP_STATUS.
 api() {
-  http "$@" || http_failed "$1" "$2"
-}
-
-# api_ok METHOD PATH [BODY]: exits unless the answer is 2xx.
-api_ok() {
-  api "$@"
-  [[ $HTTP_STATUS == 2?? ]] || http_failed "$1" "$2"
-}
-
-# body_jq JQ_ARGS...: jq on the last answer's body; exits if it is not the JSON expected.
-body_jq() {
-  printf '%s' "$HTTP_BODY" | jq "$@" 2>/dev/null ||
-    die "$HTTP_LAST answered HTTP $HTTP_STATUS with an unexpected body: ${HTTP_BODY:0:300}"
+  http "$@" || http_failed
 }
 
 # ---------------------------------------------------------------------------------------------- waiting
@@ -227,7 +169,7 @@ peers_joined() {
     LAST_SEEN=$HTTP_ERROR
     return 1
   fi
-  [[ $HTTP_STATUS == 2?? ]] || http_failed GET /cluster
+  [[ $HTTP_STATUS == 2?? ]] || http_failed
   local cluster_status
   cluster_status=$(body_jq -r '.result.status // empty') || exit 1
   if [[ $cluster_status == disabled ]]; then
@@ -247,6 +189,7 @@ if ((EXPECTED_PEERS > 1)); then
   wait_until "GET /cluster to list $EXPECTED_PEERS peers" peers_joined
   log "cluster has $PEERS_SEEN peers"
 fi
+# shellcheck disable=SC2034 # read by http_request (qdrant-api.sh)
 HTTP_MAX_TIME=""
 
 # ---------------------------------------------------------------------------------------------- planning
@@ -442,7 +385,7 @@ for ((i = 0; i < count; i++)); do
       continue
     fi
   else
-    http_failed PUT "$path"
+    http_failed
   fi
   apply_plan "$name" "$path" "$entry"
 done

@@ -4,7 +4,8 @@
 # collections again (always, also when something fails), so a broken backup is found before it is needed.
 #
 # Run by the optional verification CronJob. Uses the functions of qdrant-restore.sh, which must sit in the same
-# directory (mount both from the ConfigMap). Needs bash >= 4.4, curl, jq, coreutils and, for s3://, the AWS CLI v2.
+# directory with the qdrant-api.sh it sources (mount all three from the ConfigMap). Needs bash >= 4.4, curl, jq,
+# coreutils and, for s3://, the AWS CLI v2.
 # Single-node backups only: a backup taken from several peers, or several QDRANT_PEER_URLS, is refused (exit 2).
 # Collection names ending in _restore_check are reserved for these scratch copies (qdrant-backup.sh skips them).
 #

@@ -4,7 +4,8 @@
 #
 # Run by the backup CronJob (mounted from a ConfigMap). Needs bash >= 4.4, curl, jq, coreutils (sha256sum, stat,
 # date, sync) and, for s3:// destinations, the AWS CLI v2. Writes only below SCRATCH_DIR (and to a file://
-# destination). Credentials for S3 come from the AWS CLI's usual chain (IRSA, Pod Identity, AWS_* variables).
+# destination). Credentials for S3 come from the AWS CLI's usual chain (IRSA, Pod Identity, AWS_* variables). Sources
+# qdrant-api.sh (the HTTP helpers), which must sit in the same directory.
 #
 # Environment:
 #   QDRANT_PEER_URLS          required; space-separated base URLs, one per Qdrant peer in ordinal order, e.g.
@@ -148,33 +149,10 @@ fi
 
 # ---------------------------------------------------------------------------------------------- HTTP
 
-HTTP_STATUS=""
-HTTP_BODY=""
-HTTP_ERROR=""
-HTTP_LAST=""
-
-# curl options that must not show in `ps`: the API key header, read by curl from a pipe.
-curl_secret_config() {
-  if [[ -n $QDRANT_API_KEY ]]; then
-    local key=${QDRANT_API_KEY//\\/\\\\}
-    key=${key//\"/\\\"}
-    printf 'header = "api-key: %s"\n' "$key"
-  fi
-}
-
-curl_error_text() {
-  case $1 in
-  6) echo "could not resolve the host" ;;
-  7) echo "could not connect" ;;
-  18) echo "the connection closed before the whole body arrived (truncated transfer)" ;;
-  23) echo "could not write to SCRATCH_DIR (disk full?)" ;;
-  28) echo "timed out" ;;
-  35 | 51 | 58 | 60) echo "TLS error (curl exit code $1)" ;;
-  52) echo "empty reply from server" ;;
-  55 | 56) echo "connection broken" ;;
-  *) echo "curl exit code $1" ;;
-  esac
-}
+# shellcheck source=/dev/null # qdrant-api.sh, linted on its own
+. "$(dirname "${BASH_SOURCE[0]}")/qdrant-api.sh"
+# shellcheck disable=SC2034 # read by curl_error_text (qdrant-api.sh)
+CURL_ERROR_TEXTS=([18]="the connection closed before the whole body arrived (truncated transfer)" [23]="could not write to SCRATCH_DIR (disk full?)")
 
 CHILD=""
 # run_child OUT_FILE ERR_FILE PROGRAM ARGS...: runs a program in the background (stdout and stderr to the files) and
@@ -211,34 +189,10 @@ http() {
   HTTP_BODY=$(<"$WORK/http.body")
 }
 
-# Qdrant's error text from the last answer ({"status":{"error":"..."}}), else the start of the body.
-qdrant_error() {
-  local text
-  text=$(printf '%s' "$HTTP_BODY" | jq -r '.status.error? // empty' 2>/dev/null) || text=""
-  [[ -n $text ]] || text=${HTTP_BODY:0:300}
-  printf '%s' "${text:-(empty body)}"
-}
-
-http_failed() { # exits with what went wrong in the last request
-  local hint=""
-  [[ $HTTP_STATUS != 401 && $HTTP_STATUS != 403 ]] || hint=" (check QDRANT_API_KEY)"
-  [[ -z $HTTP_ERROR ]] || die "$HTTP_LAST failed: $HTTP_ERROR"
-  die "$HTTP_LAST answered HTTP $HTTP_STATUS: $(qdrant_error)$hint"
-}
-
-# api_ok BASE_URL METHOD PATH [BODY]: exits unless the answer is 2xx.
-api_ok() {
-  http "$@" || http_failed
-  [[ $HTTP_STATUS == 2?? ]] || http_failed
-}
-
-# body_jq JQ_ARGS...: jq on the last answer's body; exits if it is not the JSON expected.
-body_jq() {
-  printf '%s' "$HTTP_BODY" | jq "$@" 2>/dev/null ||
-    die "$HTTP_LAST answered HTTP $HTTP_STATUS with an unexpected body: ${HTTP_BODY:0:300}"
-}
+http_failed() { die "$(http_problem)"; } # exits with what went wrong in the last request
 
 # download BASE_URL PATH FILE: GETs PATH into FILE; exits on any failure.
+# shellcheck disable=SC2034 # HTTP_* are read by http_problem (qdrant-api.sh)
 download() {
   local base=$1 path=$2 file=$3 status rc=0
   HTTP_LAST="GET $path ($base)" HTTP_ERROR=""
@@ -442,7 +396,7 @@ log "backup $TS: ${#COLLECTIONS[@]} collection(s) on $where to $(dest_url "$TS/"
 : >"$WORK/collections.jsonl"
 total_bytes=0
 for c in "${COLLECTIONS[@]}"; do
-  cpath="/collections/$(jq -rn --arg c "$c" '$c | @uri')"
+  cpath=$(collection_path "$c")
   api_ok "$FIRST" GET "$cpath"
   info=$(body_jq -c '.result | {config, payload_schema: ((.payload_schema // {}) | map_values(del(.points))), points_count}')
   : >"$WORK/collection-files.jsonl"

@@ -3,8 +3,9 @@
 # checked against the backup's manifest BEFORE anything is written to Qdrant.
 #
 # Run by the restore Job (mounted from a ConfigMap). Needs bash >= 4.4, curl, jq, coreutils (sha256sum, stat, date)
-# and, for s3:// destinations, the AWS CLI v2. Writes only below SCRATCH_DIR. qdrant-backup-verify.sh sources this
-# file for its functions (nothing runs when it is sourced).
+# and, for s3:// destinations, the AWS CLI v2. Writes only below SCRATCH_DIR. Sources qdrant-api.sh (the HTTP helpers),
+# which must sit in the same directory. qdrant-backup-verify.sh sources this file for its functions (nothing runs when
+# it is sourced).
 #
 # Environment:
 #   QDRANT_PEER_URLS          required; space-separated base URLs, one per Qdrant peer in ordinal order (as for the backup)
@@ -136,98 +137,26 @@ restore_cleanup() {
 
 # ---------------------------------------------------------------------------------------------- HTTP
 
-HTTP_STATUS=""
-HTTP_BODY=""
-HTTP_ERROR=""
-HTTP_LAST=""
+# shellcheck source=/dev/null # qdrant-api.sh, linted on its own
+. "$(dirname "${BASH_SOURCE[0]}")/qdrant-api.sh"
+# shellcheck disable=SC2034 # read by curl_error_text (qdrant-api.sh)
+CURL_ERROR_TEXTS[26]="could not read the snapshot file"
 
-# curl options that must not show in `ps`: the API key header, read by curl from a pipe.
-curl_secret_config() {
-  if [[ -n $QDRANT_API_KEY ]]; then
-    local key=${QDRANT_API_KEY//\\/\\\\}
-    key=${key//\"/\\\"}
-    printf 'header = "api-key: %s"\n' "$key"
-  fi
-}
-
-curl_error_text() {
-  case $1 in
-  6) echo "could not resolve the host" ;;
-  7) echo "could not connect" ;;
-  26) echo "could not read the snapshot file" ;;
-  28) echo "timed out" ;;
-  35 | 51 | 58 | 60) echo "TLS error (curl exit code $1)" ;;
-  52) echo "empty reply from server" ;;
-  55 | 56) echo "connection broken" ;;
-  *) echo "curl exit code $1" ;;
-  esac
-}
-
-# http BASE_URL METHOD PATH [JSON_BODY]: sets HTTP_STATUS and HTTP_BODY, or HTTP_ERROR (returns 1) when no HTTP
-# answer came. HTTP_MAX_TIME overrides HTTP_TIMEOUT_SECONDS.
-http() {
-  local base=$1 method=$2 path=$3 body=${4-} out rc=0
-  local -a args=(--silent --show-error --connect-timeout 10 --max-time "${HTTP_MAX_TIME:-$HTTP_TIMEOUT_SECONDS}" -X "$method" -w '\n%{http_code}')
-  [[ -z $body ]] || args+=(-H 'Content-Type: application/json' --data-binary @-)
-  HTTP_STATUS="" HTTP_BODY="" HTTP_ERROR="" HTTP_LAST="$method $path ($base)"
-  out=$(printf '%s' "$body" | curl --config <(curl_secret_config) "${args[@]}" "$base$path" 2>/dev/null) || rc=$?
-  if ((rc != 0)); then
-    HTTP_ERROR=$(curl_error_text "$rc")
-    return 1
-  fi
-  HTTP_STATUS=${out##*$'\n'}
-  HTTP_BODY=${out%$'\n'*}
-}
+# http BASE_URL METHOD PATH [JSON_BODY]: http_request to BASE_URL, named "METHOD PATH (BASE_URL)" in messages.
+http() { http_request "$2 $3 ($1)" "$1$3" "$2" "${4-}"; }
 
 # upload_snapshot BASE_URL PATH FILE: POSTs FILE as the multipart field `snapshot`; sets what http sets.
+# shellcheck disable=SC2034 # HTTP_* are read by http_problem and body_jq (qdrant-api.sh)
 upload_snapshot() {
   local base=$1 path=$2 file=${3//\\/\\\\} out rc=0
   file=${file//\"/\\\"}
   HTTP_STATUS="" HTTP_BODY="" HTTP_ERROR="" HTTP_LAST="POST $path ($base)"
   out=$(curl --config <(curl_secret_config) --silent --show-error --connect-timeout 10 --max-time "$SNAPSHOT_TIMEOUT_SECONDS" \
     -X POST -F "snapshot=@\"$file\";type=application/octet-stream" -w '\n%{http_code}' "$base$path" 2>/dev/null) || rc=$?
-  if ((rc != 0)); then
-    HTTP_ERROR=$(curl_error_text "$rc")
-    return 1
-  fi
-  HTTP_STATUS=${out##*$'\n'}
-  HTTP_BODY=${out%$'\n'*}
-}
-
-# Qdrant's error text from the last answer ({"status":{"error":"..."}}), else the start of the body.
-qdrant_error() {
-  local text
-  text=$(printf '%s' "$HTTP_BODY" | jq -r '.status.error? // empty' 2>/dev/null) || text=""
-  [[ -n $text ]] || text=${HTTP_BODY:0:300}
-  printf '%s' "${text:-(empty body)}"
-}
-
-# http_problem: one line saying what went wrong in the last request.
-http_problem() {
-  local hint=""
-  [[ $HTTP_STATUS != 401 && $HTTP_STATUS != 403 ]] || hint=" (check QDRANT_API_KEY)"
-  if [[ -n $HTTP_ERROR ]]; then
-    printf '%s failed: %s' "$HTTP_LAST" "$HTTP_ERROR"
-  else
-    printf '%s answered HTTP %s: %s%s' "$HTTP_LAST" "$HTTP_STATUS" "$(qdrant_error)" "$hint"
-  fi
+  http_answer "$rc" "$out"
 }
 
 http_failed() { die "$(http_problem)"; }
-
-# api_ok BASE_URL METHOD PATH [BODY]: exits unless the answer is 2xx.
-api_ok() {
-  http "$@" || http_failed
-  [[ $HTTP_STATUS == 2?? ]] || http_failed
-}
-
-# body_jq JQ_ARGS...: jq on the last answer's body; exits if it is not the JSON expected.
-body_jq() {
-  printf '%s' "$HTTP_BODY" | jq "$@" 2>/dev/null ||
-    die "$HTTP_LAST answered HTTP $HTTP_STATUS with an unexpected body: ${HTTP_BODY:0:300}"
-}
-
-collection_path() { printf '/collections/%s' "$(jq -rn --arg c "$1" '$c | @uri')"; }
 
 # ---------------------------------------------------------------------------------------------- destination
 
