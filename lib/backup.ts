@@ -1,4 +1,5 @@
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { PersistentVolumeClaimV1 } from "@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1";
 import { ITerraformDependable } from "cdktf";
@@ -14,6 +15,7 @@ import { readableId } from "./k8s/readable-id";
 import { QdrantRestoreJob } from "./k8s/restore-job";
 import { jobPodLabels, QdrantNames } from "./naming";
 import { scriptLiteral } from "./k8s/script-text";
+import type { ApiKeyRef } from "./k8s/api-key-secret";
 
 export interface QdrantBackupProps {
   readonly inputs: QdrantInputs;
@@ -23,7 +25,7 @@ export interface QdrantBackupProps {
   readonly storageClassName: string;
   /** StorageClass of the scratch volumes (reclaim Delete). */
   readonly scratchStorageClassName: string;
-  readonly apiKeySecretName?: string;
+  readonly apiKey?: ApiKeyRef;
   readonly tlsSecretName?: string;
   readonly eksCluster?: DataAwsEksCluster;
   readonly awsRegion?: string;
@@ -98,7 +100,7 @@ export class QdrantBackup extends Construct {
       scriptsConfigMapName: scripts.metadata.name,
       storageClassName: props.scratchStorageClassName,
       target,
-      apiKeySecretName: props.apiKeySecretName,
+      apiKey: props.apiKey,
       tlsSecretName: props.tlsSecretName,
     };
     this.cronJobName = new QdrantBackupCronJob(this, "cron-job", { ...common, kind: "backup", schedule: inputs.backupSchedule }).cronJobName;
@@ -145,7 +147,8 @@ export class QdrantBackup extends Construct {
       destination: `s3://${bucketName}/${prefix}`,
       s3EndpointUrl: inputs.backupS3Endpoint,
       credentialsSecret: inputs.backupS3CredentialsSecret,
-      awsRegion: onAws ? props.awsRegion : undefined,
+      // Without a region from the stack, the backup pods use the region of the aws provider.
+      awsRegion: onAws ? (props.awsRegion ?? readableId(new DataAwsRegion(this, "region"), props.idPrefix, "backup").name) : undefined,
       // A bucket this module created expires backups with its lifecycle rule; anywhere else the job prunes.
       prune: !(onAws && inputs.backupCreateBucket),
     };

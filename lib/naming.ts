@@ -5,6 +5,11 @@
 import { supportsMetricsPort } from "./inputs/qdrant-version";
 import { resourceNameOf } from "./inputs/rules";
 import type { QdrantInputs } from "./inputs/schema";
+import { isUnresolvedToken } from "./inputs/tokens";
+
+/** Merges label maps, later keys winning; the construct layer passes one that also merges Terraform map expressions. */
+export type LabelMerge = (...maps: Record<string, string>[]) => Record<string, string>;
+const spreadLabels: LabelMerge = (...maps) => Object.assign({}, ...maps);
 
 export const HTTP_PORT = 6333;
 export const GRPC_PORT = 6334;
@@ -33,21 +38,24 @@ export interface QdrantNames {
   readonly labels: Record<string, string>;
   /** Labels on the Qdrant pods and their PVCs. */
   readonly podLabels: Record<string, string>;
+  /**
+   * Qdrant runs with cluster mode on. Always when replicas is a Terraform variable (the module stack): a
+   * single-peer cluster is valid and later scales up without re-bootstrapping.
+   */
   readonly clusterMode: boolean;
+  /** labels plus extra entries (merged in Terraform when labels is an expression). */
+  readonly withLabels: (extra: Record<string, string>) => Record<string, string>;
   /** Qdrant >= v1.17 serves /metrics on its own unauthenticated port; older versions on the http port, behind the key. */
   readonly metricsPort?: number;
   /** "https" when TLS is on. */
   readonly scheme: "http" | "https";
 }
 
-export function qdrantNames(inputs: QdrantInputs): QdrantNames {
+export function qdrantNames(inputs: QdrantInputs, merge: LabelMerge = spreadLabels): QdrantNames {
   const resourceName = resourceNameOf(inputs);
   const selectorLabels = { "app.kubernetes.io/name": "qdrant", "app.kubernetes.io/instance": resourceName };
-  const labels = {
-    ...inputs.commonLabels,
-    ...selectorLabels,
-    "app.kubernetes.io/managed-by": "terraform",
-  };
+  const labels = merge(inputs.commonLabels, { ...selectorLabels, "app.kubernetes.io/managed-by": "terraform" });
+  const withLabels = (extra: Record<string, string>) => merge(labels, extra);
   return {
     resourceName,
     namespace: inputs.namespace,
@@ -59,8 +67,9 @@ export function qdrantNames(inputs: QdrantInputs): QdrantNames {
     serviceFqdn: `${resourceName}.${inputs.namespace}.svc.${inputs.clusterDomain}`,
     selectorLabels,
     labels,
-    podLabels: { ...labels, "app.kubernetes.io/component": "vector-store", "app.kubernetes.io/version": inputs.qdrantVersion },
-    clusterMode: inputs.replicas > 1,
+    withLabels,
+    podLabels: withLabels({ "app.kubernetes.io/component": "vector-store", "app.kubernetes.io/version": inputs.qdrantVersion }),
+    clusterMode: isUnresolvedToken(inputs.replicas) || inputs.replicas > 1,
     scheme: inputs.tls ? "https" : "http",
     metricsPort: supportsMetricsPort(inputs.qdrantVersion) ? inputs.monitoring.metricsPort : undefined,
   };
@@ -71,5 +80,5 @@ export function qdrantNames(inputs: QdrantInputs): QdrantNames {
  * on purpose: the Services select name + instance, and must never route clients to a Job's pod.
  */
 export function jobPodLabels(names: QdrantNames, component: (typeof JOB_COMPONENTS)[number]): Record<string, string> {
-  return { ...names.labels, "app.kubernetes.io/name": `qdrant-${component}`, "app.kubernetes.io/component": component };
+  return names.withLabels({ "app.kubernetes.io/name": `qdrant-${component}`, "app.kubernetes.io/component": component });
 }

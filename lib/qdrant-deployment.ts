@@ -1,11 +1,13 @@
-import { Annotations, TerraformOutput } from "cdktf";
+import { Annotations, Fn, Op, TerraformOutput, Token } from "cdktf";
+import { and, Condition, conditionOf, fromPart, not, optionalPart } from "./conditional";
+import { isUnresolvedToken } from "./inputs/tokens";
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
 import { Construct } from "constructs";
 import { QdrantBackup } from "./backup";
 import type { QdrantDeploymentInput, QdrantInputs } from "./inputs/schema";
 import { resolveInputs } from "./inputs/validate";
 import { sizingWarningsOf } from "./inputs/sizing-defaults";
-import { ApiKeySecret } from "./k8s/api-key-secret";
+import { ApiKeySecret, apiKeyEnv } from "./k8s/api-key-secret";
 import { QdrantAutoscaler } from "./k8s/autoscaler";
 import { CollectionInitJob } from "./k8s/collection-init-job";
 import { QdrantConfig } from "./k8s/config";
@@ -30,6 +32,29 @@ export interface QdrantDeploymentOptions {
   readonly eksCluster?: DataAwsEksCluster;
   /** AWS region, for the backup pods' AWS CLI. */
   readonly awsRegion?: string;
+  /**
+   * Inputs that are Terraform expressions, validated by Terraform (the module stack's variables): used as
+   * they are, instead of validating `props`.
+   */
+  readonly terraformInputs?: QdrantInputs;
+  /** Cross-field checks Terraform runs before touching the StatefulSet (the module stack's rules). */
+  readonly preconditions?: { condition: string; errorMessage: string }[];
+}
+
+/** Label maps merged in TypeScript, or in Terraform when one of them is a map expression. */
+function mergeLabels(...maps: Record<string, string>[]): Record<string, string> {
+  if (!maps.some(isUnresolvedToken)) return Object.assign({}, ...maps);
+  return Token.asStringMap(Fn.merge(maps));
+}
+
+/** More than one Qdrant pod. */
+function severalPeers(replicas: number): Condition {
+  return isUnresolvedToken(replicas) ? Op.gt(replicas, 1) : replicas > 1;
+}
+
+/** A non-empty list. */
+function hasItems(list: unknown[]): Condition {
+  return isUnresolvedToken(list) ? Op.gte(Fn.lengthOf(list), 1) : list.length > 0;
 }
 
 /**
@@ -50,21 +75,24 @@ export class QdrantDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: QdrantDeploymentProps, options: QdrantDeploymentOptions = {}) {
     super(scope, id);
-    this.inputs = resolveInputs(props);
-    this.names = qdrantNames(this.inputs);
+    this.inputs = options.terraformInputs ?? resolveInputs(props);
+    this.names = qdrantNames(this.inputs, mergeLabels);
     const { inputs, names } = this;
     const idPrefix = id.replace(/[^A-Za-z0-9_]/g, "_");
 
-    const namespace = new QdrantNamespace(this, "namespace", { names, idPrefix, create: inputs.createNamespace });
-    this.namespaceName = namespace.name;
-    const common = { names, namespace: namespace.name, idPrefix };
+    const namespace = optionalPart(conditionOf(inputs.createNamespace), () => new QdrantNamespace(this, "namespace", { names, idPrefix }));
+    this.namespaceName = fromPart(namespace, namespace?.name, names.namespace) as string;
+    const common = { names, namespace: this.namespaceName, idPrefix };
 
-    const storageClassName =
-      inputs.storageClassName ?? new QdrantStorageClass(this, "storage-class", { names, idPrefix, storageType: inputs.storageType, iops: inputs.storageIops }).name;
+    const storageClassName = this.storageClass("storage-class", undefined, false, common);
     const config = new QdrantConfig(this, "config", { ...common, inputs });
     const serviceAccount = new WorkloadServiceAccount(this, "service-account", { ...common, name: names.serviceAccountName });
-    const apiKeys = inputs.enableAuthentication ? new ApiKeySecret(this, "api-key", { ...common, inputs }) : undefined;
-    this.apiKeySecretName = apiKeys?.secretName;
+    const authentication = conditionOf(inputs.enableAuthentication);
+    const apiKeys = optionalPart(authentication, () => new ApiKeySecret(this, "api-key", { ...common, inputs }));
+    // Pods of a module whose enable_authentication is false find no Secret: the key entries are optional then.
+    const apiKeySecretName = apiKeys && (fromPart(apiKeys, apiKeys.secretName, `${names.resourceName}-api-key`) as string);
+    const keysOptional = not(authentication);
+    this.apiKeySecretName = apiKeys && (fromPart(apiKeys, apiKeys.secretName, "") as string);
     const tlsSecretName = inputs.tls ? new QdrantTls(this, "tls", { ...common, inputs }).secretName : undefined;
     const services = new QdrantServices(this, "services", common);
     this.serviceName = services.serviceName;
@@ -76,54 +104,70 @@ export class QdrantDeployment extends Construct {
       configMapName: config.configMapName,
       configChecksum: config.checksum,
       headlessServiceName: services.headlessServiceName,
-      secretEnv: apiKeys?.env,
-      apiKeysChecksum: apiKeys?.checksum,
+      secretEnv: apiKeys && apiKeyEnv(apiKeySecretName as string, inputs.qdrantVersion, apiKeys.readOnlyOptional, keysOptional),
+      apiKeysChecksum: apiKeys?.checksum && (fromPart(apiKeys, apiKeys.checksum, "none") as string),
       tlsSecretName,
+      preconditions: options.preconditions,
     });
     this.statefulSetName = statefulSet.name;
-    const collectionInit =
-      inputs.collectionsConfig.length === 0
-        ? undefined
-        : new CollectionInitJob(this, "collection-init", {
+    const apiKey = apiKeySecretName === undefined ? undefined : { secretName: apiKeySecretName, optional: keysOptional };
+    const collectionInit = optionalPart(hasItems(inputs.collectionsConfig), () =>
+      new CollectionInitJob(this, "collection-init", {
         ...common,
         inputs,
         serviceName: services.serviceName,
-        apiKeySecretName: apiKeys?.secretName,
+        apiKey,
         tlsSecretName,
-          dependsOn: [statefulSet.resource],
-        });
+        dependsOn: [statefulSet.resource],
+      }),
+    );
 
-    const backup = inputs.backupEnabled
-      ? new QdrantBackup(this, "backup", {
-          ...common,
-          inputs,
-          storageClassName,
-          // Scratch volumes must not outlive their pod: the data class retains volumes, so they get their own.
-          scratchStorageClassName:
-            inputs.backupScratchStorageClassName ??
-            inputs.storageClassName ??
-            new QdrantStorageClass(this, "scratch-storage-class", { names, idPrefix, storageType: inputs.storageType, iops: inputs.storageIops, scratch: true }).name,
-          apiKeySecretName: apiKeys?.secretName,
-          tlsSecretName,
-          eksCluster: options.eksCluster,
-          awsRegion: options.awsRegion,
-          restoreAfter: [statefulSet.resource, ...(collectionInit ? [collectionInit.job] : [])],
-        })
-      : undefined;
-    this.backupDestination = backup?.destination;
-    this.backupRoleArn = backup?.roleArn;
+    const backupEnabled = conditionOf(inputs.backupEnabled);
+    const backup = optionalPart(backupEnabled, () => {
+      // Scratch volumes must not outlive their pod: the data class retains volumes, so they get their own.
+      const scratchStorageClassName = this.storageClass("scratch-storage-class", inputs.backupScratchStorageClassName, true, common, backupEnabled);
+      return new QdrantBackup(this, "backup", {
+        ...common,
+        inputs,
+        storageClassName,
+        scratchStorageClassName,
+        apiKey,
+        tlsSecretName,
+        eksCluster: options.eksCluster,
+        awsRegion: options.awsRegion,
+        restoreAfter: [statefulSet.resource, ...(collectionInit ? [collectionInit.job] : [])],
+      });
+    });
+    this.backupDestination = backup && (fromPart(backup, backup.destination, "") as string);
+    this.backupRoleArn = backup?.roleArn && (fromPart(backup, backup.roleArn, "") as string);
     if (inputs.monitoring.serviceMonitor || inputs.monitoring.prometheusRule) {
-      new QdrantMonitoring(this, "monitoring", { ...common, inputs, apiKeySecretName: apiKeys?.secretName, tlsSecretName });
+      new QdrantMonitoring(this, "monitoring", { ...common, inputs, apiKeySecretName, tlsSecretName });
     }
-    if (names.clusterMode) new QdrantPodDisruptionBudget(this, "pdb", common);
+    optionalPart(names.clusterMode ? severalPeers(inputs.replicas) : false, () => new QdrantPodDisruptionBudget(this, "pdb", common));
     if (inputs.autoscaling?.enabled) new QdrantAutoscaler(this, "autoscaler", { ...common, inputs, statefulSetName: statefulSet.name });
-    if (inputs.enableNetworkPolicy) new QdrantNetworkPolicy(this, "network-policy", { ...common, inputs });
-    this.externalServiceName = inputs.enableExternalAccess
-      ? new QdrantExternalService(this, "external-service", { ...common, allowedCidrs: inputs.allowedCidrs }).serviceName
-      : undefined;
+    optionalPart(conditionOf(inputs.enableNetworkPolicy), () => new QdrantNetworkPolicy(this, "network-policy", { ...common, inputs }));
+    const external = optionalPart(conditionOf(inputs.enableExternalAccess), () =>
+      new QdrantExternalService(this, "external-service", { ...common, allowedCidrs: inputs.allowedCidrs }),
+    );
+    this.externalServiceName = external && (fromPart(external, external.serviceName, "") as string);
 
     this.addOutputs(id === "qdrant" ? "" : `${idPrefix}_`);
-    this.addSynthWarnings();
+    if (!options.terraformInputs) this.addSynthWarnings();
+  }
+
+  /**
+   * The StorageClass the volumes use: `existing` when given (a literal), else one this deployment creates. When
+   * `existing` is a Terraform variable (the module), the class is created only while the variable is null.
+   */
+  private storageClass(id: string, existing: string | undefined, scratch: boolean, common: { names: QdrantNames; idPrefix: string }, when: Condition = true): string {
+    const { inputs } = this;
+    const given = existing ?? inputs.storageClassName;
+    if (given !== undefined && !isUnresolvedToken(given)) return given;
+    const create = given === undefined ? when : and(when, Op.eq(given, Token.nullValue()));
+    const storageClass = optionalPart(create, () =>
+      new QdrantStorageClass(this, id, { ...common, storageType: inputs.storageType, iops: inputs.storageIops, scratch }),
+    );
+    return fromPart(storageClass, storageClass?.name, given) as string;
   }
 
   private addOutputs(prefix: string): void {

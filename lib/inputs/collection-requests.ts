@@ -51,3 +51,31 @@ export function collectionRequests(inputs: Pick<QdrantInputs, "collectionsConfig
     };
   });
 }
+
+/**
+ * The same mapping as collectionRequests, as a Terraform expression over a list in the module's
+ * collections_config shape (snake_case, optional attributes null) and a replica count expression. Nulls are
+ * left out as the TypeScript mapping leaves out undefined keys; every object is built with merge() so numbers
+ * stay numbers. test/inputs/collection-requests.test.ts runs both through terraform and compares them.
+ */
+export function collectionRequestsHcl(list: string, replicas: string): string {
+  const optional = (value: string, key = value.split(".").pop() as string) => `${value} == null ? {} : { ${key} = ${value} }`;
+  const quantization = (kind: string, fields: string[]) =>
+    `c.quantization.${kind} == null ? {} : { ${kind} = merge({}, ${fields.map((f) => optional(`c.quantization.${kind}.${f}`)).join(", ")}) }`;
+  return `[for c in ${list} : {
+  name = c.name
+  config = merge(
+    {
+      vectors = merge({ size = c.vector_size, distance = c.distance }, ${optional("c.on_disk")})
+      on_disk_payload = c.on_disk_payload
+      hnsw_config = merge({ m = c.hnsw_config.m, ef_construct = c.hnsw_config.ef_construct, full_scan_threshold = c.hnsw_config.full_scan_threshold }, ${optional("c.hnsw_config.on_disk")})
+      replication_factor = c.replication_factor == null ? min(2, ${replicas}) : c.replication_factor
+    },
+    c.quantization == null ? {} : { quantization_config = merge(${quantization("scalar", ["type", "quantile", "always_ram"])}, ${quantization("product", ["compression", "always_ram"])}, ${quantization("binary", ["always_ram"])}) },
+    c.optimizers_config == null ? {} : length({ for k, v in c.optimizers_config : k => v if v != null }) == 0 ? {} : { optimizers_config = { for k, v in c.optimizers_config : k => v if v != null } },
+    ${optional("c.shard_number")},
+    ${optional("c.write_consistency_factor")},
+  )
+  payload_indexes = [for i in c.payload_indexes : { field_name = i.field_name, field_schema = i.field_schema }]
+}]`;
+}

@@ -2,7 +2,8 @@ import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data
 import { Password } from "@cdktf/provider-random/lib/password";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
-import { Fn, TerraformStack, TerraformVariable, Token } from "cdktf";
+import { Fn, Op, TerraformStack, TerraformVariable, Token } from "cdktf";
+import type { Condition } from "../conditional";
 import { Construct } from "constructs";
 import { supportsAltApiKey } from "../inputs/qdrant-version";
 import type { QdrantInputs } from "../inputs/schema";
@@ -22,6 +23,33 @@ export interface ApiKeySecretProps {
 
 type SecretEnv = { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional?: boolean } } };
 
+/** How a Job pod finds the read-write key: the Secret, and whether it may be missing (module, authentication off). */
+export interface ApiKeyRef {
+  readonly secretName: string;
+  readonly optional: Condition;
+}
+
+/** The QDRANT_API_KEY env entry of the Job pods (the scripts send it when set). */
+export function jobApiKeyEnv(ref: ApiKeyRef | undefined): SecretEnv[] {
+  if (ref === undefined) return [];
+  const optional = ref.optional === false ? {} : { optional: ref.optional as boolean };
+  return [{ name: "QDRANT_API_KEY", valueFrom: { secretKeyRef: { name: ref.secretName, key: API_KEY, ...optional } } }];
+}
+
+/**
+ * Container env entries that read the keys from the Secret. `keysOptional` (the module stack's
+ * `!enable_authentication`) makes every entry optional, so pods start without keys when there is no Secret.
+ */
+export function apiKeyEnv(secretName: string, qdrantVersion: string, readOnlyOptional: boolean, keysOptional: Condition = false): SecretEnv[] {
+  const optional = (always: boolean): Condition => (always ? true : keysOptional);
+  const ref = (key: string, isOptional: Condition) => ({ secretKeyRef: { name: secretName, key, ...(isOptional === false ? {} : { optional: isOptional as boolean }) } });
+  return [
+    { name: "QDRANT__SERVICE__API_KEY", valueFrom: ref(API_KEY, optional(false)) },
+    { name: "QDRANT__SERVICE__READ_ONLY_API_KEY", valueFrom: ref(READ_ONLY_API_KEY, optional(readOnlyOptional)) },
+    ...(supportsAltApiKey(qdrantVersion) ? [{ name: "QDRANT__SERVICE__ALT_API_KEY", valueFrom: ref(ALT_API_KEY, true) }] : []),
+  ];
+}
+
 interface KeyValues {
   readWrite: string;
   readOnly?: string;
@@ -36,8 +64,8 @@ interface KeyValues {
  */
 export class ApiKeySecret extends Construct {
   readonly secretName: string;
-  /** Container env entries that read the keys from the Secret. */
-  readonly env: SecretEnv[];
+  /** The Secret may lack `read-only-api-key` (a single key given as apiKey). */
+  readonly readOnlyOptional: boolean;
   /**
    * sha256 of the keys (a Terraform expression) for a pod annotation, so pods restart when a key changes;
    * undefined for an existing Secret, whose content Terraform does not see.
@@ -47,7 +75,6 @@ export class ApiKeySecret extends Construct {
   constructor(scope: Construct, id: string, props: ApiKeySecretProps) {
     super(scope, id);
     const { inputs, names, idPrefix } = props;
-    const ref = (key: string, optional: boolean) => ({ secretKeyRef: { name: this.secretName, key, ...(optional ? { optional: true } : {}) } });
     let readOnlyOptional = true;
     if (inputs.apiKeySource === "existingSecret") {
       this.secretName = inputs.apiKeySecretName as string;
@@ -64,15 +91,11 @@ export class ApiKeySecret extends Construct {
       readOnlyOptional = keys.readOnly === undefined;
       this.checksum = Fn.sha256(Fn.jsonencode(secret.data));
     }
-    this.env = [
-      { name: "QDRANT__SERVICE__API_KEY", valueFrom: ref(API_KEY, false) },
-      { name: "QDRANT__SERVICE__READ_ONLY_API_KEY", valueFrom: ref(READ_ONLY_API_KEY, readOnlyOptional) },
-      ...(supportsAltApiKey(inputs.qdrantVersion) ? [{ name: "QDRANT__SERVICE__ALT_API_KEY", valueFrom: ref(ALT_API_KEY, true) }] : []),
-    ];
+    this.readOnlyOptional = readOnlyOptional;
   }
 
   private keyValues(inputs: QdrantInputs, idPrefix: string): KeyValues {
-    if (inputs.apiKey !== undefined) return { readWrite: inputs.apiKey };
+    if (inputs.apiKey !== undefined && inputs.apiKeySource !== "generate") return { readWrite: inputs.apiKey };
     if (inputs.apiKeySource === "variable") return this.variableKeys(inputs, idPrefix);
     if (inputs.apiKeySource === "awsSecretsManager") {
       const version = new DataAwsSecretsmanagerSecretVersion(this, "secrets-manager", { secretId: inputs.apiKeySecretsManagerId as string });
@@ -82,7 +105,10 @@ export class ApiKeySecret extends Construct {
     }
     ensureRandomProvider(this);
     const password = (suffix: string) => readableId(new Password(this, suffix, { length: 48, special: false }), idPrefix, suffix).result;
-    return { readWrite: password("api_key"), readOnly: password("read_only_api_key") };
+    const generated = { readWrite: password("api_key"), readOnly: password("read_only_api_key") };
+    // The module stack: its api_key variable when not empty, else the generated key.
+    if (inputs.apiKey !== undefined) generated.readWrite = Token.asString(Fn.conditional(Op.gte(Fn.lengthOf(inputs.apiKey), 1), inputs.apiKey, generated.readWrite));
+    return generated;
   }
 
   private variableKeys(inputs: QdrantInputs, idPrefix: string): KeyValues {

@@ -1,4 +1,7 @@
+import { Fn } from "cdktf";
 import type { QdrantInputs } from "../inputs/schema";
+import { isUnresolvedToken } from "../inputs/tokens";
+import { ApiKeyRef, jobApiKeyEnv } from "./api-key-secret";
 import { HTTP_PORT, jobPodLabels, JOB_COMPONENTS, QdrantNames } from "../naming";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 
@@ -30,17 +33,21 @@ export interface BackupPodProps {
   /** StorageClass of the scratch volume; it must delete volumes with their claim. */
   readonly storageClassName: string;
   readonly target: BackupTarget;
-  readonly apiKeySecretName?: string;
+  readonly apiKey?: ApiKeyRef;
   readonly tlsSecretName?: string;
   readonly extraEnv?: { name: string; value: string }[];
 }
 
 /** Each peer's own URL, in ordinal order: snapshots are per node. */
 export function peerUrls(inputs: QdrantInputs, names: QdrantNames): string {
-  return Array.from(
-    { length: inputs.replicas },
-    (_, i) => `${names.scheme}://${names.resourceName}-${i}.${names.headlessServiceName}.${names.namespace}.svc.${inputs.clusterDomain}:${HTTP_PORT}`,
-  ).join(" ");
+  const { scheme, resourceName, headlessServiceName, namespace } = names;
+  if (isUnresolvedToken(inputs.replicas)) {
+    // formatlist's arguments, not a template: the names are Terraform expressions here.
+    const headlessSuffix = headlessServiceName.slice(resourceName.length);
+    const format = `%s://%s-%d.%s${headlessSuffix}.%s.svc.%s:${HTTP_PORT}`;
+    return Fn.join(" ", Fn.formatlist(format, [scheme, resourceName, Fn.range(0, inputs.replicas), resourceName, namespace, inputs.clusterDomain]));
+  }
+  return Array.from({ length: inputs.replicas }, (_, i) => `${scheme}://${resourceName}-${i}.${headlessServiceName}.${namespace}.svc.${inputs.clusterDomain}:${HTTP_PORT}`).join(" ");
 }
 
 /**
@@ -64,7 +71,7 @@ export function backupPodTemplate(props: BackupPodProps) {
     ...(target.awsRegion ? [{ name: "AWS_REGION", value: target.awsRegion }, { name: "AWS_DEFAULT_REGION", value: target.awsRegion }] : []),
     ...(props.tlsSecretName && inputs.tls?.caInSecret ? [{ name: "CURL_CA_BUNDLE", value: "/etc/qdrant-tls/ca.crt" }] : []),
     ...(props.extraEnv ?? []),
-    ...(props.apiKeySecretName ? [{ name: "QDRANT_API_KEY", valueFrom: { secretKeyRef: { name: props.apiKeySecretName, key: "api-key" } } }] : []),
+    ...jobApiKeyEnv(props.apiKey),
   ];
   const labels = jobPodLabels(names, props.component);
   return {

@@ -1,6 +1,7 @@
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
-import { ITerraformDependable } from "cdktf";
+import { Fn, ITerraformDependable, Op, Token } from "cdktf";
+import { isUnresolvedToken } from "../inputs/tokens";
 import { Construct } from "constructs";
 import { createHash } from "node:crypto";
 import { collectionRequests } from "../inputs/collection-requests";
@@ -10,6 +11,7 @@ import { scriptLiteral } from "./script-text";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 import { readableId } from "./readable-id";
 import { WorkloadServiceAccount } from "./rbac";
+import { ApiKeyRef, jobApiKeyEnv } from "./api-key-secret";
 
 const SCRIPT = "collection-init.sh";
 const MOUNT = "/etc/qdrant-init";
@@ -24,7 +26,7 @@ export interface CollectionInitJobProps {
   readonly idPrefix: string;
   readonly serviceName: string;
   /** Secret with the API keys when authentication is on; the read-write key is sent as QDRANT_API_KEY. */
-  readonly apiKeySecretName?: string;
+  readonly apiKey?: ApiKeyRef;
   /** The TLS Secret when TLS is on (its ca.crt verifies Qdrant when caInSecret). */
   readonly tlsSecretName?: string;
   /** The Job starts after these (the StatefulSet: Terraform waits for its rollout). */
@@ -47,12 +49,15 @@ export class CollectionInitJob extends Construct {
     super(scope, id);
     const { inputs, names, idPrefix } = props;
     const name = `${names.resourceName}-init`;
+    // In the module stack collectionsConfig is a Terraform expression that already holds the requests (collectionRequestsHcl).
+    const fromTerraform = isUnresolvedToken(inputs.collectionsConfig);
     const data = {
       [SCRIPT]: scriptLiteral(SCRIPT),
       "qdrant-api.sh": scriptLiteral("qdrant-api.sh"),
-      "collections.json": `${JSON.stringify(collectionRequests(inputs), null, 2)}\n`,
+      "collections.json": fromTerraform ? Fn.jsonencode(inputs.collectionsConfig) : `${JSON.stringify(collectionRequests(inputs), null, 2)}\n`,
     };
-    this.checksum = createHash("sha256").update(JSON.stringify({ data, image: inputs.jobImage, replicas: inputs.replicas })).digest("hex");
+    const checksummed = { data, image: inputs.jobImage, replicas: inputs.replicas };
+    this.checksum = fromTerraform ? Fn.sha256(Fn.jsonencode(checksummed)) : createHash("sha256").update(JSON.stringify(checksummed)).digest("hex");
     const labels = jobPodLabels(names, "collection-init");
 
     const configMap = new ConfigMapV1(this, "config", { metadata: { name, namespace: props.namespace, labels }, data });
@@ -64,11 +69,13 @@ export class CollectionInitJob extends Construct {
       { name: "COLLECTIONS_FILE", value: `${MOUNT}/collections.json` },
       { name: "EXPECTED_PEERS", value: String(inputs.replicas) },
       { name: "WAIT_TIMEOUT_SECONDS", value: String(inputs.startupTimeoutSeconds) },
-      ...(props.apiKeySecretName ? [{ name: "QDRANT_API_KEY", valueFrom: { secretKeyRef: { name: props.apiKeySecretName, key: "api-key" } } }] : []),
+      ...jobApiKeyEnv(props.apiKey),
     ];
     const verifyWithCa = props.tlsSecretName !== undefined && inputs.tls?.caInSecret === true;
     if (verifyWithCa) env.push({ name: "CURL_CA_BUNDLE", value: `${TLS_CA_MOUNT}/ca.crt` });
-    const activeDeadlineSeconds = inputs.startupTimeoutSeconds + 600;
+    const activeDeadlineSeconds = isUnresolvedToken(inputs.startupTimeoutSeconds)
+      ? Token.asNumber(Op.add(inputs.startupTimeoutSeconds, 600))
+      : inputs.startupTimeoutSeconds + 600;
     const job = new JobV1(this, "job", {
       metadata: { name, namespace: props.namespace, labels },
       spec: {
@@ -107,11 +114,16 @@ export class CollectionInitJob extends Construct {
       },
       // apply fails (naming the Job) if the collections cannot be made to match.
       waitForCompletion: true,
-      timeouts: { create: `${activeDeadlineSeconds + 60}s`, update: `${activeDeadlineSeconds + 60}s` },
+      timeouts: { create: jobTimeout(activeDeadlineSeconds), update: jobTimeout(activeDeadlineSeconds) },
       dependsOn: props.dependsOn,
     });
     readableId(job, idPrefix, "init");
     this.job = job;
     this.jobName = job.metadata.name;
   }
+}
+
+/** Terraform's wait for the Job: a minute past its deadline. */
+function jobTimeout(activeDeadlineSeconds: number): string {
+  return isUnresolvedToken(activeDeadlineSeconds) ? `${Token.asString(Op.add(activeDeadlineSeconds, 60))}s` : `${activeDeadlineSeconds + 60}s`;
 }

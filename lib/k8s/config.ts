@@ -5,18 +5,40 @@ import type { QdrantInputs } from "../inputs/schema";
 import { GRPC_PORT, HTTP_PORT, P2P_PORT, QdrantNames } from "../naming";
 import { readableId } from "./readable-id";
 import { tlsEnvironment } from "./tls";
-import { supportsEnforceInternalAuth } from "../inputs/qdrant-version";
+import { atLeast as supportsAtLeast } from "../inputs/qdrant-version";
+import { isUnresolvedToken } from "../inputs/tokens";
+import { and, choose, Condition, conditionOf, conditionText, isDecided, not } from "../conditional";
+import { Fn, Op, Token } from "cdktf";
 
 export const STORAGE_PATH = "/qdrant/storage";
 export const SNAPSHOTS_PATH = "/qdrant/snapshots";
 export const INIT_PATH = "/qdrant/init";
 
+/** Environment entries that apply when `when` holds (a literal, or a Terraform condition in the module stack). */
+export interface EnvironmentPart {
+  readonly when: Condition;
+  readonly values: Record<string, string>;
+}
+
+/** A Terraform-side test of the version tag ("v1.19.0" >= min), for the module stack's qdrant_version variable. */
+function versionAtLeast(version: string, minimum: string): Condition {
+  if (!isUnresolvedToken(version)) return supportsAtLeast(version, minimum);
+  const [major, minor] = minimum.split(".").map(Number);
+  const part = (i: number) => Fn.tonumber(Fn.element(Fn.split(".", Fn.trimprefix(version, "v")), i));
+  return Op.gte(Op.add(Op.mul(part(0), 1000), part(1)), major * 1000 + minor);
+}
+
+/** An optional input is set (a literal, or a nullable Terraform variable). */
+function isSet(value: unknown): Condition {
+  return isUnresolvedToken(value) ? Op.neq(value, Token.nullValue()) : value !== undefined;
+}
+
 /**
  * Qdrant's settings as environment variables (QDRANT__SECTION__KEY maps to section.key of config.yaml;
  * test/k8s/config.test.ts checks every key against Qdrant's own config files). Secrets are not here.
  */
-export function qdrantEnvironment(inputs: QdrantInputs, names: QdrantNames): Record<string, string> {
-  const env: Record<string, string> = {
+export function qdrantEnvironmentParts(inputs: QdrantInputs, names: QdrantNames): EnvironmentPart[] {
+  const base: Record<string, string> = {
     QDRANT__SERVICE__HTTP_PORT: String(HTTP_PORT),
     QDRANT__SERVICE__GRPC_PORT: String(GRPC_PORT),
     QDRANT__SERVICE__ENABLE_TLS: "false",
@@ -24,21 +46,33 @@ export function qdrantEnvironment(inputs: QdrantInputs, names: QdrantNames): Rec
     QDRANT__STORAGE__SNAPSHOTS_PATH: SNAPSHOTS_PATH,
     QDRANT__LOG_LEVEL: inputs.logLevel,
     QDRANT__LOGGER__FORMAT: inputs.logFormat,
-    QDRANT__TELEMETRY_DISABLED: String(!inputs.telemetryEnabled),
+    QDRANT__TELEMETRY_DISABLED: conditionText(not(conditionOf(inputs.telemetryEnabled))),
     QDRANT__CLUSTER__ENABLED: String(names.clusterMode),
     // The image's entrypoint writes this marker; the root filesystem is read-only, so it lives on a volume.
     QDRANT_INIT_FILE_PATH: `${INIT_PATH}/.qdrant-initialized`,
   };
-  if (names.clusterMode) env.QDRANT__CLUSTER__P2P__PORT = String(P2P_PORT);
-  if (inputs.tls) Object.assign(env, tlsEnvironment());
-  // Without this, the peer API (6335) answers anyone who can reach it, key or not.
-  if (names.clusterMode && inputs.enableAuthentication && inputs.enforceInternalAuth && supportsEnforceInternalAuth(inputs.qdrantVersion)) {
-    env.QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH = "true";
-  }
-  if (names.metricsPort !== undefined) env.QDRANT__SERVICE__METRICS_PORT = String(names.metricsPort);
-  if (inputs.walCapacityMb !== undefined) env.QDRANT__STORAGE__WAL__WAL_CAPACITY_MB = String(inputs.walCapacityMb);
-  if (inputs.maxRequestSizeMb !== undefined) env.QDRANT__SERVICE__MAX_REQUEST_SIZE_MB = String(inputs.maxRequestSizeMb);
-  return env;
+  if (names.clusterMode) base.QDRANT__CLUSTER__P2P__PORT = String(P2P_PORT);
+  if (inputs.tls) Object.assign(base, tlsEnvironment());
+  if (names.metricsPort !== undefined) base.QDRANT__SERVICE__METRICS_PORT = String(names.metricsPort);
+  return [
+    { when: true, values: base },
+    // Without this, the peer API (6335) answers anyone who can reach it, key or not (setting exists since v1.19).
+    {
+      when: and(names.clusterMode, conditionOf(inputs.enableAuthentication), conditionOf(inputs.enforceInternalAuth), versionAtLeast(inputs.qdrantVersion, "1.19.0")),
+      values: { QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH: "true" },
+    },
+    { when: isSet(inputs.walCapacityMb), values: { QDRANT__STORAGE__WAL__WAL_CAPACITY_MB: String(inputs.walCapacityMb) } },
+    { when: isSet(inputs.maxRequestSizeMb), values: { QDRANT__SERVICE__MAX_REQUEST_SIZE_MB: String(inputs.maxRequestSizeMb) } },
+  ];
+}
+
+const sortedKeys = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).sort(([a], [b]) => a.localeCompare(b)));
+
+/** The environment as a literal map when every part is decided (else undefined). */
+export function qdrantEnvironment(inputs: QdrantInputs, names: QdrantNames): Record<string, string> {
+  const parts = qdrantEnvironmentParts(inputs, names);
+  if (!parts.every((p) => isDecided(p.when))) throw new Error("qdrantEnvironment: some settings depend on Terraform variables; use qdrantEnvironmentParts");
+  return sortedKeys(Object.assign({}, ...parts.filter((p) => p.when).map((p) => p.values)));
 }
 
 export interface QdrantConfigProps {
@@ -53,16 +87,21 @@ export class QdrantConfig extends Construct {
   readonly configMapName: string;
   /** sha256 of the settings; the pod template carries it as `checksum/config`. */
   readonly checksum: string;
-  readonly environment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: QdrantConfigProps) {
     super(scope, id);
-    this.environment = qdrantEnvironment(props.inputs, props.names);
-    const sorted = Object.fromEntries(Object.entries(this.environment).sort(([a], [b]) => a.localeCompare(b)));
-    this.checksum = createHash("sha256").update(JSON.stringify(sorted)).digest("hex");
+    const parts = qdrantEnvironmentParts(props.inputs, props.names);
+    let data: Record<string, string>;
+    if (parts.every((p) => isDecided(p.when))) {
+      data = qdrantEnvironment(props.inputs, props.names);
+      this.checksum = createHash("sha256").update(JSON.stringify(data)).digest("hex");
+    } else {
+      data = Token.asStringMap(Fn.merge(parts.map((p) => choose(p.when, sortedKeys(p.values), {}))));
+      this.checksum = Fn.sha256(Fn.jsonencode(data));
+    }
     const configMap = new ConfigMapV1(this, "resource", {
       metadata: { name: props.names.configMapName, namespace: props.namespace, labels: props.names.labels },
-      data: sorted,
+      data,
     });
     readableId(configMap, props.idPrefix, "config");
     this.configMapName = configMap.metadata.name;

@@ -116,7 +116,7 @@ export class QdrantMonitoring extends Construct {
     super(scope, id);
     const { inputs, names } = props;
     const m = inputs.monitoring;
-    const labels = { ...names.labels, ...m.labels };
+    const labels = names.withLabels(m.labels);
     if (m.serviceMonitor) {
       const keyed = names.metricsPort === undefined && props.apiKeySecretName !== undefined;
       const endpoint = {

@@ -1,5 +1,8 @@
 import { NetworkPolicyV1, NetworkPolicyV1SpecIngress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { Fn } from "cdktf";
 import { Construct } from "constructs";
+import { Condition, conditionOf, isDecided } from "../conditional";
+import { isUnresolvedToken } from "../inputs/tokens";
 import type { QdrantInputs } from "../inputs/schema";
 import { GRPC_PORT, HTTP_PORT, JOB_COMPONENTS, P2P_PORT, QdrantNames } from "../naming";
 import { readableId } from "./readable-id";
@@ -24,18 +27,23 @@ export class QdrantNetworkPolicy extends Construct {
     super(scope, id);
     const { inputs, names } = props;
     const peers = { podSelector: { matchLabels: names.selectorLabels } };
+    const clientsFromVariable = isUnresolvedToken(inputs.networkPolicyClients);
     const ingress: NetworkPolicyV1SpecIngress[] = [
-      {
-        from: inputs.networkPolicyClients.map((c) =>
-          c.cidr !== undefined
-            ? { ipBlock: { cidr: c.cidr } }
-            : {
-                podSelector: c.podSelector ? { matchLabels: c.podSelector } : undefined,
-                namespaceSelector: c.namespaceSelector ? { matchLabels: c.namespaceSelector } : undefined,
-              },
-        ),
-        ports: tcp(HTTP_PORT, GRPC_PORT),
-      },
+      ...(clientsFromVariable
+        ? []
+        : [
+            {
+              from: inputs.networkPolicyClients.map((c) =>
+                c.cidr !== undefined
+                  ? { ipBlock: { cidr: c.cidr } }
+                  : {
+                      podSelector: c.podSelector ? { matchLabels: c.podSelector } : undefined,
+                      namespaceSelector: c.namespaceSelector ? { matchLabels: c.namespaceSelector } : undefined,
+                    },
+              ),
+              ports: tcp(HTTP_PORT, GRPC_PORT),
+            },
+          ]),
       {
         from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": inputs.monitoringNamespace } } }],
         ports: tcp(names.metricsPort ?? HTTP_PORT),
@@ -52,7 +60,8 @@ export class QdrantNetworkPolicy extends Construct {
         ports: tcp(HTTP_PORT),
       },
     ];
-    if (inputs.enableExternalAccess) ingress.push({ from: inputs.allowedCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(HTTP_PORT, GRPC_PORT) });
+    const external = conditionOf(inputs.enableExternalAccess);
+    if (external === true) ingress.push({ from: inputs.allowedCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(HTTP_PORT, GRPC_PORT) });
     // Peers talk Raft and shard traffic on 6335, and fetch shard snapshots from each other's REST port.
     if (names.clusterMode) ingress.push({ from: [peers], ports: tcp(P2P_PORT, HTTP_PORT) });
 
@@ -79,5 +88,45 @@ export class QdrantNetworkPolicy extends Construct {
       },
     });
     readableId(policy, props.idPrefix);
+    // The module stack's client list and external access are Terraform variables: one rule per client, and the
+    // LoadBalancer rule while enable_external_access holds, as dynamic blocks beside the fixed rules.
+    const dynamicIngress = [
+      ...(clientsFromVariable ? [clientRules(inputs.networkPolicyClients)] : []),
+      ...(isDecided(external) ? [] : [externalRule(external, inputs.allowedCidrs)]),
+    ];
+    if (dynamicIngress.length > 0) policy.addOverride("spec.dynamic.ingress", dynamicIngress);
   }
+}
+
+const ports = [HTTP_PORT, GRPC_PORT].map((port) => ({ port: String(port), protocol: "TCP" }));
+
+/** One ingress rule per entry of a client list variable (Terraform names: pod_selector, namespace_selector, cidr). */
+function clientRules(clients: unknown) {
+  const nested = (field: string, content: Record<string, string>) => ({
+    for_each: `\${ingress.value.${field} == null ? [] : [ingress.value.${field}]}`,
+    content,
+  });
+  return {
+    for_each: clients,
+    content: {
+      from: [
+        {
+          dynamic: {
+            pod_selector: nested("pod_selector", { match_labels: "${pod_selector.value}" }),
+            namespace_selector: nested("namespace_selector", { match_labels: "${namespace_selector.value}" }),
+            ip_block: nested("cidr", { cidr: "${ip_block.value}" }),
+          },
+        },
+      ],
+      ports,
+    },
+  };
+}
+
+/** The LoadBalancer's source ranges to 6333/6334 while the condition holds. */
+function externalRule(when: Condition, allowedCidrs: string[]) {
+  return {
+    for_each: Fn.conditional(when, ["external"], []),
+    content: { from: [{ dynamic: { ip_block: { for_each: allowedCidrs, content: { cidr: "${ip_block.value}" } } } }], ports },
+  };
 }

@@ -39,7 +39,7 @@ export class QdrantServices extends Construct {
       ...(names.metricsPort !== undefined ? [{ name: "metrics", port: names.metricsPort, targetPort: "metrics", protocol: "TCP" }] : []),
     ];
     const headless = new ServiceV1(this, "headless", {
-      metadata: { name: names.headlessServiceName, namespace: props.namespace, labels: { ...names.labels, ...HEADLESS_SERVICE_LABEL } },
+      metadata: { name: names.headlessServiceName, namespace: props.namespace, labels: names.withLabels(HEADLESS_SERVICE_LABEL) },
       spec: { clusterIp: "None", publishNotReadyAddresses: true, selector: names.selectorLabels, port: headlessPorts },
     });
     readableId(headless, props.idPrefix, "headless");

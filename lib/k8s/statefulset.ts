@@ -1,4 +1,12 @@
-import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
+import {
+  StatefulSetV1,
+  StatefulSetV1SpecTemplateSpecAffinity,
+  statefulSetV1SpecTemplateSpecAffinityToTerraform,
+  StatefulSetV1SpecTemplateSpecToleration,
+} from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
+import { Fn, Op, TerraformIterator, Token } from "cdktf";
+import { addConditionalBlock, and, conditionOf, isDecided } from "../conditional";
+import { isUnresolvedToken } from "../inputs/tokens";
 import { Construct } from "constructs";
 import type { QdrantInputs } from "../inputs/schema";
 import { GRPC_PORT, HTTP_PORT, P2P_PORT, QdrantNames } from "../naming";
@@ -24,6 +32,8 @@ export interface QdrantStatefulSetProps {
   readonly headlessServiceName: string;
   /** Extra environment (API keys from a Secret), already in the provider's env shape. */
   readonly secretEnv?: { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional?: boolean } } }[];
+  /** Checks Terraform runs before creating or changing the StatefulSet (the module stack's cross-field rules). */
+  readonly preconditions?: { condition: string; errorMessage: string }[];
 }
 
 const PROBE_PERIOD_SECONDS = 5;
@@ -41,6 +51,7 @@ export class QdrantStatefulSet extends Construct {
   constructor(scope: Construct, id: string, props: QdrantStatefulSetProps) {
     super(scope, id);
     const { inputs, names } = props;
+    const affinityWhen = and(names.clusterMode, conditionOf(inputs.enablePodAntiAffinity));
     const statefulSet = new StatefulSetV1(this, "resource", {
       metadata: { name: names.resourceName, namespace: props.namespace, labels: names.labels },
       spec: {
@@ -67,8 +78,8 @@ export class QdrantStatefulSet extends Construct {
             terminationGracePeriodSeconds: 30,
             securityContext: restrictedPodSecurityContext(inputs.podSecurity),
             nodeSelector: Object.keys(inputs.nodeSelector).length > 0 ? inputs.nodeSelector : undefined,
-            toleration: inputs.tolerations.length > 0 ? inputs.tolerations.map(toleration) : undefined,
-            affinity: antiAffinity(inputs, names),
+            toleration: tolerations(inputs.tolerations),
+            affinity: isDecided(affinityWhen) && affinityWhen ? antiAffinity(inputs, names) : undefined,
             topologySpreadConstraint: zoneSpread(inputs, names),
             container: [this.container(props)],
             volume: [
@@ -83,6 +94,10 @@ export class QdrantStatefulSet extends Construct {
         ],
       },
     });
+    if (!isDecided(affinityWhen)) {
+      addConditionalBlock(statefulSet, "spec.template.spec", "affinity", affinityWhen, statefulSetV1SpecTemplateSpecAffinityToTerraform(antiAffinity(inputs, names)));
+    }
+    if (props.preconditions?.length) statefulSet.lifecycle = { ...statefulSet.lifecycle, precondition: props.preconditions };
     // The autoscaler owns the replica count once it is on; Terraform must not scale it back down.
     if (inputs.autoscaling?.enabled) statefulSet.addOverride("lifecycle.ignore_changes", ["spec[0].replicas"]);
     readableId(statefulSet, props.idPrefix);
@@ -123,7 +138,9 @@ export class QdrantStatefulSet extends Construct {
         httpGet: httpGet("/readyz"),
         initialDelaySeconds: 5,
         periodSeconds: PROBE_PERIOD_SECONDS,
-        failureThreshold: Math.ceil(inputs.startupTimeoutSeconds / PROBE_PERIOD_SECONDS),
+        failureThreshold: isUnresolvedToken(inputs.startupTimeoutSeconds)
+          ? Token.asNumber(Fn.ceil(Op.div(inputs.startupTimeoutSeconds, PROBE_PERIOD_SECONDS)))
+          : Math.ceil(inputs.startupTimeoutSeconds / PROBE_PERIOD_SECONDS),
       },
       volumeMount: [
         { name: names.dataVolumeName, mountPath: STORAGE_PATH },
@@ -138,7 +155,7 @@ export class QdrantStatefulSet extends Construct {
   private claimTemplate(name: string, size: string, storageClassName: string, names: QdrantNames) {
     return {
       // No version label here: claim templates are immutable, so a label that changes would replace the StatefulSet.
-      metadata: { name, labels: { ...names.labels, "app.kubernetes.io/component": "vector-store" } },
+      metadata: { name, labels: names.withLabels({ "app.kubernetes.io/component": "vector-store" }) },
       spec: {
         accessModes: ["ReadWriteOnce"],
         storageClassName,
@@ -148,14 +165,26 @@ export class QdrantStatefulSet extends Construct {
   }
 }
 
-function toleration(t: QdrantInputs["tolerations"][number]) {
-  return {
+/** The tolerations; a `dynamic` block over the module stack's tolerations variable. */
+function tolerations(list: QdrantInputs["tolerations"]): StatefulSetV1SpecTemplateSpecToleration[] | undefined {
+  if (isUnresolvedToken(list)) {
+    const each = TerraformIterator.fromList(list as unknown as string[]);
+    return each.dynamic({
+      key: each.getString("key"),
+      operator: each.getString("operator"),
+      value: each.getString("value"),
+      effect: each.getString("effect"),
+      toleration_seconds: each.getString("toleration_seconds"),
+    }) as unknown as StatefulSetV1SpecTemplateSpecToleration[];
+  }
+  if (list.length === 0) return undefined;
+  return list.map((t) => ({
     key: t.key,
     operator: t.operator,
     value: t.value,
     effect: t.effect,
     tolerationSeconds: t.tolerationSeconds === undefined ? undefined : String(t.tolerationSeconds),
-  };
+  }));
 }
 
 /**
@@ -172,9 +201,11 @@ export function scrapeAnnotations(inputs: QdrantInputs, names: QdrantNames): Rec
   };
 }
 
-/** Qdrant peers on different nodes, so one node failure takes one replica (required, or preferred when asked). */
-function antiAffinity(inputs: QdrantInputs, names: QdrantNames) {
-  if (!inputs.enablePodAntiAffinity || !names.clusterMode) return undefined;
+/**
+ * Qdrant peers on different nodes, so one node failure takes one replica (required, or preferred when asked);
+ * in cluster mode with enablePodAntiAffinity.
+ */
+function antiAffinity(inputs: QdrantInputs, names: QdrantNames): StatefulSetV1SpecTemplateSpecAffinity {
   const term = { labelSelector: [{ matchLabels: names.selectorLabels }], topologyKey: "kubernetes.io/hostname" };
   return {
     podAntiAffinity:

@@ -9,6 +9,9 @@ describe("isUnresolvedToken", () => {
     variable.stringValue,
     variable.numberValue,
     variable.listValue,
+    new TerraformVariable(stack, "m", { type: "map(string)" }).value,
+    Token.asStringMap(variable.value),
+    new TerraformVariable(stack, "b", { type: "bool" }).booleanValue,
     Lazy.stringValue({ produce: () => "x" }),
     `prefix-${variable.stringValue}`,
   ];
@@ -18,7 +21,7 @@ describe("isUnresolvedToken", () => {
     expect(isUnresolvedToken(token)).toBe(true);
   });
 
-  it.each([["acme"], [3], [0], [-5], [["a", "b"]], [""]])("treats %j as a literal", (value) => {
+  it.each([["acme"], [3], [0], [-5], [["a", "b"]], [""], [{ a: "b" }], [{}], [true]])("treats %j as a literal", (value) => {
     expect(isUnresolvedToken(value)).toBe(false);
   });
 });
