@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { wholeNumber } from "./field-types";
+import { terraformChecks, wholeNumber } from "./field-types";
 
 /** Qdrant's distance functions (Manhattan since v1.7). */
 export const DISTANCES = ["Cosine", "Euclid", "Dot", "Manhattan"] as const;
@@ -8,7 +8,11 @@ export const PAYLOAD_FIELD_SCHEMAS = ["keyword", "integer", "float", "bool", "ge
 
 export const payloadIndexSchema = z
   .strictObject({
-    fieldName: z.string().min(1, { error: "must be a non-empty payload field name" }).describe("Payload field to index."),
+    fieldName: z
+      .string()
+      .min(1, { error: "must be a non-empty payload field name" })
+      .meta(terraformChecks({ check: "minLength", error: "must be a non-empty payload field name" }))
+      .describe("Payload field to index."),
     fieldSchema: z.enum(PAYLOAD_FIELD_SCHEMAS).describe("Index type."),
   })
   .describe("A payload index.");
@@ -30,7 +34,12 @@ export const quantizationSchema = z
     scalar: z
       .strictObject({
         type: z.enum(["int8"]).default("int8").describe("Scalar quantization type."),
-        quantile: z.number().min(0.5, { error: "must be from 0.5 to 1" }).max(1, { error: "must be from 0.5 to 1" }).optional(),
+        quantile: z
+          .number()
+          .min(0.5, { error: "must be from 0.5 to 1" })
+          .max(1, { error: "must be from 0.5 to 1" })
+          .meta(terraformChecks({ check: "range", error: "must be from 0.5 to 1" }))
+          .optional(),
         alwaysRam,
       })
       .optional(),
@@ -45,6 +54,7 @@ export const quantizationSchema = z
   .refine((q) => [q.scalar, q.product, q.binary].filter((x) => x !== undefined).length === 1, {
     error: "must set exactly one of scalar, product or binary",
   })
+  .meta(terraformChecks({ check: "exactlyOne", error: "must set exactly one of scalar, product or binary" }))
   .describe("Vector quantization: exactly one of scalar, product or binary (Qdrant's quantization_config).");
 
 export const hnswConfigSchema = z
@@ -76,6 +86,7 @@ export const collectionSchema = z
     name: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,255}$/, { error: "must be 1-255 letters, digits, '_' or '-' (it becomes a URL path and a backup folder name)" })
+      .meta(terraformChecks({ check: "pattern", error: "must be 1-255 letters, digits, '_' or '-' (it becomes a URL path and a backup folder name)" }))
       .describe("Collection name."),
     vectorSize: wholeNumber(1, 65536, "dimensions").describe("Vector dimensions (1536 for text-embedding-3-small)."),
     distance: z.enum(DISTANCES).default("Cosine").describe("Distance function."),

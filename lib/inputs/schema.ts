@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { collectionSchema, SEED_COLLECTIONS } from "./collections";
 import { cronProblem } from "./cron";
-import { dnsLabel, labelMap, quantity, serviceName, wholeNumber } from "./field-types";
+import { dnsLabel, labelMap, quantity, serviceName, terraformChecks, wholeNumber } from "./field-types";
 import { isCidr, isDns1123Subdomain } from "./kubernetes-formats";
 import { isUnresolvedToken } from "./tokens";
 
@@ -48,14 +48,25 @@ export const networkClientSchema = z
   .strictObject({
     podSelector: labelMap().optional().describe("Pods with these labels (in this namespace, or in namespaceSelector's namespaces)."),
     namespaceSelector: labelMap().optional().describe("Namespaces with these labels (e.g. kubernetes.io/metadata.name: open-webui)."),
-    cidr: z.string().refine((v) => isCidr(v), { error: 'must be an IPv4 CIDR such as "10.0.0.0/16"' }).optional().describe("Addresses in this CIDR."),
+    cidr: z
+      .string()
+      .refine((v) => isCidr(v), { error: 'must be an IPv4 CIDR such as "10.0.0.0/16"' })
+      .meta(terraformChecks({ check: "ipv4Cidr", error: 'must be an IPv4 CIDR such as "10.0.0.0/16"' }))
+      .optional()
+      .describe("Addresses in this CIDR."),
   })
   .refine((c) => c.cidr !== undefined || c.podSelector !== undefined || c.namespaceSelector !== undefined, {
     error: "must set podSelector, namespaceSelector or cidr",
   })
   .refine((c) => c.cidr === undefined || (c.podSelector === undefined && c.namespaceSelector === undefined), {
     error: "cidr cannot be combined with selectors; list it as a separate client",
-  });
+  })
+  .meta(
+    terraformChecks(
+      { check: "clientTarget", error: "must set pod_selector, namespace_selector or cidr" },
+      { check: "cidrAlone", error: "cidr cannot be combined with selectors; list it as a separate client" },
+    ),
+  );
 
 export const tlsSchema = z
   .strictObject({
@@ -118,6 +129,7 @@ export const qdrantInputShape = {
   qdrantVersion: z
     .string()
     .regex(/^v?\d+\.\d+\.\d+(-[A-Za-z0-9.-]+)?$/, { error: 'must be a release tag such as "v1.19.0"' })
+    .meta(terraformChecks({ check: "pattern", error: 'must be a release tag such as "v1.19.0"' }))
     .default("v1.19.0")
     .describe("Qdrant version (image tag). The seed's v1.7.4 is superseded: v1.19.0 is the newest verified release."),
   replicas: wholeNumber(1).default(1).describe("Number of Qdrant pods; more than 1 runs Qdrant in cluster mode."),
@@ -127,6 +139,7 @@ export const qdrantInputShape = {
   storageClassName: z
     .string()
     .refine((v) => isUnresolvedToken(v) || isDns1123Subdomain(v), { error: "must be the name of an existing StorageClass (a DNS-1123 subdomain)" })
+    .meta(terraformChecks({ check: "dns1123Subdomain", error: "must be the name of an existing StorageClass (a DNS-1123 subdomain)" }))
     .optional()
     .describe("Use this existing StorageClass instead of creating one (the homelab uses `local-path`)."),
   snapshotStorageSize: quantity("50Gi")
@@ -157,6 +170,7 @@ export const qdrantInputShape = {
     .refine((v) => isUnresolvedToken(v) || cronProblem(v) === undefined, {
       error: (issue) => `must be a cron schedule such as "0 2 * * *" (${cronProblem(String(issue.input))})`,
     })
+    .meta(terraformChecks({ check: "cron", error: 'must be a cron schedule such as "0 2 * * *"' }))
     .default("0 2 * * *")
     .describe("Backup cron schedule (UTC)."),
   backupRetentionDays: wholeNumber(1).default(30).describe("Days to keep backups."),
@@ -197,7 +211,12 @@ export const qdrantInputShape = {
   restrictEgress: z.boolean().default(false).describe("With enableNetworkPolicy, also deny Qdrant's egress except DNS and its peers."),
   enableExternalAccess: z.boolean().default(false).describe("Expose 6333/6334 through an internal AWS NLB (AWS Load Balancer Controller)."),
   allowedCidrs: z
-    .array(z.string().refine((v) => isCidr(v), { error: 'must be an IPv4 CIDR such as "10.0.0.0/16"' }))
+    .array(
+      z
+        .string()
+        .refine((v) => isCidr(v), { error: 'must be an IPv4 CIDR such as "10.0.0.0/16"' })
+        .meta(terraformChecks({ check: "ipv4Cidr", error: 'must be an IPv4 CIDR such as "10.0.0.0/16"' })),
+    )
     .default([])
     .describe("Source ranges the external LoadBalancer accepts; required when enableExternalAccess is on."),
   enablePodAntiAffinity: z.boolean().default(true).describe("Keep Qdrant pods on different nodes (cluster mode)."),
@@ -218,6 +237,12 @@ export const qdrantInputShape = {
       error: 'must be an image pinned by tag or digest, such as "alpine/k8s:1.33.4"',
     })
     .refine((v) => !v.endsWith(":latest"), { error: 'must be pinned; "latest" changes under you' })
+    .meta(
+      terraformChecks(
+        { check: "pattern", error: 'must be an image pinned by tag or digest, such as "alpine/k8s:1.33.4"' },
+        { check: "notLatest", error: 'must be pinned; "latest" changes under you' },
+      ),
+    )
     .default("alpine/k8s:1.33.4")
     .describe("Image of the module's Jobs (collection init): needs bash >= 4.4, curl and jq. The default bundles them (and the AWS CLI)."),
   tls: tlsSchema.optional(),

@@ -57,7 +57,12 @@ export class CollectionInitJob extends Construct {
       "collections.json": fromTerraform ? Fn.jsonencode(inputs.collectionsConfig) : `${JSON.stringify(collectionRequests(inputs), null, 2)}\n`,
     };
     const checksummed = { data, image: inputs.jobImage, replicas: inputs.replicas };
-    this.checksum = fromTerraform ? Fn.sha256(Fn.jsonencode(checksummed)) : createHash("sha256").update(JSON.stringify(checksummed)).digest("hex");
+    // With Terraform inputs, Terraform hashes them; the scripts go in as their own hash (script text inside an
+    // expression would need a second layer of template escaping).
+    const scriptsHash = createHash("sha256").update(data[SCRIPT] + data["qdrant-api.sh"]).digest("hex");
+    this.checksum = fromTerraform
+      ? Fn.sha256(Fn.jsonencode({ scripts: scriptsHash, collections: data["collections.json"], image: inputs.jobImage, replicas: inputs.replicas }))
+      : createHash("sha256").update(JSON.stringify(checksummed)).digest("hex");
     const labels = jobPodLabels(names, "collection-init");
 
     const configMap = new ConfigMapV1(this, "config", { metadata: { name, namespace: props.namespace, labels }, data });

@@ -28,6 +28,11 @@ function versionAtLeast(version: string, minimum: string): Condition {
   return Op.gte(Op.add(Op.mul(part(0), 1000), part(1)), major * 1000 + minor);
 }
 
+/** A number as text; Token.asString for a Terraform number (String() of one does not survive inside an expression). */
+function numberText(value: number | undefined): string {
+  return isUnresolvedToken(value) ? Token.asString(Fn.tostring(value)) : String(value);
+}
+
 /** An optional input is set (a literal, or a nullable Terraform variable). */
 function isSet(value: unknown): Condition {
   return isUnresolvedToken(value) ? Op.neq(value, Token.nullValue()) : value !== undefined;
@@ -61,8 +66,8 @@ export function qdrantEnvironmentParts(inputs: QdrantInputs, names: QdrantNames)
       when: and(names.clusterMode, conditionOf(inputs.enableAuthentication), conditionOf(inputs.enforceInternalAuth), versionAtLeast(inputs.qdrantVersion, "1.19.0")),
       values: { QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH: "true" },
     },
-    { when: isSet(inputs.walCapacityMb), values: { QDRANT__STORAGE__WAL__WAL_CAPACITY_MB: String(inputs.walCapacityMb) } },
-    { when: isSet(inputs.maxRequestSizeMb), values: { QDRANT__SERVICE__MAX_REQUEST_SIZE_MB: String(inputs.maxRequestSizeMb) } },
+    { when: isSet(inputs.walCapacityMb), values: { QDRANT__STORAGE__WAL__WAL_CAPACITY_MB: numberText(inputs.walCapacityMb) } },
+    { when: isSet(inputs.maxRequestSizeMb), values: { QDRANT__SERVICE__MAX_REQUEST_SIZE_MB: numberText(inputs.maxRequestSizeMb) } },
   ];
 }
 

@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../../stacks/app";
+import { synthesizeModuleStack } from "../../stacks/module-files";
 import type { Json } from "../helpers/synth";
 
 const MIRROR = process.env.TF_PLUGIN_MIRROR ?? "/opt/tf-plugins";
@@ -61,6 +62,16 @@ withTerraform("terraform validate, AWS half of the EKS stacks", () => {
     const stack = JSON.parse(readFileSync(join(outdir, "stacks", stackName, "cdk.tf.json"), "utf8")) as Json;
     const half = awsHalf(stack);
     const result = validate(half);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.valid).toBe(true);
+  }, 120000);
+});
+
+withTerraform("terraform validate, AWS half of the module stack", () => {
+  it("is valid: counted IAM role, policy and EKS lookups, indexed references, variables and their validations", () => {
+    const module = synthesizeModuleStack() as Json;
+    const half = awsHalf({ ...module, provider: { aws: { region: "eu-west-1" } } });
+    const result = validate({ ...half, variable: module.variable, locals: module.locals });
     expect(result.diagnostics).toEqual([]);
     expect(result.valid).toBe(true);
   }, 120000);

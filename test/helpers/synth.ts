@@ -2,6 +2,9 @@ import { Testing, TerraformStack } from "cdktf";
 import { QdrantDeployment, QdrantDeploymentProps } from "../../lib/qdrant-deployment";
 import { PodSecurityAspect } from "../../lib/k8s/pod-security";
 import { Aspects } from "cdktf";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { terraformLiteral } from "../../lib/k8s/script-text";
 
 export type Json = Record<string, any>;
 
@@ -44,3 +47,20 @@ export function podSpec(json: Json, name = "qdrant"): Json {
 export function qdrantContainer(json: Json): Json {
   return podSpec(json).container[0];
 }
+
+// Scripts have tests of their own; in golden snapshots their text is a placeholder, so a script change does
+// not rewrite every golden file. (A value must equal the whole file to be replaced.)
+const SCRIPTS_DIR = join(__dirname, "../../lib/scripts");
+const scripts = new Map(
+  readdirSync(SCRIPTS_DIR)
+    .filter((f) => f.endsWith(".sh"))
+    .map((f) => [terraformLiteral(readFileSync(join(SCRIPTS_DIR, f), "utf8")), `<lib/scripts/${f}>`]),
+);
+export const withScriptPlaceholders = (value: unknown): unknown =>
+  typeof value === "string"
+    ? (scripts.get(value) ?? value)
+    : Array.isArray(value)
+      ? value.map(withScriptPlaceholders)
+      : value && typeof value === "object"
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withScriptPlaceholders(v)]))
+        : value;

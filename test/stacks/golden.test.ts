@@ -1,32 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { terraformLiteral } from "../../lib/k8s/script-text";
 import { buildApp } from "../../stacks/app";
-import { addresses, Json } from "../helpers/synth";
+import { addresses, Json, withScriptPlaceholders } from "../helpers/synth";
 
 // The example stacks, synthesized from config/ exactly as `npm run synth` does. A changed address means
 // a destroyed and recreated resource in users' plans: update the snapshot only on purpose (npm run test:update).
 const outdir = mkdtempSync(join(tmpdir(), "qdrant-golden-"));
 buildApp(join(__dirname, "../../config"), outdir).synth();
 const stack = (name: string): Json => JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8"));
-
-// Scripts have tests of their own; in the snapshots their text is a placeholder, so a script change does
-// not rewrite every golden file. (A value must equal the whole file to be replaced.)
-const SCRIPTS_DIR = join(__dirname, "../../lib/scripts");
-const scripts = new Map(
-  readdirSync(SCRIPTS_DIR)
-    .filter((f) => f.endsWith(".sh"))
-    .map((f) => [terraformLiteral(readFileSync(join(SCRIPTS_DIR, f), "utf8")), `<lib/scripts/${f}>`]),
-);
-const withScriptPlaceholders = (value: unknown): unknown =>
-  typeof value === "string"
-    ? (scripts.get(value) ?? value)
-    : Array.isArray(value)
-      ? value.map(withScriptPlaceholders)
-      : value && typeof value === "object"
-        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withScriptPlaceholders(v)]))
-        : value;
 
 describe.each(["qdrant-homelab", "qdrant-acme-corp", "qdrant-globex"])("golden stack %s", (name) => {
   const json = stack(name);
