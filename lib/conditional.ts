@@ -46,8 +46,9 @@ export function conditionText(c: Condition): string {
   return isDecided(c) ? String(c) : Token.asString(Fn.conditional(c, "true", "false"));
 }
 
-/** Parts built under an undecided condition, with it. */
+/** Parts built under an undecided condition, with it; and the condition of each counted resource. */
 const counted = new WeakMap<IConstruct, IResolvable>();
+const conditions = new WeakMap<IConstruct, IResolvable>();
 
 /**
  * Builds a part when the condition holds. Undecided: the part is built and every resource and data source in
@@ -59,11 +60,14 @@ export function optionalPart<T extends Construct>(c: Condition, build: () => T):
   const part = build();
   if (c === true) return part;
   counted.set(part, c);
-  const count = Token.asNumber(Fn.conditional(c, 1, 0));
   for (const node of part.node.findAll()) {
     if (node instanceof TerraformResource || node instanceof TerraformDataSource) {
-      if (node.count !== undefined) throw new Error(`optionalPart: ${node.node.path} already has a count`);
-      node.count = count;
+      // A part inside a counted part: both conditions.
+      const inner = conditions.get(node);
+      if (node.count !== undefined && inner === undefined) throw new Error(`optionalPart: ${node.node.path} has a count of its own`);
+      const condition = inner === undefined ? c : (and(c, inner) as IResolvable);
+      conditions.set(node, condition);
+      node.count = Token.asNumber(Fn.conditional(condition, 1, 0));
     }
   }
   return part;

@@ -3,6 +3,7 @@
  * `npm run docs` writes them between the markers in README.md; test/inputs/docs.test.ts keeps them in sync.
  */
 import { z } from "zod";
+import { MODULE_EXCLUDED_INPUTS } from "./module-variables";
 import { qdrantInputSchema, snakeCase } from "./schema";
 import { eksStackSettingsShape, homelabStackSettingsShape } from "./stack-settings";
 
@@ -35,18 +36,19 @@ function defaultOf(s: JsonSchema, required: boolean): string {
   return text.length > 60 ? "see below" : `\`${text.replace(/\|/g, "\\|")}\``;
 }
 
-function table(schema: z.ZodType): string {
+function table(schema: z.ZodType, stacksOnly: readonly string[] = []): string {
   const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
   const rows = Object.entries(json.properties ?? {}).map(([name, s]) => {
     const required = (json.required ?? []).includes(name);
     const description = (s.description ?? "").replace(/\|/g, "\\|");
-    return `| \`${name}\` | \`${snakeCase(name)}\` | ${typeOf(s)} | ${defaultOf(s, required)} | ${description} |`;
+    const terraformName = `\`${snakeCase(name)}\`${stacksOnly.includes(name) ? " (stacks only)" : ""}`;
+    return `| \`${name}\` | ${terraformName} | ${typeOf(s)} | ${defaultOf(s, required)} | ${description} |`;
   });
   return ["| Input | Seed / Terraform name | Type | Default | Description |", "|---|---|---|---|---|", ...rows].join("\n");
 }
 
 export function inputsTableMarkdown(): string {
-  return table(qdrantInputSchema);
+  return table(qdrantInputSchema, MODULE_EXCLUDED_INPUTS);
 }
 
 export function stackSettingsTablesMarkdown(): string {

@@ -30,7 +30,13 @@ const USAGE = `module "qdrant" {
 
 const CDKTF_USAGE = `// cdktf.json: "terraformModules": [{ "name": "qdrant", "source": "./modules/qdrant" }], then \`cdktf get\`
 import { Qdrant } from "./.gen/modules/qdrant";
-const qdrant = new Qdrant(this, "qdrant", { customerName: "acme-corp", replicas: 3, backupS3Bucket: "my-qdrant-backups", eksClusterName: "my-eks-cluster" });
+const qdrant = new Qdrant(this, "qdrant", {
+  customerName: "acme-corp",
+  replicas: 3,
+  backupS3Bucket: "my-qdrant-backups",
+  eksClusterName: "my-eks-cluster",
+  tolerations: [{ key: "dedicated", operator: "Equal", value: "qdrant", effect: "NoSchedule" }],
+});
 new TerraformOutput(this, "qdrant_url", { value: qdrant.connectionStringOutput });`;
 
 export function moduleReadme(facts: ModuleReadmeFacts): string {
@@ -51,14 +57,18 @@ follow their variables through \`count\`. Terraform ${facts.requiredTerraform} o
 ${USAGE}
 \`\`\`
 
-From a CDKTF app, through \`cdktf get\` (variables arrive typed; list(object) variables as \`any[]\`, a cdktf limit):
+From a CDKTF app, through \`cdktf get\`. Scalars, maps and lists of strings arrive typed (\`customerName\` is the one
+required prop); cdktf types object and list(object) variables as \`any\` (write their keys in snake_case, as in HCL:
+\`collectionsConfig: [{ name: "docs", vector_size: 1536 }]\`; Terraform rejects a missing key, but drops an unknown
+optional one), enums as plain \`string\`, and every output as a string token:
 
 \`\`\`ts
 ${CDKTF_USAGE}
 \`\`\`
 
 The module configures no provider: pass \`kubernetes\` (and \`aws\`; the AWS data sources and role exist only with
-\`backup_enabled\`, but Terraform still needs a configured aws provider). Qdrant runs in cluster mode at any
+\`backup_enabled\`, but Terraform still needs a configured aws provider). \`helm\` is required as the seed module
+requires it; no resource of this version uses it. Qdrant runs in cluster mode at any
 \`replicas\` (a single-peer cluster scales up later without re-bootstrapping), so \`qdrant_version\` must be
 v1.17.0 or newer. Backups go to S3 through IRSA on the EKS cluster \`eks_cluster_name\`.
 
