@@ -2,7 +2,8 @@ import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster"
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { PersistentVolumeClaimV1 } from "@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1";
-import { ITerraformDependable } from "cdktf";
+import { Fn, ITerraformDependable, Token } from "cdktf";
+import { and, Condition, conditionOf, fromPart, isDecided, isSet, not, optionalPart } from "./conditional";
 import { Construct } from "constructs";
 import { BackupBucket } from "./aws/backup-bucket";
 import { BackupIdentity } from "./aws/backup-identity";
@@ -54,23 +55,30 @@ export class QdrantBackup extends Construct {
     const restoreName = `${names.resourceName}-restore`;
     const onAws = inputs.backupTarget === "s3" && inputs.backupS3Endpoint === undefined;
 
-    let bucketName = inputs.backupS3Bucket;
-    if (onAws && inputs.backupCreateBucket) {
-      bucketName = new BackupBucket(this, "bucket", {
+    const createBucket = and(onAws, conditionOf(inputs.backupCreateBucket));
+    const bucket = optionalPart(createBucket, () =>
+      new BackupBucket(this, "bucket", {
         bucketName: inputs.backupS3Bucket,
         prefix,
         retentionDays: inputs.backupRetentionDays,
         kmsKeyArn: inputs.backupKmsKeyArn,
         idPrefix,
-      }).bucketName;
-    }
+      }),
+    );
+    const bucketName = fromPart(bucket, bucket?.bucketName, inputs.backupS3Bucket) as string;
+    const restoreWhen = isSet(inputs.backupRestoreTimestamp);
     const identity = onAws
       ? new BackupIdentity(this, "identity", {
           mode: inputs.backupIdentity,
           clusterName: inputs.eksClusterName as string,
           cluster: props.eksCluster,
           namespace: names.namespace,
-          serviceAccountNames: inputs.backupRestoreTimestamp ? [name, restoreName] : [name],
+          serviceAccountNames: isDecided(restoreWhen)
+            ? restoreWhen
+              ? [name, restoreName]
+              : [name]
+            : // formatlist's arguments rather than templates: the names are Terraform expressions here.
+              Token.asList(Fn.formatlist("%s-%s", [names.resourceName, Fn.conditional(restoreWhen, ["backup", "restore"], ["backup"])])),
           bucketName: inputs.backupS3Bucket,
           prefix,
           kmsKeyArn: inputs.backupKmsKeyArn,
@@ -89,7 +97,7 @@ export class QdrantBackup extends Construct {
     });
     readableId(scripts, idPrefix, "backup_scripts");
 
-    const target = this.target(props, bucketName, prefix, onAws);
+    const target = this.target(props, bucketName, prefix, onAws, createBucket);
     this.destination = target.destination;
     const common = {
       inputs,
@@ -104,28 +112,26 @@ export class QdrantBackup extends Construct {
       tlsSecretName: props.tlsSecretName,
     };
     this.cronJobName = new QdrantBackupCronJob(this, "cron-job", { ...common, kind: "backup", schedule: inputs.backupSchedule }).cronJobName;
-    if (inputs.backupVerifySchedule) new QdrantBackupCronJob(this, "verify", { ...common, kind: "backup-verify", schedule: inputs.backupVerifySchedule });
-    if (inputs.backupRestoreTimestamp) {
-      // The restore runs as its own ServiceAccount (same bucket access), so its pods are told apart in audits.
-      const restoreAccount = new WorkloadServiceAccount(this, "restore-service-account", {
-        names,
-        namespace: props.namespace,
-        idPrefix,
-        name: restoreName,
-        idSuffix: "restore",
-        annotations,
-      });
+    optionalPart(isSet(inputs.backupVerifySchedule), () =>
+      new QdrantBackupCronJob(this, "verify", { ...common, kind: "backup-verify", schedule: inputs.backupVerifySchedule as string }),
+    );
+    // The restore runs as its own ServiceAccount (same bucket access), so its pods are told apart in audits.
+    // Both parts share the condition, so the Job's reference to the account needs no guard.
+    const restoreAccount = optionalPart(restoreWhen, () =>
+      new WorkloadServiceAccount(this, "restore-service-account", { names, namespace: props.namespace, idPrefix, name: restoreName, idSuffix: "restore", annotations }),
+    );
+    optionalPart(restoreWhen, () =>
       new QdrantRestoreJob(this, "restore", {
         ...common,
-        serviceAccountName: restoreAccount.name,
-        timestamp: inputs.backupRestoreTimestamp,
+        serviceAccountName: (restoreAccount as WorkloadServiceAccount).name,
+        timestamp: inputs.backupRestoreTimestamp as string,
         // Qdrant up, collections settled, and the role trusting the restore ServiceAccount before it runs.
         dependsOn: [...props.restoreAfter, ...(identity ? identity.dependables : [])],
-      });
-    }
+      }),
+    );
   }
 
-  private target(props: QdrantBackupProps, bucketName: string, prefix: string, onAws: boolean): BackupTarget {
+  private target(props: QdrantBackupProps, bucketName: string, prefix: string, onAws: boolean, createBucket: Condition): BackupTarget {
     const { inputs, names } = props;
     if (inputs.backupTarget === "pvc") {
       const bytes = parseQuantity(inputs.storageSize) ?? 0;
@@ -150,7 +156,7 @@ export class QdrantBackup extends Construct {
       // Without a region from the stack, the backup pods use the region of the aws provider.
       awsRegion: onAws ? (props.awsRegion ?? readableId(new DataAwsRegion(this, "region"), props.idPrefix, "backup").name) : undefined,
       // A bucket this module created expires backups with its lifecycle rule; anywhere else the job prunes.
-      prune: !(onAws && inputs.backupCreateBucket),
+      prune: not(createBucket),
     };
   }
 }

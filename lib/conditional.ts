@@ -6,6 +6,7 @@
  */
 import { Fn, IResolvable, Op, TerraformDataSource, TerraformResource, Token, Tokenization } from "cdktf";
 import { Construct, IConstruct } from "constructs";
+import { isUnresolvedToken } from "./inputs/tokens";
 
 /** A yes/no decision: a literal, or a Terraform bool expression. */
 export type Condition = boolean | IResolvable;
@@ -40,6 +41,11 @@ export function choose<T>(c: Condition, yes: T, no: T): T {
  * Note for expressions: cdktf's Op renders falsy literal operands (0, "") as `undefined`; compare with 1 and
  * lengths instead (`Op.gte(x, 1)`, not `Op.gt(x, 0)`).
  */
+
+/** An optional input is set: a literal, or a nullable Terraform variable that is not null. */
+export function isSet(value: unknown): Condition {
+  return isUnresolvedToken(value) ? Op.neq(value, Token.nullValue()) : value !== undefined;
+}
 
 /** "true"/"false" as a string (environment variables, labels). */
 export function conditionText(c: Condition): string {
@@ -110,9 +116,19 @@ export function indexCountedReferences<T>(json: T, addresses: string[]): T {
 }
 
 /**
- * A nested block that is there while an undecided condition holds: a `dynamic` block written at `path` of the
+ * Nested blocks that are there while their conditions hold, as `dynamic` blocks written at `path` of the
  * resource's JSON (cdktf cannot put a dynamic block inside nested blocks). `content` uses Terraform's names.
  */
-export function addConditionalBlock(resource: TerraformResource, path: string, block: string, condition: IResolvable, content: unknown): void {
-  resource.addOverride(`${path}.dynamic.${block}`, { for_each: Fn.conditional(condition, ["on"], []), content });
+export function addConditionalBlocks(
+  resource: { addOverride(path: string, value: unknown): void },
+  path: string,
+  block: string,
+  blocks: { when: Condition; content: unknown }[],
+): void {
+  const present = blocks.filter((b) => b.when !== false);
+  if (present.length === 0) return;
+  resource.addOverride(
+    `${path ? `${path}.` : ""}dynamic.${block}`,
+    present.map((b) => ({ for_each: b.when === true ? ["on"] : Fn.conditional(b.when, ["on"], []), content: b.content })),
+  );
 }

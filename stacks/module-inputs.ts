@@ -35,6 +35,7 @@ export function declareModuleInputs(stack: TerraformStack): QdrantInputs {
   };
   const resourceName = local("resource_name", Fn.coalesce([str("resourceName"), Fn.format("%s-qdrant", [str("customerName")])]));
   const snapshotStorageSize = local("snapshot_storage_size", Fn.coalesce([str("snapshotStorageSize"), str("storageSize")]));
+  const backupScratchSize = local("backup_scratch_size", Fn.coalesce([str("backupScratchSize"), snapshotStorageSize.asString]));
   const collectionRequests = local("collection_requests", `\${${collectionRequestsHcl("var.collections_config", "var.replicas")}}`);
 
   // Everything the module does not expose: the schema's defaults (validated, so the construct sees literals).
@@ -64,16 +65,24 @@ export function declareModuleInputs(stack: TerraformStack): QdrantInputs {
     backupS3Bucket: str("backupS3Bucket"),
     backupSchedule: str("backupSchedule"),
     backupRetentionDays: num("backupRetentionDays"),
+    backupCreateBucket: bool("backupCreateBucket"),
+    backupKmsKeyArn: str("backupKmsKeyArn"),
+    backupScratchSize: backupScratchSize.asString,
+    backupRestoreTimestamp: str("backupRestoreTimestamp"),
+    backupVerifySchedule: str("backupVerifySchedule"),
     eksClusterName: str("eksClusterName"),
     // The requests the collection-init script reads, computed by Terraform from collections_config.
     collectionsConfig: collectionRequests.asList as unknown as QdrantInputs["collectionsConfig"],
     commonLabels: map("commonLabels"),
     enableNetworkPolicy: bool("enableNetworkPolicy"),
-    ...(variables.has("networkPolicyClients") ? { networkPolicyClients: list("networkPolicyClients") as unknown as QdrantInputs["networkPolicyClients"] } : {}),
+    networkPolicyClients: list("networkPolicyClients") as unknown as QdrantInputs["networkPolicyClients"],
+    restrictEgress: bool("restrictEgress"),
     monitoringNamespace: str("monitoringNamespace"),
     enableExternalAccess: bool("enableExternalAccess"),
     allowedCidrs: list("allowedCidrs"),
     enablePodAntiAffinity: bool("enablePodAntiAffinity"),
+    podAntiAffinityMode: str("podAntiAffinityMode") as QdrantInputs["podAntiAffinityMode"],
+    spreadAcrossZones: bool("spreadAcrossZones"),
     nodeSelector: map("nodeSelector"),
     tolerations: list("tolerations") as unknown as QdrantInputs["tolerations"],
     podSecurity: {

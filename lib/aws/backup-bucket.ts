@@ -6,6 +6,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
+import { choose, isDecided, isSet } from "../conditional";
 import { readableId } from "../k8s/readable-id";
 
 export interface BackupBucketProps {
@@ -33,14 +34,20 @@ export class BackupBucket extends Construct {
     const bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName, lifecycle: { preventDestroy: true } });
     bucket.overrideLogicalId(name());
     const on = { bucket: bucket.id };
+    // SSE-KMS with a key, else SSE-S3 (a Terraform condition in the module stack).
+    const kms = isSet(props.kmsKeyArn);
 
     readableId(
       new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
         ...on,
         rule: [
           {
-            applyServerSideEncryptionByDefault: props.kmsKeyArn ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn } : { sseAlgorithm: "AES256" },
-            bucketKeyEnabled: props.kmsKeyArn !== undefined,
+            applyServerSideEncryptionByDefault: isDecided(kms)
+              ? kms
+                ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn }
+                : { sseAlgorithm: "AES256" }
+              : { sseAlgorithm: choose(kms, "aws:kms", "AES256"), kmsMasterKeyId: props.kmsKeyArn },
+            bucketKeyEnabled: kms as boolean,
           },
         ],
       }),

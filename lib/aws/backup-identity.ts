@@ -1,11 +1,13 @@
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
 import { DataAwsIamOpenidConnectProvider } from "@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider";
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsIamPolicyDocument, dataAwsIamPolicyDocumentStatementToTerraform } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Fn, ITerraformDependable } from "cdktf";
+import { Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
+import { addConditionalBlocks, isDecided, isSet } from "../conditional";
+import { isUnresolvedToken } from "../inputs/tokens";
 import { readableId } from "../k8s/readable-id";
 
 export interface BackupIdentityProps {
@@ -56,6 +58,8 @@ export class BackupIdentity extends Construct {
     readableId(role, name);
 
     const bucketArn = `arn:aws:s3:::${props.bucketName}`;
+    const kms = isSet(props.kmsKeyArn);
+    const kmsStatement = { sid: "BucketKey", effect: "Allow", actions: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], resources: [props.kmsKeyArn as string] };
     const access = new DataAwsIamPolicyDocument(this, "access", {
       statement: [
         {
@@ -71,11 +75,10 @@ export class BackupIdentity extends Construct {
           resources: [bucketArn],
           condition: [{ test: "StringLike", variable: "s3:prefix", values: [`${props.prefix}/`, `${props.prefix}/*`] }],
         },
-        ...(props.kmsKeyArn
-          ? [{ sid: "BucketKey", effect: "Allow", actions: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], resources: [props.kmsKeyArn] }]
-          : []),
+        ...(kms === true ? [kmsStatement] : []),
       ],
     });
+    if (!isDecided(kms)) addConditionalBlocks(access, "", "statement", [{ when: kms, content: dataAwsIamPolicyDocumentStatementToTerraform(kmsStatement) }]);
     readableId(access, `${name}_access`);
     const policy = readableId(new IamRolePolicy(this, "policy", { role: role.id, name: "qdrant-backup-prefix", policy: access.json }), name);
     this.dependables.push(role, policy);
@@ -109,11 +112,17 @@ export class BackupIdentity extends Construct {
           actions: ["sts:AssumeRoleWithWebIdentity"],
           principals: [{ type: "Federated", identifiers: [provider.arn] }],
           condition: [
-            { test: "StringEquals", variable: `${host}:sub`, values: props.serviceAccountNames.map((sa) => `system:serviceaccount:${props.namespace}:${sa}`) },
+            { test: "StringEquals", variable: `${host}:sub`, values: serviceAccountSubjects(props.namespace, props.serviceAccountNames) },
             { test: "StringEquals", variable: `${host}:aud`, values: ["sts.amazonaws.com"] },
           ],
         },
       ],
     });
   }
+}
+
+/** IRSA `sub` values of the ServiceAccounts; the list is a Terraform expression in the module stack. */
+function serviceAccountSubjects(namespace: string, serviceAccountNames: string[]): string[] {
+  if (isUnresolvedToken(serviceAccountNames)) return Token.asList(Fn.formatlist("system:serviceaccount:%s:%s", [namespace, serviceAccountNames]));
+  return serviceAccountNames.map((sa) => `system:serviceaccount:${namespace}:${sa}`);
 }

@@ -32,15 +32,23 @@ export const MODULE_INPUTS = [
   "backupS3Bucket",
   "backupSchedule",
   "backupRetentionDays",
+  "backupCreateBucket",
+  "backupKmsKeyArn",
+  "backupScratchSize",
+  "backupRestoreTimestamp",
+  "backupVerifySchedule",
   "eksClusterName",
   "collectionsConfig",
   "commonLabels",
   "enableNetworkPolicy",
   "networkPolicyClients",
   "monitoringNamespace",
+  "restrictEgress",
   "enableExternalAccess",
   "allowedCidrs",
   "enablePodAntiAffinity",
+  "podAntiAffinityMode",
+  "spreadAcrossZones",
   "nodeSelector",
   "tolerations",
   "podSecurity",
@@ -278,6 +286,23 @@ export function moduleRules(): ModuleValidation[] {
       condition: "!var.enable_external_access || length(var.allowed_cidrs) > 0",
       errorMessage:
         "allowed_cidrs is required when enable_external_access is true: the source ranges the LoadBalancer accepts (an open LoadBalancer is never the default).",
+    },
+    {
+      condition: "var.backup_kms_key_arn == null || var.backup_create_bucket",
+      errorMessage: "backup_kms_key_arn only applies to a bucket this module creates (backup_create_bucket = true).",
+    },
+    {
+      condition: "var.backup_verify_schedule == null || var.replicas == 1",
+      errorMessage:
+        "backup_verify_schedule verifies single-node backups only: in cluster mode each peer's snapshot holds only that peer's shards, so one scratch collection cannot be compared with the manifest.",
+    },
+    {
+      condition: "var.backup_enabled || (var.backup_restore_timestamp == null && var.backup_verify_schedule == null)",
+      errorMessage: "backup_restore_timestamp and backup_verify_schedule need backup_enabled = true (they read the backups).",
+    },
+    {
+      condition: "!var.restrict_egress || var.enable_network_policy",
+      errorMessage: "restrict_egress needs enable_network_policy = true (egress rules are NetworkPolicies).",
     },
     {
       condition: "!var.enable_network_policy || length(var.network_policy_clients) > 0",

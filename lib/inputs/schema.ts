@@ -175,7 +175,11 @@ export const qdrantInputShape = {
     .describe("Backup cron schedule (UTC)."),
   backupRetentionDays: wholeNumber(1).default(30).describe("Days to keep backups."),
   backupCreateBucket: z.boolean().default(false).describe("Create backupS3Bucket (encrypted, versioned, private, TLS-only, lifecycle, prevent_destroy) instead of using an existing bucket."),
-  backupKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:/, { error: "must be a KMS key ARN" }).optional().describe("SSE-KMS key for a created bucket (default SSE-S3)."),
+  backupKmsKeyArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:kms:/, { error: "must be a KMS key ARN" })
+    .meta(terraformChecks({ check: "pattern", error: "must be a KMS key ARN" }))
+    .optional().describe("SSE-KMS key for a created bucket (default SSE-S3)."),
   backupIdentity: z.enum(["irsa", "podIdentity"]).default("irsa").describe("How the backup pods get AWS credentials on EKS: IRSA, or EKS Pod Identity."),
   backupTarget: z.enum(["s3", "pvc"]).default("s3").describe("s3: the bucket (or an S3-compatible endpoint); pvc: a backup volume in the cluster (homelab)."),
   backupS3Endpoint: z.string().url({ error: "must be a URL such as http://minio.minio:9000" }).optional().describe("S3-compatible endpoint (MinIO) instead of AWS S3."),
@@ -190,6 +194,7 @@ export const qdrantInputShape = {
   backupRestoreTimestamp: z
     .string()
     .regex(/^(\d{8}_\d{6}|latest)$/, { error: 'must be a backup timestamp YYYYMMDD_HHMMSS or "latest"' })
+    .meta(terraformChecks({ check: "pattern", error: 'must be a backup timestamp YYYYMMDD_HHMMSS or "latest"' }))
     .optional()
     .describe("Creates a restore Job for this backup (opt-in; remove after the restore)."),
   backupVerifySchedule: z
@@ -197,6 +202,7 @@ export const qdrantInputShape = {
     .refine((v) => isUnresolvedToken(v) || cronProblem(v) === undefined, {
       error: (issue) => `must be a cron schedule such as "0 5 * * 0" (${cronProblem(String(issue.input))})`,
     })
+    .meta(terraformChecks({ check: "cron", error: 'must be a cron schedule such as "0 5 * * 0"' }))
     .optional()
     .describe("Schedule of a check that restores the newest backup into scratch collections and compares it (off when unset)."),
   eksClusterName: z.string().optional().describe("EKS cluster name (the EKS stack connects through it; IRSA finds its OIDC provider)."),

@@ -2,6 +2,7 @@ import { Fn } from "cdktf";
 import type { QdrantInputs } from "../inputs/schema";
 import { isUnresolvedToken } from "../inputs/tokens";
 import { ApiKeyRef, jobApiKeyEnv } from "./api-key-secret";
+import { Condition, conditionText } from "../conditional";
 import { HTTP_PORT, jobPodLabels, JOB_COMPONENTS, QdrantNames } from "../naming";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 
@@ -20,7 +21,7 @@ export interface BackupTarget {
   readonly volumeClaimName?: string;
   readonly awsRegion?: string;
   /** The script prunes old backups itself (no lifecycle rule on a bucket this module owns). */
-  readonly prune: boolean;
+  readonly prune: Condition;
 }
 
 export interface BackupPodProps {
@@ -66,7 +67,7 @@ export function backupPodTemplate(props: BackupPodProps) {
     { name: "HOME", value: SCRATCH_MOUNT },
     { name: "QDRANT_VERSION", value: inputs.qdrantVersion },
     { name: "BACKUP_RETENTION_DAYS", value: String(inputs.backupRetentionDays) },
-    { name: "BACKUP_PRUNE", value: String(target.prune) },
+    { name: "BACKUP_PRUNE", value: conditionText(target.prune) },
     ...(target.s3EndpointUrl ? [{ name: "S3_ENDPOINT_URL", value: target.s3EndpointUrl }] : []),
     ...(target.awsRegion ? [{ name: "AWS_REGION", value: target.awsRegion }, { name: "AWS_DEFAULT_REGION", value: target.awsRegion }] : []),
     ...(props.tlsSecretName && inputs.tls?.caInSecret ? [{ name: "CURL_CA_BUNDLE", value: "/etc/qdrant-tls/ca.crt" }] : []),

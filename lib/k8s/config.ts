@@ -7,7 +7,7 @@ import { readableId } from "./readable-id";
 import { tlsEnvironment } from "./tls";
 import { atLeast as supportsAtLeast } from "../inputs/qdrant-version";
 import { isUnresolvedToken } from "../inputs/tokens";
-import { and, choose, Condition, conditionOf, conditionText, isDecided, not } from "../conditional";
+import { and, choose, Condition, conditionOf, conditionText, isDecided, isSet, not } from "../conditional";
 import { Fn, Op, Token } from "cdktf";
 
 export const STORAGE_PATH = "/qdrant/storage";
@@ -31,11 +31,6 @@ function versionAtLeast(version: string, minimum: string): Condition {
 /** A number as text; Token.asString for a Terraform number (String() of one does not survive inside an expression). */
 function numberText(value: number | undefined): string {
   return isUnresolvedToken(value) ? Token.asString(Fn.tostring(value)) : String(value);
-}
-
-/** An optional input is set (a literal, or a nullable Terraform variable). */
-function isSet(value: unknown): Condition {
-  return isUnresolvedToken(value) ? Op.neq(value, Token.nullValue()) : value !== undefined;
 }
 
 /**

@@ -1,7 +1,12 @@
-import { NetworkPolicyV1, NetworkPolicyV1SpecIngress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import {
+  NetworkPolicyV1,
+  NetworkPolicyV1SpecEgress,
+  networkPolicyV1SpecEgressToTerraform,
+  NetworkPolicyV1SpecIngress,
+} from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import { Condition, conditionOf, isDecided } from "../conditional";
+import { addConditionalBlocks, choose, Condition, conditionOf, isDecided } from "../conditional";
 import { isUnresolvedToken } from "../inputs/tokens";
 import type { QdrantInputs } from "../inputs/schema";
 import { GRPC_PORT, HTTP_PORT, JOB_COMPONENTS, P2P_PORT, QdrantNames } from "../naming";
@@ -65,26 +70,25 @@ export class QdrantNetworkPolicy extends Construct {
     // Peers talk Raft and shard traffic on 6335, and fetch shard snapshots from each other's REST port.
     if (names.clusterMode) ingress.push({ from: [peers], ports: tcp(P2P_PORT, HTTP_PORT) });
 
-    const egress = inputs.restrictEgress
-      ? [
-          {
-            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-            ports: [
-              { port: "53", protocol: "UDP" },
-              { port: "53", protocol: "TCP" },
-            ],
-          },
-          ...(names.clusterMode ? [{ to: [peers], ports: tcp(P2P_PORT, HTTP_PORT) }] : []),
-        ]
-      : undefined;
+    const restrictEgress = conditionOf(inputs.restrictEgress);
+    const egressRules: NetworkPolicyV1SpecEgress[] = [
+      {
+        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+        ports: [
+          { port: "53", protocol: "UDP" },
+          { port: "53", protocol: "TCP" },
+        ],
+      },
+      ...(names.clusterMode ? [{ to: [peers], ports: tcp(P2P_PORT, HTTP_PORT) }] : []),
+    ];
 
     const policy = new NetworkPolicyV1(this, "resource", {
       metadata: { name: names.resourceName, namespace: props.namespace, labels: names.labels },
       spec: {
         podSelector: { matchLabels: names.selectorLabels },
-        policyTypes: inputs.restrictEgress ? ["Ingress", "Egress"] : ["Ingress"],
+        policyTypes: choose(restrictEgress, ["Ingress", "Egress"], ["Ingress"]),
         ingress,
-        egress,
+        egress: restrictEgress === true ? egressRules : undefined,
       },
     });
     readableId(policy, props.idPrefix);
@@ -95,6 +99,9 @@ export class QdrantNetworkPolicy extends Construct {
       ...(isDecided(external) ? [] : [externalRule(external, inputs.allowedCidrs)]),
     ];
     if (dynamicIngress.length > 0) policy.addOverride("spec.dynamic.ingress", dynamicIngress);
+    if (!isDecided(restrictEgress)) {
+      addConditionalBlocks(policy, "spec", "egress", egressRules.map((rule) => ({ when: restrictEgress, content: networkPolicyV1SpecEgressToTerraform(rule) })));
+    }
   }
 }
 

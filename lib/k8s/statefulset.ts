@@ -2,10 +2,12 @@ import {
   StatefulSetV1,
   StatefulSetV1SpecTemplateSpecAffinity,
   statefulSetV1SpecTemplateSpecAffinityToTerraform,
+  StatefulSetV1SpecTemplateSpecTopologySpreadConstraint,
+  statefulSetV1SpecTemplateSpecTopologySpreadConstraintToTerraform,
   StatefulSetV1SpecTemplateSpecToleration,
 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
 import { Fn, Op, TerraformIterator, Token } from "cdktf";
-import { addConditionalBlock, and, conditionOf, isDecided } from "../conditional";
+import { addConditionalBlocks, and, conditionOf, isDecided } from "../conditional";
 import { isUnresolvedToken } from "../inputs/tokens";
 import { Construct } from "constructs";
 import type { QdrantInputs } from "../inputs/schema";
@@ -52,6 +54,8 @@ export class QdrantStatefulSet extends Construct {
     super(scope, id);
     const { inputs, names } = props;
     const affinityWhen = and(names.clusterMode, conditionOf(inputs.enablePodAntiAffinity));
+    const spreadWhen = and(names.clusterMode, conditionOf(inputs.spreadAcrossZones));
+    const settled = isDecided(affinityWhen) && !isUnresolvedToken(inputs.podAntiAffinityMode);
     const statefulSet = new StatefulSetV1(this, "resource", {
       metadata: { name: names.resourceName, namespace: props.namespace, labels: names.labels },
       spec: {
@@ -79,8 +83,8 @@ export class QdrantStatefulSet extends Construct {
             securityContext: restrictedPodSecurityContext(inputs.podSecurity),
             nodeSelector: Object.keys(inputs.nodeSelector).length > 0 ? inputs.nodeSelector : undefined,
             toleration: tolerations(inputs.tolerations),
-            affinity: isDecided(affinityWhen) && affinityWhen ? antiAffinity(inputs, names) : undefined,
-            topologySpreadConstraint: zoneSpread(inputs, names),
+            affinity: settled && affinityWhen ? antiAffinity(inputs.podAntiAffinityMode, names) : undefined,
+            topologySpreadConstraint: spreadWhen === true ? [zoneSpread(names)] : undefined,
             container: [this.container(props)],
             volume: [
               { name: "qdrant-init", emptyDir: { sizeLimit: "1Mi" } },
@@ -94,8 +98,20 @@ export class QdrantStatefulSet extends Construct {
         ],
       },
     });
-    if (!isDecided(affinityWhen)) {
-      addConditionalBlock(statefulSet, "spec.template.spec", "affinity", affinityWhen, statefulSetV1SpecTemplateSpecAffinityToTerraform(antiAffinity(inputs, names)));
+    // Module stack: the anti-affinity (one block per mode) and the zone spread follow their variables.
+    if (!settled) {
+      const modeIs = (mode: string) => (isUnresolvedToken(inputs.podAntiAffinityMode) ? Op.eq(inputs.podAntiAffinityMode, mode) : inputs.podAntiAffinityMode === mode);
+      addConditionalBlocks(
+        statefulSet,
+        "spec.template.spec",
+        "affinity",
+        (["required", "preferred"] as const).map((mode) => ({ when: and(affinityWhen, modeIs(mode)), content: statefulSetV1SpecTemplateSpecAffinityToTerraform(antiAffinity(mode, names)) })),
+      );
+    }
+    if (!isDecided(spreadWhen)) {
+      addConditionalBlocks(statefulSet, "spec.template.spec", "topology_spread_constraint", [
+        { when: spreadWhen, content: statefulSetV1SpecTemplateSpecTopologySpreadConstraintToTerraform(zoneSpread(names)) },
+      ]);
     }
     if (props.preconditions?.length) statefulSet.lifecycle = { ...statefulSet.lifecycle, precondition: props.preconditions };
     // The autoscaler owns the replica count once it is on; Terraform must not scale it back down.
@@ -205,18 +221,17 @@ export function scrapeAnnotations(inputs: QdrantInputs, names: QdrantNames): Rec
  * Qdrant peers on different nodes, so one node failure takes one replica (required, or preferred when asked);
  * in cluster mode with enablePodAntiAffinity.
  */
-function antiAffinity(inputs: QdrantInputs, names: QdrantNames): StatefulSetV1SpecTemplateSpecAffinity {
+function antiAffinity(mode: QdrantInputs["podAntiAffinityMode"], names: QdrantNames): StatefulSetV1SpecTemplateSpecAffinity {
   const term = { labelSelector: [{ matchLabels: names.selectorLabels }], topologyKey: "kubernetes.io/hostname" };
   return {
     podAntiAffinity:
-      inputs.podAntiAffinityMode === "required"
+      mode === "required"
         ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
         : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
   };
 }
 
-/** Peers spread across zones where the nodes have zones (best effort: a single-zone cluster still schedules). */
-function zoneSpread(inputs: QdrantInputs, names: QdrantNames) {
-  if (!inputs.spreadAcrossZones || !names.clusterMode) return undefined;
-  return [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: [{ matchLabels: names.selectorLabels }] }];
+/** Peers spread across zones where the nodes have zones (best effort: a single-zone cluster still schedules); cluster mode with spreadAcrossZones. */
+function zoneSpread(names: QdrantNames): StatefulSetV1SpecTemplateSpecTopologySpreadConstraint {
+  return { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: [{ matchLabels: names.selectorLabels }] };
 }

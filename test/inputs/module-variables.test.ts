@@ -59,7 +59,7 @@ describe("module variables", () => {
   it("are the module inputs, in order, with the seed's snake_case names", () => {
     expect(variables.map((v) => v.name)).toEqual(MODULE_INPUTS.map(snakeCase));
     expect(variables.map((v) => v.name)).toEqual(expect.arrayContaining(SEED_VARIABLES));
-    expect(MODULE_INPUTS).toHaveLength(40);
+    expect(MODULE_INPUTS).toHaveLength(48);
   });
 
   it("leave out exactly the CDKTF-only inputs", () => {
@@ -353,6 +353,16 @@ const BAD_CASES: BadCase[] = [
     errors: ["common_labels: label keys are [prefix/]name: name up to 63 letters, digits, '-', '_', '.'.", "common_labels: label values are up to 63 letters"],
   },
   { inputs: { monitoringNamespace: "Monitoring" }, errors: ["monitoring_namespace must be a DNS-1123 label"] },
+  {
+    inputs: { backupKmsKeyArn: "alias/backups", backupScratchSize: "lots", backupRestoreTimestamp: "yesterday", backupVerifySchedule: "0 5 * *", podAntiAffinityMode: "always" },
+    errors: [
+      "backup_kms_key_arn must be a KMS key ARN.",
+      'backup_scratch_size must be a Kubernetes quantity such as "50Gi".',
+      'backup_restore_timestamp must be a backup timestamp YYYYMMDD_HHMMSS or "latest".',
+      'backup_verify_schedule must be a cron schedule such as "0 5 * * 0"',
+      'pod_anti_affinity_mode must be one of "required", "preferred".',
+    ],
+  },
   {
     inputs: { networkPolicyClients: [{ podSelector: { "bad key!": "x", ok: "bad value!" } }, { namespaceSelector: { "bad key!": "x", ok: "bad value!" } }, { cidr: "10.0.0.0/33" }] },
     errors: [
@@ -702,6 +712,40 @@ withTerraform("module variables through terraform", () => {
         ],
       ],
       ["a bucket named like an IP address", { ...BASE, backupS3Bucket: "192.168.1.1", eksClusterName: "eks" }, ["backup_s3_bucket must be an S3 bucket name"]],
+      [
+        "backup extras without their prerequisites",
+        {
+          ...BASE,
+          backupEnabled: false,
+          replicas: 3,
+          backupKmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/1234",
+          backupRestoreTimestamp: "latest",
+          backupVerifySchedule: "0 5 * * 0",
+          restrictEgress: true,
+        },
+        [
+          "backup_kms_key_arn only applies to a bucket this module creates",
+          "backup_verify_schedule verifies single-node backups only",
+          "backup_restore_timestamp and backup_verify_schedule need backup_enabled = true",
+          "restrict_egress needs enable_network_policy = true",
+        ],
+      ],
+      [
+        "backup extras with their prerequisites",
+        {
+          ...BASE,
+          backupS3Bucket: "acme-backups",
+          eksClusterName: "eks",
+          backupCreateBucket: true,
+          backupKmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/1234",
+          backupRestoreTimestamp: "20260101_020000",
+          backupVerifySchedule: "0 5 * * 0",
+          enableNetworkPolicy: true,
+          networkPolicyClients: [{ cidr: "10.0.0.0/8" }],
+          restrictEgress: true,
+        },
+        [],
+      ],
     ];
 
     it.each(scenarios)("%s", (_name, inputs, failing) => {

@@ -88,6 +88,10 @@ describe("QdrantModuleStack structure", () => {
     ["kubernetes_network_policy_v1.qdrant", "${var.enable_network_policy ? 1 : 0}"],
     ["kubernetes_service_v1.qdrant_external", "${var.enable_external_access ? 1 : 0}"],
     ["kubernetes_pod_disruption_budget_v1.qdrant", "${(var.replicas > 1) ? 1 : 0}"],
+    ["aws_s3_bucket.qdrant_backup", "${(var.backup_enabled && var.backup_create_bucket) ? 1 : 0}"],
+    ["kubernetes_cron_job_v1.qdrant_verify", "${(var.backup_enabled && (var.backup_verify_schedule != null)) ? 1 : 0}"],
+    ["kubernetes_job_v1.qdrant_restore", "${(var.backup_enabled && (var.backup_restore_timestamp != null)) ? 1 : 0}"],
+    ["kubernetes_service_account_v1.qdrant_restore", "${(var.backup_enabled && (var.backup_restore_timestamp != null)) ? 1 : 0}"],
   ])("%s follows its variable through count", (address, expression) => {
     expect(count(address)).toBe(expression);
   });
@@ -118,10 +122,19 @@ describe("QdrantModuleStack structure", () => {
 
   it("turns the dynamic parts into dynamic blocks", () => {
     const podSpec = json.resource.kubernetes_stateful_set_v1.qdrant.spec.template.spec;
+    const forEach = (blocks: Json[]) => blocks.map((b) => b.for_each);
     expect(podSpec.dynamic.toleration.for_each).toBe("${toset(var.tolerations)}");
-    expect(podSpec.dynamic.affinity.for_each).toBe('${var.enable_pod_anti_affinity ? ["on"] : []}');
-    const ingress = json.resource.kubernetes_network_policy_v1.qdrant.spec.dynamic.ingress;
-    expect(ingress.map((rule: Json) => rule.for_each)).toEqual(["${var.network_policy_clients}", '${var.enable_external_access ? ["external"] : []}']);
+    expect(forEach(podSpec.dynamic.affinity)).toEqual([
+      '${(var.enable_pod_anti_affinity && (var.pod_anti_affinity_mode == "required")) ? ["on"] : []}',
+      '${(var.enable_pod_anti_affinity && (var.pod_anti_affinity_mode == "preferred")) ? ["on"] : []}',
+    ]);
+    expect(forEach(podSpec.dynamic.topology_spread_constraint)).toEqual(['${var.spread_across_zones ? ["on"] : []}']);
+    const policy = json.resource.kubernetes_network_policy_v1.qdrant.spec;
+    expect(forEach(policy.dynamic.ingress)).toEqual(["${var.network_policy_clients}", '${var.enable_external_access ? ["external"] : []}']);
+    expect(forEach(policy.dynamic.egress)).toEqual(['${var.restrict_egress ? ["on"] : []}', '${var.restrict_egress ? ["on"] : []}']);
+    expect(policy.policy_types).toBe('${var.restrict_egress ? ["Ingress", "Egress"] : ["Ingress"]}');
+    const access = json.data.aws_iam_policy_document.qdrant_backup_access;
+    expect(forEach(access.dynamic.statement)).toEqual(['${(var.backup_kms_key_arn != null) ? ["on"] : []}']);
   });
 });
 
@@ -210,6 +223,13 @@ withTerraform("the module's expressions evaluate to what the literal stacks rend
   it("the seed's connection outputs", () => {
     expect(outputs.service_fqdn).toBe("acme-qdrant.vectors.svc.cluster.example");
     expect(outputs.connection_string).toBe(`http://${names.serviceFqdn}:6333`);
+  });
+
+  it("IRSA trusts the restore ServiceAccount only while a restore is asked for", () => {
+    const trust = json.data.aws_iam_policy_document.qdrant_backup_trust.statement[0].condition[0].values;
+    const subjects = (extra: Partial<QdrantDeploymentInput>) => evaluate({ subjects: trust }, { ...inputs, ...extra }).subjects;
+    expect(subjects({})).toEqual(["system:serviceaccount:vectors:acme-qdrant-backup"]);
+    expect(subjects({ backupRestoreTimestamp: "latest" })).toEqual(["system:serviceaccount:vectors:acme-qdrant-backup", "system:serviceaccount:vectors:acme-qdrant-restore"]);
   });
 
   it("leaves enforce_internal_auth out before v1.19, as the literal stacks do", () => {
