@@ -9,8 +9,8 @@ export function addStack(app: App, config: StackConfig): QdrantStack {
 }
 
 /** One stack per config file in `dir`. */
-export function buildApp(dir: string, outdir?: string): App {
+export function buildApp(dir: string, outdir?: string, env: NodeJS.ProcessEnv = process.env): App {
   const app = new App(outdir ? { outdir } : undefined);
-  for (const config of loadStackConfigs(dir)) addStack(app, config);
+  for (const config of loadStackConfigs(dir, env)) addStack(app, config);
   return app;
 }

@@ -8,7 +8,14 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import { CROSS_FIELD_RULES, Problem } from "../lib/inputs/rules";
 import { QdrantDeploymentInput, qdrantInputShape, QdrantInputs } from "../lib/inputs/schema";
-import { eksStackSettingsShape, EksStackSettings, homelabStackSettingsShape, HomelabStackSettings } from "../lib/inputs/stack-settings";
+import {
+  eksStackSettingsShape,
+  EksStackSettings,
+  homelabStackSettingsShape,
+  HomelabStackSettings,
+  TerraformCloudSettings,
+  terraformCloudFromEnv,
+} from "../lib/inputs/stack-settings";
 import { collectProblems, formatProblem, QdrantConfigError, Rule } from "../lib/inputs/validate";
 
 export const eksConfigFileSchema = z.strictObject({ ...qdrantInputShape, ...eksStackSettingsShape });
@@ -101,7 +108,8 @@ export function configDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cw
   return resolve(cwd, env.QDRANT_CONFIG_DIR || "config");
 }
 
-export function loadStackConfigs(dir: string): StackConfig[] {
+/** One config per file in `dir`; $TFC_ORGANIZATION (and $TFC_PROJECT) put stacks without a terraformCloud block in Terraform Cloud. */
+export function loadStackConfigs(dir: string, env: NodeJS.ProcessEnv = process.env): StackConfig[] {
   const problems: string[] = [];
   const stacks: StackConfig[] = [];
   const label = (path: string) => relative(process.cwd(), path) || path;
@@ -130,6 +138,8 @@ export function loadStackConfigs(dir: string): StackConfig[] {
   problems.push(...sharedNamespaceProblems(stacks, label));
   if (stacks.length === 0 && problems.length === 0) problems.push(`${label(dir)}: no homelab.yaml and no customers/*.yaml; nothing to synthesize`);
   if (problems.length > 0) throw new QdrantConfigError(problems);
+  const fromEnv = terraformCloudFromEnv(env);
+  for (const stack of stacks) (stack.settings as { terraformCloud?: TerraformCloudSettings }).terraformCloud ??= fromEnv;
   return stacks;
 }
 

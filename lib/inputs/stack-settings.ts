@@ -30,3 +30,14 @@ export const homelabStackSettingsShape = {
 export type EksStackSettings = z.output<z.ZodObject<typeof eksStackSettingsShape>>;
 export type HomelabStackSettings = z.output<z.ZodObject<typeof homelabStackSettingsShape>>;
 export type TerraformCloudSettings = z.output<typeof terraformCloudSchema>;
+
+/**
+ * Terraform Cloud for every stack whose file has no terraformCloud block: $TFC_ORGANIZATION (and optionally
+ * $TFC_PROJECT), one workspace per stack. Unset: local state.
+ */
+export function terraformCloudFromEnv(env: NodeJS.ProcessEnv): TerraformCloudSettings | undefined {
+  const organization = env.TFC_ORGANIZATION?.trim();
+  if (!organization) return undefined;
+  const project = env.TFC_PROJECT?.trim();
+  return project ? { organization, project } : { organization };
+}

@@ -7,7 +7,7 @@ import { addresses, Json, withScriptPlaceholders } from "../helpers/synth";
 // The example stacks, synthesized from config/ exactly as `npm run synth` does. A changed address means
 // a destroyed and recreated resource in users' plans: update the snapshot only on purpose (npm run test:update).
 const outdir = mkdtempSync(join(tmpdir(), "qdrant-golden-"));
-buildApp(join(__dirname, "../../config"), outdir).synth();
+buildApp(join(__dirname, "../../config"), outdir, {}).synth();
 const stack = (name: string): Json => JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8"));
 
 describe.each(["qdrant-homelab", "qdrant-acme-corp", "qdrant-globex"])("golden stack %s", (name) => {
