@@ -4,7 +4,7 @@
  * there or not. Expression decisions become `count` on every resource of a part and `dynamic` blocks, so the
  * same construct code serves both.
  */
-import { Fn, IResolvable, Op, TerraformDataSource, TerraformResource, Token, Tokenization } from "cdktf";
+import { Fn, IResolvable, Op, TerraformDataSource, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { isUnresolvedToken } from "./inputs/tokens";
 
@@ -66,6 +66,7 @@ export function optionalPart<T extends Construct>(c: Condition, build: () => T):
   const part = build();
   if (c === true) return part;
   counted.set(part, c);
+  indexReferencesIn(TerraformStack.of(part));
   for (const node of part.node.findAll()) {
     if (node instanceof TerraformResource || node instanceof TerraformDataSource) {
       // A part inside a counted part: both conditions.
@@ -96,6 +97,19 @@ export function countedAddresses(root: IConstruct): string[] {
     .findAll()
     .filter((n): n is TerraformResource | TerraformDataSource => (n instanceof TerraformResource || n instanceof TerraformDataSource) && n.count !== undefined)
     .map((n) => (n instanceof TerraformDataSource ? `data.${n.terraformResourceType}.${n.friendlyUniqueId}` : `${n.terraformResourceType}.${n.friendlyUniqueId}`));
+}
+
+const indexedStacks = new WeakSet<TerraformStack>();
+
+/**
+ * Makes the stack index references to its counted resources when it renders (cdktf does not): wraps the
+ * stack's toTerraform once, so any stack holding a counted part, not only the module stack, renders valid JSON.
+ */
+function indexReferencesIn(stack: TerraformStack): void {
+  if (indexedStacks.has(stack)) return;
+  indexedStacks.add(stack);
+  const render = stack.toTerraform.bind(stack);
+  stack.toTerraform = () => indexCountedReferences(render(), countedAddresses(stack));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Fn, IResolvable, ref, TerraformLocal, TerraformStack, Token } from "cdktf";
+import { Fn, IResolvable, Op, ref, TerraformLocal, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { collectionRequestsHcl } from "../lib/inputs/collection-requests";
 import { MODULE_INPUTS, ModuleVariable, moduleVariables } from "../lib/inputs/module-variables";
@@ -36,6 +36,12 @@ export function declareModuleInputs(stack: TerraformStack): QdrantInputs {
   const resourceName = local("resource_name", Fn.coalesce([str("resourceName"), Fn.format("%s-qdrant", [str("customerName")])]));
   const snapshotStorageSize = local("snapshot_storage_size", Fn.coalesce([str("snapshotStorageSize"), str("storageSize")]));
   const backupScratchSize = local("backup_scratch_size", Fn.coalesce([str("backupScratchSize"), snapshotStorageSize.asString]));
+  // Null when both are: the module then creates the scratch class (reclaim Delete).
+  // (Not coalesce(): it fails when every argument is null.)
+  const scratchStorageClassName = local(
+    "backup_scratch_storage_class_name",
+    Fn.conditional(Op.neq(variable("backupScratchStorageClassName"), Token.nullValue()), variable("backupScratchStorageClassName"), variable("storageClassName")),
+  );
   const collectionRequests = local("collection_requests", `\${${collectionRequestsHcl("var.collections_config", "var.replicas")}}`);
 
   // Everything the module does not expose: the schema's defaults (validated, so the construct sees literals).
@@ -68,6 +74,7 @@ export function declareModuleInputs(stack: TerraformStack): QdrantInputs {
     backupCreateBucket: bool("backupCreateBucket"),
     backupKmsKeyArn: str("backupKmsKeyArn"),
     backupScratchSize: backupScratchSize.asString,
+    backupScratchStorageClassName: scratchStorageClassName.asString,
     backupRestoreTimestamp: str("backupRestoreTimestamp"),
     backupVerifySchedule: str("backupVerifySchedule"),
     eksClusterName: str("eksClusterName"),

@@ -1,15 +1,15 @@
 import { Aspects, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { countedAddresses, indexCountedReferences } from "../lib/conditional";
 import { moduleRules } from "../lib/inputs/module-variables";
 import { PodSecurityAspect } from "../lib/k8s/pod-security";
 import { QdrantDeployment } from "../lib/qdrant-deployment";
 import { declareModuleInputs } from "./module-inputs";
 
-/** Provider ranges the module accepts (the seed module's; random for the generated API keys). */
+/** Provider ranges the module accepts (the seed module's, kubernetes raised to 2.25; random for the generated API keys). */
 export const MODULE_REQUIRED_PROVIDERS = {
   aws: { source: "hashicorp/aws", version: "~> 5.0" },
-  kubernetes: { source: "hashicorp/kubernetes", version: "~> 2.23" },
+  // The seed says ~> 2.23; the StatefulSet's persistent_volume_claim_retention_policy needs 2.25.
+  kubernetes: { source: "hashicorp/kubernetes", version: "~> 2.25" },
   helm: { source: "hashicorp/helm", version: "~> 2.11" },
   random: { source: "hashicorp/random", version: "~> 3.5" },
 } as const;
@@ -37,7 +37,7 @@ export class QdrantModuleStack extends TerraformStack {
   }
 
   toTerraform(): Record<string, unknown> {
-    const json = indexCountedReferences(super.toTerraform(), countedAddresses(this));
+    const json = super.toTerraform();
     // A module must not configure providers (cdktf adds an empty random provider for the generated keys), nor
     // have a backend (cdktf adds a local one when synthesizing an app).
     delete (json as { provider?: unknown }).provider;

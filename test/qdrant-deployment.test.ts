@@ -1,4 +1,4 @@
-import { TerraformResource, TerraformStack, Testing } from "cdktf";
+import { TerraformResource, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { QdrantDeployment } from "../lib/qdrant-deployment";
 import { QdrantConfigError } from "../lib/inputs/validate";
 import { synthDeployment } from "./helpers/synth";
@@ -54,5 +54,16 @@ describe("QdrantDeployment", () => {
     const stack = new TerraformStack(app, "t");
     expect(() => new QdrantDeployment(stack, "qdrant", { customerName: "A", replicas: 0, enableAuthentication: false, backupEnabled: false })).toThrow(QdrantConfigError);
     expect(stack.node.findAll().filter((c) => c instanceof TerraformResource)).toEqual([]);
+  });
+
+  it("takes a StorageClass name that is a Terraform variable: the created class follows it through count, and references are indexed", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "t");
+    const storageClass = new TerraformVariable(stack, "storage_class", { type: "string", nullable: true });
+    new QdrantDeployment(stack, "qdrant", { customerName: "a", enableAuthentication: false, backupEnabled: false, storageClassName: storageClass.stringValue });
+    const json = JSON.parse(Testing.synth(stack));
+    expect(json.resource.kubernetes_storage_class_v1.qdrant.count).toBe("${(var.storage_class == null) ? 1 : 0}");
+    const claim = json.resource.kubernetes_stateful_set_v1.qdrant.spec.volume_claim_template[0].spec.storage_class_name;
+    expect(claim).toBe("${(var.storage_class == null) ? try(kubernetes_storage_class_v1.qdrant[0].metadata[0].name, var.storage_class) : var.storage_class}");
   });
 });

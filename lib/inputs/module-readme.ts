@@ -83,8 +83,12 @@ ${providers.join("\n")}
 ${moduleInputsTable()}
 
 Cross-field checks (backup bucket and cluster when backups are on, CIDRs with external access, clients with the
-NetworkPolicy, limits at least the requests, unique collections, replication within \`replicas\`) are
-preconditions of the StatefulSet: \`terraform plan\` fails on them with the message naming the variable.
+NetworkPolicy, limits at least the requests, unique collections, replication within \`replicas\`, prerequisites of
+restore, verify, KMS and egress rules) are preconditions of the StatefulSet: \`terraform plan\` fails on them with
+the message naming the variable (a provider may add its own error for the same value).
+
+A bucket the module created (\`backup_create_bucket\`) keeps \`prevent_destroy\`: switching it or \`backup_enabled\`
+off later stops the plan until you drop the bucket from state (a \`removed\` block or \`terraform state rm\`).
 
 Inputs only the CDKTF stacks take (not variables here): ${MODULE_EXCLUDED_INPUTS.map((k) => `\`${snakeCase(k)}\``).join(", ")}.
 

@@ -35,6 +35,7 @@ export const MODULE_INPUTS = [
   "backupCreateBucket",
   "backupKmsKeyArn",
   "backupScratchSize",
+  "backupScratchStorageClassName",
   "backupRestoreTimestamp",
   "backupVerifySchedule",
   "eksClusterName",

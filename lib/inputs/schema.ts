@@ -189,6 +189,7 @@ export const qdrantInputShape = {
   backupScratchStorageClassName: z
     .string()
     .refine((v) => isUnresolvedToken(v) || isDns1123Subdomain(v), { error: "must be the name of an existing StorageClass (a DNS-1123 subdomain)" })
+    .meta(terraformChecks({ check: "dns1123Subdomain", error: "must be the name of an existing StorageClass (a DNS-1123 subdomain)" }))
     .optional()
     .describe("StorageClass of the backup pods' scratch volumes; it must delete volumes with their claims. Default: `<name>-scratch` (EKS), or storageClassName."),
   backupRestoreTimestamp: z

@@ -130,10 +130,10 @@ function clientRules(clients: unknown) {
   };
 }
 
-/** The LoadBalancer's source ranges to 6333/6334 while the condition holds. */
+/** The LoadBalancer's source ranges to 6333/6334 while the condition holds: one `from` per CIDR (one ip_block each). */
 function externalRule(when: Condition, allowedCidrs: string[]) {
   return {
     for_each: Fn.conditional(when, ["external"], []),
-    content: { from: [{ dynamic: { ip_block: { for_each: allowedCidrs, content: { cidr: "${ip_block.value}" } } } }], ports },
+    content: { dynamic: { from: { for_each: allowedCidrs, content: { ip_block: [{ cidr: "${from.value}" }] } } }, ports },
   };
 }

@@ -59,7 +59,7 @@ describe("module variables", () => {
   it("are the module inputs, in order, with the seed's snake_case names", () => {
     expect(variables.map((v) => v.name)).toEqual(MODULE_INPUTS.map(snakeCase));
     expect(variables.map((v) => v.name)).toEqual(expect.arrayContaining(SEED_VARIABLES));
-    expect(MODULE_INPUTS).toHaveLength(48);
+    expect(MODULE_INPUTS).toHaveLength(49);
   });
 
   it("leave out exactly the CDKTF-only inputs", () => {
@@ -354,10 +354,11 @@ const BAD_CASES: BadCase[] = [
   },
   { inputs: { monitoringNamespace: "Monitoring" }, errors: ["monitoring_namespace must be a DNS-1123 label"] },
   {
-    inputs: { backupKmsKeyArn: "alias/backups", backupScratchSize: "lots", backupRestoreTimestamp: "yesterday", backupVerifySchedule: "0 5 * *", podAntiAffinityMode: "always" },
+    inputs: { backupKmsKeyArn: "alias/backups", backupScratchSize: "lots", backupScratchStorageClassName: "Scratch_Class", backupRestoreTimestamp: "yesterday", backupVerifySchedule: "0 5 * *", podAntiAffinityMode: "always" },
     errors: [
       "backup_kms_key_arn must be a KMS key ARN.",
       'backup_scratch_size must be a Kubernetes quantity such as "50Gi".',
+      "backup_scratch_storage_class_name must be the name of an existing StorageClass",
       'backup_restore_timestamp must be a backup timestamp YYYYMMDD_HHMMSS or "latest".',
       'backup_verify_schedule must be a cron schedule such as "0 5 * * 0"',
       'pod_anti_affinity_mode must be one of "required", "preferred".',

@@ -78,7 +78,7 @@ describe("QdrantModuleStack structure", () => {
   it.each([
     ["kubernetes_namespace_v1.qdrant", "${var.create_namespace ? 1 : 0}"],
     ["kubernetes_storage_class_v1.qdrant", "${(var.storage_class_name == null) ? 1 : 0}"],
-    ["kubernetes_storage_class_v1.qdrant_scratch", "${(var.backup_enabled && (var.storage_class_name == null)) ? 1 : 0}"],
+    ["kubernetes_storage_class_v1.qdrant_scratch", "${(var.backup_enabled && (local.backup_scratch_storage_class_name == null)) ? 1 : 0}"],
     ["kubernetes_secret_v1.qdrant_api_key", "${var.enable_authentication ? 1 : 0}"],
     ["random_password.qdrant_read_only_api_key", "${var.enable_authentication ? 1 : 0}"],
     ["kubernetes_job_v1.qdrant_init", "${(length(local.collection_requests) >= 1) ? 1 : 0}"],
@@ -131,6 +131,8 @@ describe("QdrantModuleStack structure", () => {
     expect(forEach(podSpec.dynamic.topology_spread_constraint)).toEqual(['${var.spread_across_zones ? ["on"] : []}']);
     const policy = json.resource.kubernetes_network_policy_v1.qdrant.spec;
     expect(forEach(policy.dynamic.ingress)).toEqual(["${var.network_policy_clients}", '${var.enable_external_access ? ["external"] : []}']);
+    // One `from` per CIDR: a `from` holds at most one ip_block.
+    expect(policy.dynamic.ingress[1].content.dynamic.from).toEqual({ for_each: "${var.allowed_cidrs}", content: { ip_block: [{ cidr: "${from.value}" }] } });
     expect(forEach(policy.dynamic.egress)).toEqual(['${var.restrict_egress ? ["on"] : []}', '${var.restrict_egress ? ["on"] : []}']);
     expect(policy.policy_types).toBe('${var.restrict_egress ? ["Ingress", "Egress"] : ["Ingress"]}');
     const access = json.data.aws_iam_policy_document.qdrant_backup_access;
