@@ -79,6 +79,8 @@ export class QdrantBackup extends Construct {
               : [name]
             : // formatlist's arguments rather than templates: the names are Terraform expressions here.
               Token.asList(Fn.formatlist("%s-%s", [names.resourceName, Fn.conditional(restoreWhen, ["backup", "restore"], ["backup"])])),
+          backupServiceAccount: name,
+          restoreServiceAccount: restoreWhen === false ? undefined : { name: restoreName, when: restoreWhen },
           bucketName: inputs.backupS3Bucket,
           prefix,
           kmsKeyArn: inputs.backupKmsKeyArn,

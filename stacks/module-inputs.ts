@@ -73,6 +73,7 @@ export function declareModuleInputs(stack: TerraformStack): QdrantInputs {
     backupRetentionDays: num("backupRetentionDays"),
     backupCreateBucket: bool("backupCreateBucket"),
     backupKmsKeyArn: str("backupKmsKeyArn"),
+    backupIdentity: str("backupIdentity") as QdrantInputs["backupIdentity"],
     backupScratchSize: backupScratchSize.asString,
     backupScratchStorageClassName: scratchStorageClassName.asString,
     backupRestoreTimestamp: str("backupRestoreTimestamp"),

@@ -4,9 +4,9 @@ import { DataAwsIamPolicyDocument, dataAwsIamPolicyDocumentStatementToTerraform 
 import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Fn, ITerraformDependable, Token } from "cdktf";
+import { Fn, ITerraformDependable, Op, Token } from "cdktf";
 import { Construct } from "constructs";
-import { addConditionalBlocks, isDecided, isSet } from "../conditional";
+import { addConditionalBlocks, and, choose, Condition, fromPart, isDecided, isSet, not, optionalPart } from "../conditional";
 import { isUnresolvedToken } from "../inputs/tokens";
 import { readableId } from "../k8s/readable-id";
 
@@ -16,8 +16,11 @@ export interface BackupIdentityProps {
   /** The stack's cluster lookup, when it has one (IRSA reads the OIDC issuer from it). */
   readonly cluster?: DataAwsEksCluster;
   readonly namespace: string;
-  /** The ServiceAccounts that may assume the role: the backup one, and the restore one when a restore is asked. */
+  /** The ServiceAccounts that may assume the role (IRSA): the backup one, and the restore one when a restore is asked. */
   readonly serviceAccountNames: string[];
+  /** Pod Identity associations: the backup ServiceAccount, and the restore one while its condition holds. */
+  readonly backupServiceAccount: string;
+  readonly restoreServiceAccount?: { name: string; when: Condition };
   readonly bucketName: string;
   /** The customer's prefix, without a trailing slash. */
   readonly prefix: string;
@@ -42,18 +45,24 @@ export class BackupIdentity extends Construct {
   constructor(scope: Construct, id: string, props: BackupIdentityProps) {
     super(scope, id);
     const name = `${props.idPrefix}_backup`;
-    const trust =
-      props.mode === "irsa"
-        ? this.irsaTrust(props, name)
-        : new DataAwsIamPolicyDocument(this, "trust", {
-            statement: [{ effect: "Allow", actions: ["sts:AssumeRole", "sts:TagSession"], principals: [{ type: "Service", identifiers: ["pods.eks.amazonaws.com"] }] }],
-          });
-    readableId(trust, `${name}_trust`);
+    // The mode is a literal in the stacks and a variable in the module stack: then both trusts exist, counted.
+    const irsa: Condition = isUnresolvedToken(props.mode) ? Op.eq(props.mode, "irsa") : props.mode === "irsa";
+    const podIdentity = not(irsa);
+    const irsaTrust = optionalPart(irsa, () => new IrsaTrust(this, "irsa", { ...props, logicalId: `${name}_trust` }));
+    const podTrust = optionalPart(podIdentity, () =>
+      readableId(
+        new DataAwsIamPolicyDocument(this, "trust", {
+          statement: [{ effect: "Allow", actions: ["sts:AssumeRole", "sts:TagSession"], principals: [{ type: "Service", identifiers: ["pods.eks.amazonaws.com"] }] }],
+        }),
+        isDecided(irsa) ? `${name}_trust` : `${name}_pod_identity_trust`,
+      ),
+    );
+    const trustJson = choose(irsa, fromPart(irsaTrust, irsaTrust?.document.json, "") as string, fromPart(podTrust, podTrust?.json, "") as string);
 
     const role = new IamRole(this, "role", {
       name: props.roleName,
       description: `Qdrant backups of ${props.prefix} (namespace ${props.namespace})`,
-      assumeRolePolicy: trust.json,
+      assumeRolePolicy: trustJson,
     });
     readableId(role, name);
 
@@ -83,29 +92,33 @@ export class BackupIdentity extends Construct {
     const policy = readableId(new IamRolePolicy(this, "policy", { role: role.id, name: "qdrant-backup-prefix", policy: access.json }), name);
     this.dependables.push(role, policy);
 
-    if (props.mode === "podIdentity") {
-      props.serviceAccountNames.forEach((serviceAccount, i) => {
-        const association = new EksPodIdentityAssociation(this, i === 0 ? "association" : `association-${serviceAccount}`, {
-          clusterName: props.clusterName,
-          namespace: props.namespace,
-          serviceAccount,
-          roleArn: role.arn,
-        });
-        readableId(association, i === 0 ? name : `${props.idPrefix}_restore`);
-        this.dependables.push(association);
-      });
-    }
+    const associate = (serviceAccount: string, constructId: string, logicalId: string, when: Condition) => {
+      const association = optionalPart(and(podIdentity, when), () =>
+        readableId(new EksPodIdentityAssociation(this, constructId, { clusterName: props.clusterName, namespace: props.namespace, serviceAccount, roleArn: role.arn }), logicalId),
+      );
+      if (association) this.dependables.push(association);
+    };
+    associate(props.backupServiceAccount, "association", name, true);
+    if (props.restoreServiceAccount) associate(props.restoreServiceAccount.name, "association-restore", `${props.idPrefix}_restore`, props.restoreServiceAccount.when);
     this.roleArn = role.arn;
-    this.serviceAccountAnnotations = props.mode === "irsa" ? { "eks.amazonaws.com/role-arn": role.arn } : {};
+    const roleAnnotation = { "eks.amazonaws.com/role-arn": role.arn };
+    this.serviceAccountAnnotations = isDecided(irsa) ? (irsa ? roleAnnotation : {}) : Token.asStringMap(Fn.conditional(irsa, roleAnnotation, {}));
   }
+}
 
-  private irsaTrust(props: BackupIdentityProps, name: string): DataAwsIamPolicyDocument {
+/** IRSA's trust: the cluster's OIDC provider, StringEquals on both :sub (the ServiceAccounts) and :aud. */
+class IrsaTrust extends Construct {
+  readonly document: DataAwsIamPolicyDocument;
+
+  constructor(scope: Construct, id: string, props: BackupIdentityProps & { logicalId: string }) {
+    super(scope, id);
+    const name = `${props.idPrefix}_backup`;
     const cluster = props.cluster ?? readableId(new DataAwsEksCluster(this, "cluster", { name: props.clusterName }), name);
     const issuer = cluster.identity.get(0).oidc.get(0).issuer;
     const provider = new DataAwsIamOpenidConnectProvider(this, "oidc", { url: issuer });
     readableId(provider, "eks");
     const host = Fn.replace(issuer, "https://", "");
-    return new DataAwsIamPolicyDocument(this, "trust", {
+    this.document = new DataAwsIamPolicyDocument(this, "trust", {
       statement: [
         {
           effect: "Allow",
@@ -118,6 +131,7 @@ export class BackupIdentity extends Construct {
         },
       ],
     });
+    readableId(this.document, props.logicalId);
   }
 }
 

@@ -70,7 +70,8 @@ The module configures no provider: pass \`kubernetes\` (and \`aws\`; the AWS dat
 \`backup_enabled\`, but Terraform still needs a configured aws provider). \`helm\` is required as the seed module
 requires it; no resource of this version uses it. Qdrant runs in cluster mode at any
 \`replicas\` (a single-peer cluster scales up later without re-bootstrapping), so \`qdrant_version\` must be
-v1.17.0 or newer. Backups go to S3 through IRSA on the EKS cluster \`eks_cluster_name\`.
+v1.17.0 or newer. Backups go to S3 through IRSA or EKS Pod Identity (\`backup_identity\`) on the EKS cluster
+\`eks_cluster_name\`.
 
 ## Requirements
 

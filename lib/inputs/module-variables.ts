@@ -34,6 +34,7 @@ export const MODULE_INPUTS = [
   "backupRetentionDays",
   "backupCreateBucket",
   "backupKmsKeyArn",
+  "backupIdentity",
   "backupScratchSize",
   "backupScratchStorageClassName",
   "backupRestoreTimestamp",
@@ -124,7 +125,7 @@ const MODULE_SEMANTICS: Partial<Record<InputKey, Partial<Omit<ModuleVariable, "v
     ],
   },
   backupS3Bucket: { note: "Required when backup_enabled." },
-  eksClusterName: { note: "Required when backup_enabled: the module's backups reach S3 through IRSA on this cluster." },
+  eksClusterName: { note: "Required when backup_enabled: the module's backups reach S3 through IRSA or Pod Identity on this cluster." },
 };
 
 const INPUT_NAMES = new RegExp(`\\b(${Object.keys(qdrantInputShape).join("|")})\\b`, "g");
@@ -281,7 +282,7 @@ export function moduleRules(): ModuleValidation[] {
     {
       condition: '!var.backup_enabled || (var.eks_cluster_name != null && var.eks_cluster_name != "")',
       errorMessage:
-        "eks_cluster_name is required when backup_enabled is true: the module's backups reach S3 through IRSA on that EKS cluster; set it, or set backup_enabled = false (other backup targets: the CDKTF stacks).",
+        "eks_cluster_name is required when backup_enabled is true: the module's backups reach S3 through IRSA or Pod Identity on that EKS cluster; set it, or set backup_enabled = false (other backup targets: the CDKTF stacks).",
     },
     {
       condition: "!var.enable_external_access || length(var.allowed_cidrs) > 0",

@@ -59,7 +59,7 @@ describe("module variables", () => {
   it("are the module inputs, in order, with the seed's snake_case names", () => {
     expect(variables.map((v) => v.name)).toEqual(MODULE_INPUTS.map(snakeCase));
     expect(variables.map((v) => v.name)).toEqual(expect.arrayContaining(SEED_VARIABLES));
-    expect(MODULE_INPUTS).toHaveLength(49);
+    expect(MODULE_INPUTS).toHaveLength(50);
   });
 
   it("leave out exactly the CDKTF-only inputs", () => {
@@ -363,6 +363,10 @@ const BAD_CASES: BadCase[] = [
       'backup_verify_schedule must be a cron schedule such as "0 5 * * 0"',
       'pod_anti_affinity_mode must be one of "required", "preferred".',
     ],
+  },
+  {
+    inputs: { backupIdentity: "keys" },
+    errors: ['backup_identity must be one of "irsa", "podIdentity".'],
   },
   {
     inputs: { networkPolicyClients: [{ podSelector: { "bad key!": "x", ok: "bad value!" } }, { namespaceSelector: { "bad key!": "x", ok: "bad value!" } }, { cidr: "10.0.0.0/33" }] },

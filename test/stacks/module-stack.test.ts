@@ -84,7 +84,7 @@ describe("QdrantModuleStack structure", () => {
     ["kubernetes_job_v1.qdrant_init", "${(length(local.collection_requests) >= 1) ? 1 : 0}"],
     ["kubernetes_cron_job_v1.qdrant_backup", "${var.backup_enabled ? 1 : 0}"],
     ["aws_iam_role.qdrant_backup", "${var.backup_enabled ? 1 : 0}"],
-    ["data.aws_eks_cluster.qdrant_backup", "${var.backup_enabled ? 1 : 0}"],
+    ["data.aws_eks_cluster.qdrant_backup", '${(var.backup_enabled && (var.backup_identity == "irsa")) ? 1 : 0}'],
     ["kubernetes_network_policy_v1.qdrant", "${var.enable_network_policy ? 1 : 0}"],
     ["kubernetes_service_v1.qdrant_external", "${var.enable_external_access ? 1 : 0}"],
     ["kubernetes_pod_disruption_budget_v1.qdrant", "${(var.replicas > 1) ? 1 : 0}"],
@@ -92,6 +92,13 @@ describe("QdrantModuleStack structure", () => {
     ["kubernetes_cron_job_v1.qdrant_verify", "${(var.backup_enabled && (var.backup_verify_schedule != null)) ? 1 : 0}"],
     ["kubernetes_job_v1.qdrant_restore", "${(var.backup_enabled && (var.backup_restore_timestamp != null)) ? 1 : 0}"],
     ["kubernetes_service_account_v1.qdrant_restore", "${(var.backup_enabled && (var.backup_restore_timestamp != null)) ? 1 : 0}"],
+    ["data.aws_iam_policy_document.qdrant_backup_trust", '${(var.backup_enabled && (var.backup_identity == "irsa")) ? 1 : 0}'],
+    ["data.aws_iam_policy_document.qdrant_backup_pod_identity_trust", '${(var.backup_enabled && !(var.backup_identity == "irsa")) ? 1 : 0}'],
+    ["aws_eks_pod_identity_association.qdrant_backup", '${(var.backup_enabled && !(var.backup_identity == "irsa")) ? 1 : 0}'],
+    [
+      "aws_eks_pod_identity_association.qdrant_restore",
+      '${(var.backup_enabled && (!(var.backup_identity == "irsa") && (var.backup_restore_timestamp != null))) ? 1 : 0}',
+    ],
   ])("%s follows its variable through count", (address, expression) => {
     expect(count(address)).toBe(expression);
   });
