@@ -7,7 +7,7 @@ import { QdrantBackup } from "./backup";
 import type { QdrantDeploymentInput, QdrantInputs } from "./inputs/schema";
 import { resolveInputs } from "./inputs/validate";
 import { sizingWarningsOf } from "./inputs/sizing-defaults";
-import { ApiKeySecret, apiKeyEnv } from "./k8s/api-key-secret";
+import { ApiKeySecret, apiKeyEnv, apiKeySecretNameOf } from "./k8s/api-key-secret";
 import { QdrantAutoscaler } from "./k8s/autoscaler";
 import { CollectionInitJob } from "./k8s/collection-init-job";
 import { QdrantConfig } from "./k8s/config";
@@ -90,7 +90,7 @@ export class QdrantDeployment extends Construct {
     const authentication = conditionOf(inputs.enableAuthentication);
     const apiKeys = optionalPart(authentication, () => new ApiKeySecret(this, "api-key", { ...common, inputs }));
     // Pods of a module whose enable_authentication is false find no Secret: the key entries are optional then.
-    const apiKeySecretName = apiKeys && (fromPart(apiKeys, apiKeys.secretName, `${names.resourceName}-api-key`) as string);
+    const apiKeySecretName = apiKeys && (fromPart(apiKeys, apiKeys.secretName, apiKeySecretNameOf(names)) as string);
     const keysOptional = not(authentication);
     this.apiKeySecretName = apiKeys && (fromPart(apiKeys, apiKeys.secretName, "") as string);
     const tlsSecretName = inputs.tls ? new QdrantTls(this, "tls", { ...common, inputs }).secretName : undefined;

@@ -64,9 +64,11 @@ export function declareModuleInputs(stack: TerraformStack): QdrantInputs {
       limits: Token.asAny(nested("resources", ["limits"])) as unknown as QdrantInputs["resources"]["limits"],
     },
     enableAuthentication: bool("enableAuthentication"),
-    // The module generates both keys; a non-empty api_key replaces the read-write one.
-    apiKeySource: "generate",
+    // Null or generate: both keys generated, a non-empty api_key replacing the read-write one.
+    apiKeySource: str("apiKeySource") as QdrantInputs["apiKeySource"],
     apiKey: str("apiKey"),
+    apiKeySecretName: str("apiKeySecretName"),
+    apiKeySecretsManagerId: str("apiKeySecretsManagerId"),
     backupEnabled: bool("backupEnabled"),
     backupS3Bucket: str("backupS3Bucket"),
     backupSchedule: str("backupSchedule"),

@@ -28,6 +28,9 @@ export const MODULE_INPUTS = [
   "resources",
   "enableAuthentication",
   "apiKey",
+  "apiKeySource",
+  "apiKeySecretName",
+  "apiKeySecretsManagerId",
   "backupEnabled",
   "backupS3Bucket",
   "backupSchedule",
@@ -107,7 +110,7 @@ const MODULE_SEMANTICS: Partial<Record<InputKey, Partial<Omit<ModuleVariable, "v
     nullable: false,
     sensitive: true,
     description:
-      "API key for authentication (at least 32 characters). Empty: the module generates a random key (kept in Terraform state). A read-only key is always generated.",
+      "API key for authentication (at least 32 characters). Empty: the module generates a random key (kept in Terraform state); the read-only key is generated too. With api_key_source existingSecret or awsSecretsManager, leave it empty.",
     validations: [
       {
         condition: 'var.api_key == "" || length(var.api_key) >= 32',
@@ -288,6 +291,22 @@ export function moduleRules(): ModuleValidation[] {
       condition: "!var.enable_external_access || length(var.allowed_cidrs) > 0",
       errorMessage:
         "allowed_cidrs is required when enable_external_access is true: the source ranges the LoadBalancer accepts (an open LoadBalancer is never the default).",
+    },
+    {
+      condition: 'var.api_key_source != "existingSecret" || var.api_key_secret_name != null',
+      errorMessage: 'api_key_secret_name is required when api_key_source is "existingSecret": the Secret holding api-key and read-only-api-key.',
+    },
+    {
+      condition: 'var.api_key_source != "awsSecretsManager" || var.api_key_secrets_manager_id != null',
+      errorMessage: 'api_key_secrets_manager_id is required when api_key_source is "awsSecretsManager": the secret whose JSON has api-key and read-only-api-key.',
+    },
+    {
+      condition: 'var.api_key_source != "variable" || var.api_key != ""',
+      errorMessage: 'api_key is required when api_key_source is "variable"; pass it from a sensitive variable, or leave api_key_source unset to generate the key.',
+    },
+    {
+      condition: 'var.api_key == "" || !contains(["existingSecret", "awsSecretsManager"], coalesce(var.api_key_source, "generate"))',
+      errorMessage: "api_key cannot be combined with api_key_source existingSecret or awsSecretsManager; choose one key source.",
     },
     {
       condition: "var.backup_kms_key_arn == null || var.backup_create_bucket",

@@ -3,7 +3,8 @@ import { Password } from "@cdktf/provider-random/lib/password";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { Fn, Op, TerraformStack, TerraformVariable, Token } from "cdktf";
-import type { Condition } from "../conditional";
+import { choose, Condition, fromPart, not, optionalPart } from "../conditional";
+import { isUnresolvedToken } from "../inputs/tokens";
 import { Construct } from "constructs";
 import { supportsAltApiKey } from "../inputs/qdrant-version";
 import type { QdrantInputs } from "../inputs/schema";
@@ -23,6 +24,14 @@ export interface ApiKeySecretProps {
 
 type SecretEnv = { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional?: boolean } } };
 
+/**
+ * The Secret's name, `<name>-api-key`; built with format() when the name is a Terraform expression, so it can sit
+ * inside other expressions (a template string there is an escape cdktf warns about).
+ */
+export function apiKeySecretNameOf(names: QdrantNames): string {
+  return isUnresolvedToken(names.resourceName) ? Token.asString(Fn.format("%s-api-key", [names.resourceName])) : `${names.resourceName}-api-key`;
+}
+
 /** How a Job pod finds the read-write key: the Secret, and whether it may be missing (module, authentication off). */
 export interface ApiKeyRef {
   readonly secretName: string;
@@ -40,8 +49,8 @@ export function jobApiKeyEnv(ref: ApiKeyRef | undefined): SecretEnv[] {
  * Container env entries that read the keys from the Secret. `keysOptional` (the module stack's
  * `!enable_authentication`) makes every entry optional, so pods start without keys when there is no Secret.
  */
-export function apiKeyEnv(secretName: string, qdrantVersion: string, readOnlyOptional: boolean, keysOptional: Condition = false): SecretEnv[] {
-  const optional = (always: boolean): Condition => (always ? true : keysOptional);
+export function apiKeyEnv(secretName: string, qdrantVersion: string, readOnlyOptional: Condition, keysOptional: Condition = false): SecretEnv[] {
+  const optional = (always: Condition): Condition => (always === true ? true : always === false ? keysOptional : Op.or(always, keysOptional));
   const ref = (key: string, isOptional: Condition) => ({ secretKeyRef: { name: secretName, key, ...(isOptional === false ? {} : { optional: isOptional as boolean }) } });
   return [
     { name: "QDRANT__SERVICE__API_KEY", valueFrom: ref(API_KEY, optional(false)) },
@@ -64,8 +73,8 @@ interface KeyValues {
  */
 export class ApiKeySecret extends Construct {
   readonly secretName: string;
-  /** The Secret may lack `read-only-api-key` (a single key given as apiKey). */
-  readonly readOnlyOptional: boolean;
+  /** The Secret may lack `read-only-api-key` (a single key given as apiKey, or a Secret the user made). */
+  readonly readOnlyOptional: Condition;
   /**
    * sha256 of the keys (a Terraform expression) for a pod annotation, so pods restart when a key changes;
    * undefined for an existing Secret, whose content Terraform does not see.
@@ -76,6 +85,13 @@ export class ApiKeySecret extends Construct {
     super(scope, id);
     const { inputs, names, idPrefix } = props;
     let readOnlyOptional = true;
+    if (isUnresolvedToken(inputs.apiKeySource)) {
+      const fromVariables = this.fromVariables(props);
+      this.secretName = fromVariables.secretName;
+      this.checksum = fromVariables.checksum;
+      this.readOnlyOptional = fromVariables.readOnlyOptional;
+      return;
+    }
     if (inputs.apiKeySource === "existingSecret") {
       this.secretName = inputs.apiKeySecretName as string;
     } else {
@@ -92,6 +108,48 @@ export class ApiKeySecret extends Construct {
       this.checksum = Fn.sha256(Fn.jsonencode(secret.data));
     }
     this.readOnlyOptional = readOnlyOptional;
+  }
+
+  /**
+   * The module stack: the key source is a variable (null meaning generate), so each source's resources are
+   * counted: passwords (generate, and apiKey when not empty replaces the read-write one), the Secrets Manager
+   * lookup, and the Secret itself (all but existingSecret, whose Secret the user owns).
+   */
+  private fromVariables(props: ApiKeySecretProps): { secretName: string; checksum: string; readOnlyOptional: Condition } {
+    const { inputs, names, idPrefix } = props;
+    const source = inputs.apiKeySource as string;
+    const existing = Op.eq(source, "existingSecret");
+    const secretsManager = Op.eq(source, "awsSecretsManager");
+    const generate = not(Op.or(existing, secretsManager));
+    const passwords = optionalPart(generate, () => new GeneratedKeys(this, "generated", idPrefix));
+    const lookup = optionalPart(secretsManager, () =>
+      readableId(new DataAwsSecretsmanagerSecretVersion(this, "secrets-manager", { secretId: inputs.apiKeySecretsManagerId as string }), idPrefix, "api_key"),
+    );
+    const json = Fn.jsondecode(fromPart(lookup, lookup?.secretString, "{}") as string);
+    const generatedReadWrite = fromPart(passwords, passwords?.readWrite, "") as string;
+    const readWrite = inputs.apiKey === undefined ? generatedReadWrite : Fn.conditional(Op.gte(Fn.lengthOf(inputs.apiKey), 1), inputs.apiKey, generatedReadWrite);
+    const data = choose(
+      secretsManager,
+      // No default: a secret without both keys fails the plan, as in the stacks (the untaken branch is not evaluated).
+      { [API_KEY]: Token.asString(Fn.lookup(json, API_KEY)), [READ_ONLY_API_KEY]: Token.asString(Fn.lookup(json, READ_ONLY_API_KEY)) },
+      { [API_KEY]: Token.asString(readWrite), [READ_ONLY_API_KEY]: fromPart(passwords, passwords?.readOnly, "") as string },
+    );
+    const secret = optionalPart(not(existing), () =>
+      readableId(
+        new SecretV1(this, "resource", {
+          metadata: { name: apiKeySecretNameOf(names), namespace: props.namespace, labels: names.labels },
+          type: "Opaque",
+          data: Token.asStringMap(data),
+        }),
+        idPrefix,
+        "api_key",
+      ),
+    );
+    return {
+      secretName: choose(existing, inputs.apiKeySecretName as string, fromPart(secret, secret?.metadata.name, apiKeySecretNameOf(names)) as string),
+      checksum: choose(existing, "existing-secret", fromPart(secret, Fn.sha256(Fn.jsonencode(secret?.data)), "none") as string),
+      readOnlyOptional: existing,
+    };
   }
 
   private keyValues(inputs: QdrantInputs, idPrefix: string): KeyValues {
@@ -143,6 +201,20 @@ export class ApiKeySecret extends Construct {
         `{ for k, v in { "${ALT_API_KEY}" = ${v("alt_api_key")} } : k => v if v != "" })}`;
     }
     return keys;
+  }
+}
+
+/** The generated read-write and read-only keys (random_password, kept only in Terraform state). */
+class GeneratedKeys extends Construct {
+  readonly readWrite: string;
+  readonly readOnly: string;
+
+  constructor(scope: Construct, id: string, idPrefix: string) {
+    super(scope, id);
+    ensureRandomProvider(this);
+    const password = (suffix: string) => readableId(new Password(this, suffix, { length: 48, special: false }), idPrefix, suffix).result;
+    this.readWrite = password("api_key");
+    this.readOnly = password("read_only_api_key");
   }
 }
 

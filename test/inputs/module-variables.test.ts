@@ -59,12 +59,12 @@ describe("module variables", () => {
   it("are the module inputs, in order, with the seed's snake_case names", () => {
     expect(variables.map((v) => v.name)).toEqual(MODULE_INPUTS.map(snakeCase));
     expect(variables.map((v) => v.name)).toEqual(expect.arrayContaining(SEED_VARIABLES));
-    expect(MODULE_INPUTS).toHaveLength(50);
+    expect(MODULE_INPUTS).toHaveLength(53);
   });
 
   it("leave out exactly the CDKTF-only inputs", () => {
     expect([...MODULE_INPUTS, ...MODULE_EXCLUDED_INPUTS].sort()).toEqual(Object.keys(qdrantInputShape).sort());
-    expect(MODULE_EXCLUDED_INPUTS).toEqual(expect.arrayContaining(["apiKeySource", "backupTarget", "tls", "monitoring", "autoscaling", "sizing"]));
+    expect(MODULE_EXCLUDED_INPUTS).toEqual(expect.arrayContaining(["backupTarget", "tls", "monitoring", "autoscaling", "sizing"]));
   });
 
   it("have the seed README's types and defaults", () => {
@@ -129,7 +129,7 @@ describe("module variables", () => {
 
   it("keep api_key sensitive, empty by default (a generated key), at least 32 characters", () => {
     expect(variable("api_key")).toMatchObject({ type: "string", default: "", sensitive: true, nullable: false });
-    expect(variable("api_key").description).toMatch(/Empty: the module generates a random key \(kept in Terraform state\)\. A read-only key is always generated\./);
+    expect(variable("api_key").description).toMatch(/Empty: the module generates a random key \(kept in Terraform state\); the read-only key is generated too\./);
     expect(variables.filter((v) => v.sensitive).map((v) => v.name)).toEqual(["api_key"]);
   });
 
@@ -363,6 +363,11 @@ const BAD_CASES: BadCase[] = [
       'backup_verify_schedule must be a cron schedule such as "0 5 * * 0"',
       'pod_anti_affinity_mode must be one of "required", "preferred".',
     ],
+  },
+  {
+    inputs: { apiKeySource: "vault", apiKeySecretName: "Keys!", apiKeySecretsManagerId: "" },
+    errors: ['api_key_source must be one of "generate", "variable", "existingSecret", "awsSecretsManager".', "api_key_secret_name must be a DNS-1123 label"],
+    moduleOnly: ["api_key_secrets_manager_id must not be empty."],
   },
   {
     inputs: { backupIdentity: "keys" },
@@ -735,6 +740,17 @@ withTerraform("module variables through terraform", () => {
           "restrict_egress needs enable_network_policy = true",
         ],
       ],
+      [
+        "key sources without what they need",
+        { ...BASE, backupEnabled: false, apiKeySource: "existingSecret", apiKey: "k".repeat(40) },
+        ["api_key_secret_name is required when api_key_source is", "api_key cannot be combined with api_key_source"],
+      ],
+      [
+        "more key sources without what they need",
+        { ...BASE, backupEnabled: false, apiKeySource: "awsSecretsManager" },
+        ["api_key_secrets_manager_id is required when api_key_source is"],
+      ],
+      ["a variable key source without the key", { ...BASE, backupEnabled: false, apiKeySource: "variable" }, ["api_key is required when api_key_source is"]],
       [
         "backup extras with their prerequisites",
         {
