@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Synth benchmark: homelab + N generated customers (N = 1, 10, 50), from the precompiled dist/main.js,
-// each in a fresh process. Prints wall time and peak RSS per N. Run with `npm run bench` (it builds first).
+// each in a fresh process, then the Terraform module. Prints wall time and peak RSS. Run with `npm run bench`
+// (it builds first).
 // Budget on a 2-core machine: homelab + 50 customers in under 3 s and 400 MB.
 const { spawnSync } = require("node:child_process");
 const { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require("node:fs");
@@ -53,6 +54,22 @@ for (const n of sizes) {
     `${String(n + 1).padStart(6)}  ${String(resources).padStart(9)}  ${times[0].toFixed(2).padStart(6)} / ${times[Math.floor(times.length / 2)].toFixed(2).padEnd(12)}  ${rss.toFixed(0).padStart(6)}`,
   );
   rmSync(dir, { recursive: true, force: true });
+}
+
+// The Terraform module (npm run build:module's work, without the compile): one stack, every part counted.
+{
+  const out = mkdtempSync(join(tmpdir(), "qdrant-bench-module-"));
+  const results = Array.from({ length: runs }, () => {
+    const started = process.hrtime.bigint();
+    const run = spawnSync(process.execPath, ["--require", join(__dirname, "report-rss.js"), join(root, "dist", "build-module.js"), out], { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`build-module failed:\n${run.stderr}`);
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, rssMb: Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(run.stderr)[1]) / 1024 };
+  });
+  const times = results.map((r) => r.seconds).sort((a, b) => a - b);
+  const module = JSON.parse(readFileSync(join(out, "main.tf.json"), "utf8"));
+  const resources = Object.values(module.resource || {}).reduce((n, byName) => n + Object.keys(byName).length, 0);
+  console.log(`module  ${String(resources).padStart(9)}  ${times[0].toFixed(2).padStart(6)} / ${times[Math.floor(times.length / 2)].toFixed(2).padEnd(12)}  ${Math.max(...results.map((r) => r.rssMb)).toFixed(0).padStart(6)}`);
+  rmSync(out, { recursive: true, force: true });
 }
 
 function countResources(stacksDir) {
