@@ -46,7 +46,7 @@ export function moduleReadme(facts: ModuleReadmeFacts): string {
 # Qdrant on Kubernetes: Terraform module
 
 Everything Qdrant needs on Kubernetes for one customer (and, on EKS, in AWS): namespace, StorageClass,
-configuration, API keys, the StatefulSet and its Services, the collection-init Job, S3 backups with an IRSA role,
+configuration, API keys, the StatefulSet and its Services, the collection-init Job, S3 backups (IRSA or Pod Identity),
 NetworkPolicy, external NLB Service, PodDisruptionBudget. Synthesized from the QdrantDeployment construct of the
 qdrant-k8s-cdktf project: the variables are the seed module's (snake_case), validated by Terraform; optional parts
 follow their variables through \`count\`. Terraform ${facts.requiredTerraform} or OpenTofu.
@@ -89,7 +89,10 @@ restore, verify, KMS and egress rules) are preconditions of the StatefulSet: \`t
 the message naming the variable (a provider may add its own error for the same value).
 
 A bucket the module created (\`backup_create_bucket\`) keeps \`prevent_destroy\`: switching it or \`backup_enabled\`
-off later stops the plan until you drop the bucket from state (a \`removed\` block or \`terraform state rm\`).
+off later stops the plan. To keep the bucket, \`terraform state rm\` all seven of its resources first
+(\`module.qdrant.aws_s3_bucket*.qdrant_backup[0]\`: the bucket, its lifecycle configuration, ownership controls,
+policy, public access block, encryption and versioning); removing only the bucket would let the next apply strip
+its protections. A \`removed\` block does not work: the module still declares them, with count 0.
 
 Inputs only the CDKTF stacks take (not variables here): ${MODULE_EXCLUDED_INPUTS.map((k) => `\`${snakeCase(k)}\``).join(", ")}.
 

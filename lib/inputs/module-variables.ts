@@ -127,6 +127,9 @@ const MODULE_SEMANTICS: Partial<Record<InputKey, Partial<Omit<ModuleVariable, "v
       },
     ],
   },
+  apiKeySource: {
+    note: "In the module: unset or generate: both keys generated (a non-empty api_key replaces the read-write one, when unset only); variable: api_key is the read-write key (required), the read-only key generated; existingSecret or awsSecretsManager: both keys from there.",
+  },
   backupS3Bucket: { note: "Required when backup_enabled." },
   eksClusterName: { note: "Required when backup_enabled: the module's backups reach S3 through IRSA or Pod Identity on this cluster." },
 };
@@ -305,8 +308,16 @@ export function moduleRules(): ModuleValidation[] {
       errorMessage: 'api_key is required when api_key_source is "variable"; pass it from a sensitive variable, or leave api_key_source unset to generate the key.',
     },
     {
-      condition: 'var.api_key == "" || !contains(["existingSecret", "awsSecretsManager"], coalesce(var.api_key_source, "generate"))',
-      errorMessage: "api_key cannot be combined with api_key_source existingSecret or awsSecretsManager; choose one key source.",
+      condition: 'var.api_key == "" || !contains(["generate", "existingSecret", "awsSecretsManager"], coalesce(var.api_key_source, "unset"))',
+      errorMessage: 'api_key cannot be combined with api_key_source generate, existingSecret or awsSecretsManager; choose one key source (api_key_source "variable", or unset, uses api_key).',
+    },
+    {
+      condition: 'var.api_key_secret_name == null || var.api_key_source == "existingSecret"',
+      errorMessage: 'api_key_secret_name is only used with api_key_source "existingSecret".',
+    },
+    {
+      condition: 'var.api_key_secrets_manager_id == null || var.api_key_source == "awsSecretsManager"',
+      errorMessage: 'api_key_secrets_manager_id is only used with api_key_source "awsSecretsManager".',
     },
     {
       condition: "var.backup_kms_key_arn == null || var.backup_create_bucket",

@@ -746,6 +746,11 @@ withTerraform("module variables through terraform", () => {
         ["api_key_secret_name is required when api_key_source is", "api_key cannot be combined with api_key_source"],
       ],
       [
+        "key-source settings for another source",
+        { ...BASE, backupEnabled: false, apiKeySource: "generate", apiKey: "k".repeat(40), apiKeySecretName: "keys", apiKeySecretsManagerId: "qdrant/keys" },
+        ["api_key cannot be combined with api_key_source", "api_key_secret_name is only used with", "api_key_secrets_manager_id is only used with"],
+      ],
+      [
         "more key sources without what they need",
         { ...BASE, backupEnabled: false, apiKeySource: "awsSecretsManager" },
         ["api_key_secrets_manager_id is required when api_key_source is"],
