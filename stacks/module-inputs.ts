@@ -109,6 +109,13 @@ export function declareModuleInputs(stack: TerraformStack): QdrantInputs {
     telemetryEnabled: bool("telemetryEnabled"),
     logLevel: str("logLevel") as QdrantInputs["logLevel"],
     logFormat: str("logFormat") as QdrantInputs["logFormat"],
+    monitoring: {
+      serviceMonitor: Token.asAny(nested("monitoring", ["service_monitor"])) as unknown as boolean,
+      prometheusRule: Token.asAny(nested("monitoring", ["prometheus_rule"])) as unknown as boolean,
+      scrapeInterval: Token.asString(nested("monitoring", ["scrape_interval"])),
+      labels: Token.asStringMap(nested("monitoring", ["labels"])),
+      metricsPort: Token.asNumber(nested("monitoring", ["metrics_port"])),
+    },
   };
   const unmapped = MODULE_INPUTS.filter((key) => !(key in fromVariables));
   if (unmapped.length > 0) throw new Error(`module stack: variables without a mapping: ${unmapped.join(", ")}`);

@@ -47,7 +47,8 @@ export function moduleReadme(facts: ModuleReadmeFacts): string {
 
 Everything Qdrant needs on Kubernetes for one customer (and, on EKS, in AWS): namespace, StorageClass,
 configuration, API keys, the StatefulSet and its Services, the collection-init Job, S3 backups (IRSA or Pod Identity),
-NetworkPolicy, external NLB Service, PodDisruptionBudget. Synthesized from the QdrantDeployment construct of the
+NetworkPolicy, external NLB Service, PodDisruptionBudget, Prometheus Operator ServiceMonitor and alerts. Synthesized
+from the QdrantDeployment construct of the
 qdrant-k8s-cdktf project: the variables are the seed module's (snake_case), validated by Terraform; optional parts
 follow their variables through \`count\`. Terraform ${facts.requiredTerraform} or OpenTofu.
 
@@ -93,6 +94,10 @@ off later stops the plan. To keep the bucket, \`terraform state rm\` all seven o
 (\`module.qdrant.aws_s3_bucket*.qdrant_backup[0]\`: the bucket, its lifecycle configuration, ownership controls,
 policy, public access block, encryption and versioning); removing only the bucket would let the next apply strip
 its protections. A \`removed\` block does not work: the module still declares them, with count 0.
+
+With \`monitoring.prometheus_rule\`, the backup alert fires when the latest scheduled backup has not succeeded 7 hours
+after it started (or none ran an hour past its due time); the CDKTF stacks, which know the schedule, alert after the
+longest gap between runs instead.
 
 Inputs only the CDKTF stacks take (not variables here): ${MODULE_EXCLUDED_INPUTS.map((k) => `\`${snakeCase(k)}\``).join(", ")}.
 

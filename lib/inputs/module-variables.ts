@@ -66,6 +66,7 @@ export const MODULE_INPUTS = [
   "telemetryEnabled",
   "logLevel",
   "logFormat",
+  "monitoring",
 ] as const satisfies readonly InputKey[];
 
 /** Inputs only the CDKTF stacks take. */

@@ -108,7 +108,11 @@ export const monitoringSchema = z
   .strictObject({
     serviceMonitor: z.boolean().default(false).describe("Create a Prometheus Operator ServiceMonitor (needs the operator's CRDs)."),
     prometheusRule: z.boolean().default(false).describe("Create a PrometheusRule with the alerts (needs the operator's CRDs and kube-state-metrics)."),
-    scrapeInterval: z.string().regex(/^\d+[smh]$/, { error: 'must be a duration such as "30s"' }).default("30s"),
+    scrapeInterval: z
+      .string()
+      .regex(/^\d+[smh]$/, { error: 'must be a duration such as "30s"' })
+      .meta(terraformChecks({ check: "pattern", error: 'must be a duration such as "30s"' }))
+      .default("30s"),
     labels: labelMap().default({}).describe("Extra labels on the ServiceMonitor and PrometheusRule (e.g. release: kube-prometheus-stack)."),
     metricsPort: wholeNumber(1024, 65535).default(9090).describe("Qdrant >= v1.17: the unauthenticated metrics port."),
   })

@@ -53,7 +53,7 @@ export function qdrantEnvironmentParts(inputs: QdrantInputs, names: QdrantNames)
   };
   if (names.clusterMode) base.QDRANT__CLUSTER__P2P__PORT = String(P2P_PORT);
   if (inputs.tls) Object.assign(base, tlsEnvironment());
-  if (names.metricsPort !== undefined) base.QDRANT__SERVICE__METRICS_PORT = String(names.metricsPort);
+  if (names.metricsPort !== undefined) base.QDRANT__SERVICE__METRICS_PORT = numberText(names.metricsPort);
   return [
     { when: true, values: base },
     // Without this, the peer API (6335) answers anyone who can reach it, key or not (setting exists since v1.19).

@@ -1,5 +1,7 @@
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Construct } from "constructs";
+import { conditionOf, optionalPart } from "../conditional";
+import { isUnresolvedToken } from "../inputs/tokens";
 import { longestIntervalSeconds } from "../inputs/cron";
 import type { QdrantInputs } from "../inputs/schema";
 import { HEADLESS_SERVICE_LABEL, QdrantNames } from "../naming";
@@ -86,7 +88,7 @@ export function alertRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[
       },
     },
   ];
-  if (inputs.backupEnabled) {
+  if (inputs.backupEnabled === true && !isUnresolvedToken(inputs.backupSchedule)) {
     const overdue = overdueSeconds(inputs.backupSchedule);
     rules.push({
       alert: "QdrantBackupMissing",
@@ -107,6 +109,32 @@ export function alertRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[
 }
 
 /**
+ * The module stack's backup alert: its schedule is a variable, so the longest gap between runs is unknown at
+ * synth. It fires when the latest scheduled run has not succeeded 7 hours after it started (the Job's 6-hour
+ * deadline plus an hour), or when the CronJob is more than an hour past its first due time without any run;
+ * without a backup CronJob (backups off) every part of it is empty, so it never fires.
+ */
+export function lastRunBackupAlert(names: QdrantNames): AlertRule {
+  const ns = names.namespace;
+  const cronJob = `namespace="${ns}", cronjob="${names.resourceName}-backup"`;
+  const late = 7 * 3600;
+  return {
+    alert: "QdrantBackupMissing",
+    expr:
+      `(max(kube_cronjob_status_last_schedule_time{${cronJob}}) > max(kube_cronjob_status_last_successful_time{${cronJob}}) or on() ` +
+      `(max(kube_cronjob_status_last_schedule_time{${cronJob}}) and on() absent(kube_cronjob_status_last_successful_time{${cronJob}})))` +
+      ` and on() time() - max(kube_cronjob_status_last_schedule_time{${cronJob}}) > ${late}` +
+      ` or (absent(kube_cronjob_status_last_schedule_time{${cronJob}}) and on() time() - max(kube_cronjob_next_schedule_time{${cronJob}}) > 3600)`,
+    for: "5m",
+    labels: { severity: "critical" },
+    annotations: {
+      summary: "No successful Qdrant backup",
+      description: `The latest run of ${names.resourceName}-backup has not succeeded ${late / 3600}h after it was scheduled (or none ran since it was due).`,
+    },
+  };
+}
+
+/**
  * Prometheus Operator resources (CRDs: the operator must be installed before Terraform plans):
  * a ServiceMonitor scraping every pod through the headless Service (metrics are per peer), with the
  * read-only key when /metrics needs one, and a PrometheusRule with the alerts.
@@ -117,7 +145,7 @@ export class QdrantMonitoring extends Construct {
     const { inputs, names } = props;
     const m = inputs.monitoring;
     const labels = names.withLabels(m.labels);
-    if (m.serviceMonitor) {
+    optionalPart(conditionOf(m.serviceMonitor), () => {
       const keyed = names.metricsPort === undefined && props.apiKeySecretName !== undefined;
       const endpoint = {
         port: names.metricsPort !== undefined ? "metrics" : "http",
@@ -143,18 +171,22 @@ export class QdrantMonitoring extends Construct {
           },
         },
       });
-      readableId(serviceMonitor, props.idPrefix, "service_monitor");
-    }
-    if (m.prometheusRule) {
+      return readableId(serviceMonitor, props.idPrefix, "service_monitor");
+    });
+    optionalPart(conditionOf(m.prometheusRule), () => {
+      // The module stack's schedule is a variable: its backup alert watches the latest run instead (it stays
+      // silent while there is no backup CronJob, so it needs no condition on backup_enabled).
+      const scheduleUnknown = isUnresolvedToken(inputs.backupSchedule) && inputs.backupEnabled !== false;
+      const rules = [...alertRules(inputs, names), ...(scheduleUnknown ? [lastRunBackupAlert(names)] : [])];
       const rule = new Manifest(this, "prometheus-rule", {
         manifest: {
           apiVersion: "monitoring.coreos.com/v1",
           kind: "PrometheusRule",
           metadata: { name: `${names.resourceName}-alerts`, namespace: props.namespace, labels },
-          spec: { groups: [{ name: names.resourceName, rules: alertRules(inputs, names) }] },
+          spec: { groups: [{ name: names.resourceName, rules }] },
         },
       });
-      readableId(rule, props.idPrefix, "alerts");
-    }
+      return readableId(rule, props.idPrefix, "alerts");
+    });
   }
 }

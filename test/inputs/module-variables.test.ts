@@ -59,12 +59,12 @@ describe("module variables", () => {
   it("are the module inputs, in order, with the seed's snake_case names", () => {
     expect(variables.map((v) => v.name)).toEqual(MODULE_INPUTS.map(snakeCase));
     expect(variables.map((v) => v.name)).toEqual(expect.arrayContaining(SEED_VARIABLES));
-    expect(MODULE_INPUTS).toHaveLength(53);
+    expect(MODULE_INPUTS).toHaveLength(54);
   });
 
   it("leave out exactly the CDKTF-only inputs", () => {
     expect([...MODULE_INPUTS, ...MODULE_EXCLUDED_INPUTS].sort()).toEqual(Object.keys(qdrantInputShape).sort());
-    expect(MODULE_EXCLUDED_INPUTS).toEqual(expect.arrayContaining(["backupTarget", "tls", "monitoring", "autoscaling", "sizing"]));
+    expect(MODULE_EXCLUDED_INPUTS).toEqual(expect.arrayContaining(["backupTarget", "tls", "autoscaling", "sizing"]));
   });
 
   it("have the seed README's types and defaults", () => {
@@ -368,6 +368,15 @@ const BAD_CASES: BadCase[] = [
     inputs: { apiKeySource: "vault", apiKeySecretName: "Keys!", apiKeySecretsManagerId: "" },
     errors: ['api_key_source must be one of "generate", "variable", "existingSecret", "awsSecretsManager".', "api_key_secret_name must be a DNS-1123 label"],
     moduleOnly: ["api_key_secrets_manager_id must not be empty."],
+  },
+  {
+    inputs: { monitoring: { scrapeInterval: "30 seconds", labels: { "bad key!": "x", ok: "bad value!" }, metricsPort: 80 } },
+    errors: [
+      'monitoring.scrape_interval must be a duration such as "30s".',
+      "monitoring.labels: label keys are",
+      "monitoring.labels: label values are",
+      "monitoring.metrics_port must be a whole number from 1024 to 65535.",
+    ],
   },
   {
     inputs: { backupIdentity: "keys" },

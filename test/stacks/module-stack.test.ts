@@ -11,6 +11,7 @@ import type { QdrantDeploymentInput } from "../../lib/inputs/schema";
 import { resolveInputs } from "../../lib/inputs/validate";
 import { peerUrls } from "../../lib/k8s/backup-pod";
 import { qdrantEnvironment } from "../../lib/k8s/config";
+import { AlertRule, alertRules, lastRunBackupAlert } from "../../lib/k8s/monitoring";
 import { qdrantNames } from "../../lib/naming";
 import { synthesizeModuleStack } from "../../stacks/module-files";
 import { MODULE_REQUIRED_PROVIDERS } from "../../stacks/qdrant-module-stack";
@@ -96,6 +97,8 @@ describe("QdrantModuleStack structure", () => {
     ["kubernetes_cron_job_v1.qdrant_verify", "${(var.backup_enabled && (var.backup_verify_schedule != null)) ? 1 : 0}"],
     ["kubernetes_job_v1.qdrant_restore", "${(var.backup_enabled && (var.backup_restore_timestamp != null)) ? 1 : 0}"],
     ["kubernetes_service_account_v1.qdrant_restore", "${(var.backup_enabled && (var.backup_restore_timestamp != null)) ? 1 : 0}"],
+    ["kubernetes_manifest.qdrant_service_monitor", "${var.monitoring.service_monitor ? 1 : 0}"],
+    ["kubernetes_manifest.qdrant_alerts", "${var.monitoring.prometheus_rule ? 1 : 0}"],
     ["data.aws_iam_policy_document.qdrant_backup_trust", '${(var.backup_enabled && (var.backup_identity == "irsa")) ? 1 : 0}'],
     ["data.aws_iam_policy_document.qdrant_backup_pod_identity_trust", '${(var.backup_enabled && !(var.backup_identity == "irsa")) ? 1 : 0}'],
     ["aws_eks_pod_identity_association.qdrant_backup", '${(var.backup_enabled && !(var.backup_identity == "irsa")) ? 1 : 0}'],
@@ -204,6 +207,7 @@ withTerraform("the module's expressions evaluate to what the literal stacks rend
       pod_labels: resources.kubernetes_stateful_set_v1.qdrant.spec.template.metadata.labels,
       config_checksum: resources.kubernetes_stateful_set_v1.qdrant.spec.template.metadata.annotations["checksum/config"],
       init_checksum: resources.kubernetes_job_v1.qdrant_init.spec.template.metadata.annotations["checksum/collections"],
+      alerts: resources.kubernetes_manifest.qdrant_alerts.manifest.spec.groups[0].rules,
       service_fqdn: json.output.service_fqdn.value,
       connection_string: json.output.connection_string.value,
     },
@@ -222,6 +226,13 @@ withTerraform("the module's expressions evaluate to what the literal stacks rend
   it("checksums that roll the pods and the init Job (Terraform's sha256 of the same data)", () => {
     expect(outputs.config_checksum).toMatch(/^[0-9a-f]{64}$/);
     expect(outputs.init_checksum).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("the alerts, with the backup alert watching the latest run (the schedule is a variable)", () => {
+    const alerts = outputs.alerts as AlertRule[];
+    expect(alerts.slice(0, -1)).toEqual(alertRules({ ...literal, backupEnabled: false }, names));
+    expect(alerts[alerts.length - 1]).toEqual(lastRunBackupAlert(names));
+    expect(alerts[alerts.length - 1].expr).toContain('cronjob="acme-qdrant-backup"');
   });
 
   it("the backup pods' peer list", () => {
