@@ -2,8 +2,9 @@ import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster"
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { PersistentVolumeClaimV1 } from "@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1";
-import { Fn, ITerraformDependable, Token } from "cdktf";
-import { and, Condition, conditionOf, fromPart, isDecided, isSet, not, optionalPart } from "./conditional";
+import { Fn, ITerraformDependable, Op, Token, Tokenization } from "cdktf";
+import { and, choose, Condition, conditionOf, fromPart, isDecided, isSet, not, optionalPart } from "./conditional";
+import { isUnresolvedToken } from "./inputs/tokens";
 import { Construct } from "constructs";
 import { BackupBucket } from "./aws/backup-bucket";
 import { BackupIdentity } from "./aws/backup-identity";
@@ -53,7 +54,9 @@ export class QdrantBackup extends Construct {
     const name = `${names.resourceName}-backup`;
     const prefix = backupPrefix(inputs.customerName);
     const restoreName = `${names.resourceName}-restore`;
-    const onAws = inputs.backupTarget === "s3" && inputs.backupS3Endpoint === undefined;
+    // AWS S3 through IRSA/Pod Identity, or an S3-compatible endpoint, or a PVC (variables in the module stack).
+    const s3 = isUnresolvedToken(inputs.backupTarget) ? Op.eq(inputs.backupTarget, "s3") : inputs.backupTarget === "s3";
+    const onAws = and(s3, not(isSet(inputs.backupS3Endpoint)));
 
     const createBucket = and(onAws, conditionOf(inputs.backupCreateBucket));
     const bucket = optionalPart(createBucket, () =>
@@ -67,8 +70,8 @@ export class QdrantBackup extends Construct {
     );
     const bucketName = fromPart(bucket, bucket?.bucketName, inputs.backupS3Bucket) as string;
     const restoreWhen = isSet(inputs.backupRestoreTimestamp);
-    const identity = onAws
-      ? new BackupIdentity(this, "identity", {
+    const identity = optionalPart(onAws, () =>
+      new BackupIdentity(this, "identity", {
           mode: inputs.backupIdentity,
           clusterName: inputs.eksClusterName as string,
           cluster: props.eksCluster,
@@ -86,11 +89,13 @@ export class QdrantBackup extends Construct {
           kmsKeyArn: inputs.backupKmsKeyArn,
           roleName: name,
           idPrefix,
-        })
-      : undefined;
-    this.roleArn = identity?.roleArn;
+        }),
+    );
+    this.roleArn = identity && (fromPart(identity, identity.roleArn, "") as string);
 
-    const annotations = identity && Object.keys(identity.serviceAccountAnnotations).length > 0 ? identity.serviceAccountAnnotations : undefined;
+    const guarded = identity && fromPart(identity, identity.serviceAccountAnnotations, {});
+    const annotations =
+      guarded === undefined ? undefined : Tokenization.isResolvable(guarded) ? Token.asStringMap(guarded) : Object.keys(guarded).length > 0 ? guarded : undefined;
     const account = new WorkloadServiceAccount(this, "service-account", { names, namespace: props.namespace, idPrefix, name, idSuffix: "backup", annotations });
 
     const scripts = new ConfigMapV1(this, "scripts", {
@@ -99,7 +104,7 @@ export class QdrantBackup extends Construct {
     });
     readableId(scripts, idPrefix, "backup_scripts");
 
-    const target = this.target(props, bucketName, prefix, onAws, createBucket);
+    const target = this.target(props, bucketName, prefix, s3, onAws, createBucket);
     this.destination = target.destination;
     const common = {
       inputs,
@@ -133,32 +138,51 @@ export class QdrantBackup extends Construct {
     );
   }
 
-  private target(props: QdrantBackupProps, bucketName: string, prefix: string, onAws: boolean, createBucket: Condition): BackupTarget {
-    const { inputs, names } = props;
-    if (inputs.backupTarget === "pvc") {
-      const bytes = parseQuantity(inputs.storageSize) ?? 0;
-      const claim = new PersistentVolumeClaimV1(this, "volume", {
-        metadata: { name: `${names.resourceName}-backups`, namespace: props.namespace, labels: jobPodLabels(names, "backup") },
-        spec: {
-          accessModes: ["ReadWriteOnce"],
-          storageClassName: props.storageClassName,
-          resources: { requests: { storage: inputs.backupVolumeSize ?? formatBytes(bytes * 4) } },
-        },
-        waitUntilBound: false,
-        // The backups outlive `terraform destroy` of everything else.
-        lifecycle: { preventDestroy: true },
-      });
-      readableId(claim, props.idPrefix, "backups");
+  private target(props: QdrantBackupProps, bucketName: string, prefix: string, s3: Condition, onAws: Condition, createBucket: Condition): BackupTarget {
+    const { inputs } = props;
+    if (s3 === false) {
+      const claim = this.backupClaim(props);
       return { destination: `file://${BACKUPS_MOUNT}`, volumeClaimName: claim.metadata.name, prune: true };
     }
-    return {
+    // Without a region from the stack, the backup pods use the region of the aws provider.
+    const region = props.awsRegion === undefined ? optionalPart(onAws, () => readableId(new DataAwsRegion(this, "region"), props.idPrefix, "backup")) : undefined;
+    const awsRegion = props.awsRegion ?? (region && (fromPart(region, region.name, "") as string));
+    const target = {
       destination: `s3://${bucketName}/${prefix}`,
       s3EndpointUrl: inputs.backupS3Endpoint,
       credentialsSecret: inputs.backupS3CredentialsSecret,
-      // Without a region from the stack, the backup pods use the region of the aws provider.
-      awsRegion: onAws ? (props.awsRegion ?? readableId(new DataAwsRegion(this, "region"), props.idPrefix, "backup").name) : undefined,
+      awsRegion: onAws === false ? undefined : awsRegion,
       // A bucket this module created expires backups with its lifecycle rule; anywhere else the job prunes.
       prune: not(createBucket),
     };
+    if (s3 === true) return target;
+    // The module stack: the target is a variable, so both are rendered; the pod parts that differ are added as
+    // dynamic blocks by addBackupTargetBlocks.
+    const claim = optionalPart(not(s3), () => this.backupClaim(props));
+    return {
+      ...target,
+      // format() rather than the template: the names are Terraform expressions inside a conditional here.
+      destination: choose(s3, Token.asString(Fn.format(`s3://%s/${backupPrefix("%s")}`, [bucketName, inputs.customerName])), `file://${BACKUPS_MOUNT}`),
+      volumeClaimName: fromPart(claim, claim?.metadata.name, "") as string,
+      when: { aws: onAws, credentials: isSet(inputs.backupS3CredentialsSecret), volume: not(s3) },
+    };
+  }
+
+  /** The backup PVC (backupTarget pvc): 4 x storageSize unless backupVolumeSize says; kept by `terraform destroy`. */
+  private backupClaim(props: QdrantBackupProps): PersistentVolumeClaimV1 {
+    const { inputs, names } = props;
+    const bytes = isUnresolvedToken(inputs.storageSize) ? 0 : (parseQuantity(inputs.storageSize) ?? 0);
+    const claim = new PersistentVolumeClaimV1(this, "volume", {
+      metadata: { name: `${names.resourceName}-backups`, namespace: props.namespace, labels: jobPodLabels(names, "backup") },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: props.storageClassName,
+        resources: { requests: { storage: inputs.backupVolumeSize ?? formatBytes(bytes * 4) } },
+      },
+      waitUntilBound: false,
+      // The backups outlive `terraform destroy` of everything else.
+      lifecycle: { preventDestroy: true },
+    });
+    return readableId(claim, props.idPrefix, "backups");
   }
 }

@@ -1,6 +1,7 @@
 import { Fn, IResolvable, Op, ref, TerraformLocal, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { collectionRequestsHcl } from "../lib/inputs/collection-requests";
+import { hclQuantity } from "../lib/inputs/module-variable-types";
 import { MODULE_INPUTS, ModuleVariable, moduleVariables } from "../lib/inputs/module-variables";
 import { qdrantInputSchema, QdrantInputs } from "../lib/inputs/schema";
 
@@ -36,6 +37,11 @@ export function declareModuleInputs(stack: TerraformStack): QdrantInputs {
   const resourceName = local("resource_name", Fn.coalesce([str("resourceName"), Fn.format("%s-qdrant", [str("customerName")])]));
   const snapshotStorageSize = local("snapshot_storage_size", Fn.coalesce([str("snapshotStorageSize"), str("storageSize")]));
   const backupScratchSize = local("backup_scratch_size", Fn.coalesce([str("backupScratchSize"), snapshotStorageSize.asString]));
+  // Four times the data volume unless set, in whole Gi (the stacks compute the same in TypeScript).
+  const backupVolumeSize = local(
+    "backup_volume_size",
+    `\${var.backup_volume_size != null ? var.backup_volume_size : format("%dGi", ceil(4 * ${hclQuantity("var.storage_size")} / ${2 ** 30}))}`,
+  );
   // Null when both are: the module then creates the scratch class (reclaim Delete).
   // (Not coalesce(): it fails when every argument is null.)
   const scratchStorageClassName = local(
@@ -73,6 +79,10 @@ export function declareModuleInputs(stack: TerraformStack): QdrantInputs {
     backupS3Bucket: str("backupS3Bucket"),
     backupSchedule: str("backupSchedule"),
     backupRetentionDays: num("backupRetentionDays"),
+    backupTarget: str("backupTarget") as QdrantInputs["backupTarget"],
+    backupS3Endpoint: str("backupS3Endpoint"),
+    backupS3CredentialsSecret: str("backupS3CredentialsSecret"),
+    backupVolumeSize: backupVolumeSize.asString,
     backupCreateBucket: bool("backupCreateBucket"),
     backupKmsKeyArn: str("backupKmsKeyArn"),
     backupIdentity: str("backupIdentity") as QdrantInputs["backupIdentity"],

@@ -71,8 +71,9 @@ The module configures no provider: pass \`kubernetes\` (and \`aws\`; the AWS dat
 \`backup_enabled\`, but Terraform still needs a configured aws provider). \`helm\` is required as the seed module
 requires it; no resource of this version uses it. Qdrant runs in cluster mode at any
 \`replicas\` (a single-peer cluster scales up later without re-bootstrapping), so \`qdrant_version\` must be
-v1.17.0 or newer. Backups go to S3 through IRSA or EKS Pod Identity (\`backup_identity\`) on the EKS cluster
-\`eks_cluster_name\`.
+v1.17.0 or newer. Backups go to AWS S3 through IRSA or EKS Pod Identity (\`backup_identity\`) on the EKS cluster
+\`eks_cluster_name\`, to an S3-compatible endpoint (\`backup_s3_endpoint\`, \`backup_s3_credentials_secret\`), or to a
+PVC (\`backup_target = "pvc"\`, kept with \`prevent_destroy\`).
 
 ## Requirements
 

@@ -35,6 +35,10 @@ export const MODULE_INPUTS = [
   "backupS3Bucket",
   "backupSchedule",
   "backupRetentionDays",
+  "backupTarget",
+  "backupS3Endpoint",
+  "backupS3CredentialsSecret",
+  "backupVolumeSize",
   "backupCreateBucket",
   "backupKmsKeyArn",
   "backupIdentity",
@@ -132,7 +136,7 @@ const MODULE_SEMANTICS: Partial<Record<InputKey, Partial<Omit<ModuleVariable, "v
     note: "In the module: unset or generate: both keys generated (a non-empty api_key replaces the read-write one, when unset only); variable: api_key is the read-write key (required), the read-only key generated; existingSecret or awsSecretsManager: both keys from there.",
   },
   backupS3Bucket: { note: "Required when backup_enabled." },
-  eksClusterName: { note: "Required when backup_enabled: the module's backups reach S3 through IRSA or Pod Identity on this cluster." },
+  eksClusterName: { note: "Required for backups to AWS S3: the backup pods reach S3 through IRSA or Pod Identity on this cluster." },
 };
 
 const INPUT_NAMES = new RegExp(`\\b(${Object.keys(qdrantInputShape).join("|")})\\b`, "g");
@@ -275,7 +279,7 @@ export function moduleRules(): ModuleValidation[] {
       errorMessage: 'snapshot_storage_size is below 1Gi; use at least "1Gi" (EBS volumes start at 1 GiB).',
     },
     {
-      condition: '!var.backup_enabled || var.backup_s3_bucket != ""',
+      condition: '!var.backup_enabled || var.backup_target != "s3" || var.backup_s3_bucket != ""',
       errorMessage: "backup_s3_bucket is required when backup_enabled is true; name the S3 bucket, or set backup_enabled = false.",
     },
     {
@@ -287,9 +291,9 @@ export function moduleRules(): ModuleValidation[] {
       errorMessage: "backup_s3_bucket must be an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-', no '..', not an IP address.",
     },
     {
-      condition: '!var.backup_enabled || (var.eks_cluster_name != null && var.eks_cluster_name != "")',
+      condition: '!var.backup_enabled || var.backup_target != "s3" || var.backup_s3_endpoint != null || (var.eks_cluster_name != null && var.eks_cluster_name != "")',
       errorMessage:
-        "eks_cluster_name is required when backup_enabled is true: the module's backups reach S3 through IRSA or Pod Identity on that EKS cluster; set it, or set backup_enabled = false (other backup targets: the CDKTF stacks).",
+        "eks_cluster_name is required for backups to AWS S3: the backup pods reach S3 through IRSA or Pod Identity on that EKS cluster; set it, or use backup_s3_endpoint (with backup_s3_credentials_secret) or backup_target = \"pvc\", or set backup_enabled = false.",
     },
     {
       condition: "!var.enable_external_access || length(var.allowed_cidrs) > 0",
@@ -319,6 +323,14 @@ export function moduleRules(): ModuleValidation[] {
     {
       condition: 'var.api_key_secrets_manager_id == null || var.api_key_source == "awsSecretsManager"',
       errorMessage: 'api_key_secrets_manager_id is only used with api_key_source "awsSecretsManager".',
+    },
+    {
+      condition: "var.backup_s3_endpoint == null || var.backup_s3_credentials_secret != null",
+      errorMessage: "backup_s3_credentials_secret is required with backup_s3_endpoint: the Secret holding AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
+    },
+    {
+      condition: "!var.backup_create_bucket || (var.backup_target == \"s3\" && var.backup_s3_endpoint == null)",
+      errorMessage: "backup_create_bucket creates an AWS S3 bucket; it cannot create one on backup_s3_endpoint or for backup_target = \"pvc\".",
     },
     {
       condition: "var.backup_kms_key_arn == null || var.backup_create_bucket",

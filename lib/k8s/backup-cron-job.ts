@@ -1,7 +1,7 @@
 import { CronJobV1 } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
 import { Construct } from "constructs";
 import type { QdrantNames } from "../naming";
-import { backupPodTemplate, BackupPodProps } from "./backup-pod";
+import { addBackupTargetBlocks, backupPodTemplate, BackupPodProps } from "./backup-pod";
 import { readableId } from "./readable-id";
 
 export interface QdrantBackupCronJobProps extends Omit<BackupPodProps, "component" | "script"> {
@@ -44,6 +44,7 @@ export class QdrantBackupCronJob extends Construct {
         },
       },
     });
+    addBackupTargetBlocks(cronJob, "spec.job_template.spec.template.spec", props.target);
     readableId(cronJob, props.idPrefix, SUFFIXES[props.kind]);
     this.cronJobName = cronJob.metadata.name;
   }

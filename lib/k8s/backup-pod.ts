@@ -2,7 +2,7 @@ import { Fn } from "cdktf";
 import type { QdrantInputs } from "../inputs/schema";
 import { isUnresolvedToken } from "../inputs/tokens";
 import { ApiKeyRef, jobApiKeyEnv } from "./api-key-secret";
-import { Condition, conditionText } from "../conditional";
+import { addConditionalBlocks, Condition, conditionText } from "../conditional";
 import { HTTP_PORT, jobPodLabels, JOB_COMPONENTS, QdrantNames } from "../naming";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 
@@ -22,6 +22,27 @@ export interface BackupTarget {
   readonly awsRegion?: string;
   /** The script prunes old backups itself (no lifecycle rule on a bucket this module owns). */
   readonly prune: Condition;
+  /**
+   * The module stack, whose target is a variable: when the AWS region, the credentials Secret and the backup
+   * volume apply. Those pod parts are then dynamic blocks (addBackupTargetBlocks), not in the template.
+   */
+  readonly when?: { aws: Condition; credentials: Condition; volume: Condition };
+}
+
+/** The pod parts of a target chosen by variables, as dynamic blocks on the resource at `podSpecPath`. */
+export function addBackupTargetBlocks(resource: { addOverride(path: string, value: unknown): void }, podSpecPath: string, target: BackupTarget): void {
+  if (!target.when) return;
+  const container = `${podSpecPath}.container.0`;
+  const region = target.awsRegion as string;
+  addConditionalBlocks(resource, container, "env", [
+    { when: target.when.aws, content: { name: "AWS_REGION", value: region } },
+    { when: target.when.aws, content: { name: "AWS_DEFAULT_REGION", value: region } },
+  ]);
+  addConditionalBlocks(resource, container, "env_from", [{ when: target.when.credentials, content: { secret_ref: [{ name: target.credentialsSecret }] } }]);
+  addConditionalBlocks(resource, container, "volume_mount", [{ when: target.when.volume, content: { name: "backups", mount_path: BACKUPS_MOUNT } }]);
+  addConditionalBlocks(resource, podSpecPath, "volume", [
+    { when: target.when.volume, content: { name: "backups", persistent_volume_claim: [{ claim_name: target.volumeClaimName }] } },
+  ]);
 }
 
 export interface BackupPodProps {
@@ -69,7 +90,7 @@ export function backupPodTemplate(props: BackupPodProps) {
     { name: "BACKUP_RETENTION_DAYS", value: String(inputs.backupRetentionDays) },
     { name: "BACKUP_PRUNE", value: conditionText(target.prune) },
     ...(target.s3EndpointUrl ? [{ name: "S3_ENDPOINT_URL", value: target.s3EndpointUrl }] : []),
-    ...(target.awsRegion ? [{ name: "AWS_REGION", value: target.awsRegion }, { name: "AWS_DEFAULT_REGION", value: target.awsRegion }] : []),
+    ...(target.awsRegion && !target.when ? [{ name: "AWS_REGION", value: target.awsRegion }, { name: "AWS_DEFAULT_REGION", value: target.awsRegion }] : []),
     ...(props.tlsSecretName && inputs.tls?.caInSecret ? [{ name: "CURL_CA_BUNDLE", value: "/etc/qdrant-tls/ca.crt" }] : []),
     ...(props.extraEnv ?? []),
     ...jobApiKeyEnv(props.apiKey),
@@ -90,12 +111,12 @@ export function backupPodTemplate(props: BackupPodProps) {
           imagePullPolicy: "IfNotPresent",
           command: ["bash", `${SCRIPTS_MOUNT}/${props.script}`],
           env,
-          envFrom: target.credentialsSecret ? [{ secretRef: { name: target.credentialsSecret } }] : undefined,
+          envFrom: target.credentialsSecret && !target.when ? [{ secretRef: { name: target.credentialsSecret } }] : undefined,
           resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
           volumeMount: [
             { name: "scripts", mountPath: SCRIPTS_MOUNT, readOnly: true },
             { name: "scratch", mountPath: SCRATCH_MOUNT },
-            ...(target.volumeClaimName ? [{ name: "backups", mountPath: BACKUPS_MOUNT }] : []),
+            ...(target.volumeClaimName && !target.when ? [{ name: "backups", mountPath: BACKUPS_MOUNT }] : []),
             ...(props.tlsSecretName && inputs.tls?.caInSecret ? [{ name: "tls-ca", mountPath: "/etc/qdrant-tls", readOnly: true }] : []),
           ],
           securityContext: restrictedContainerSecurityContext(),
@@ -112,7 +133,7 @@ export function backupPodTemplate(props: BackupPodProps) {
             },
           },
         },
-        ...(target.volumeClaimName ? [{ name: "backups", persistentVolumeClaim: { claimName: target.volumeClaimName } }] : []),
+        ...(target.volumeClaimName && !target.when ? [{ name: "backups", persistentVolumeClaim: { claimName: target.volumeClaimName } }] : []),
         ...(props.tlsSecretName && inputs.tls?.caInSecret
           ? [{ name: "tls-ca", secret: { secretName: props.tlsSecretName, items: [{ key: "ca.crt", path: "ca.crt" }] } }]
           : []),

@@ -2,7 +2,7 @@ import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { QdrantNames } from "../naming";
-import { backupPodTemplate, BackupPodProps } from "./backup-pod";
+import { addBackupTargetBlocks, backupPodTemplate, BackupPodProps } from "./backup-pod";
 import { readableId } from "./readable-id";
 
 export interface QdrantRestoreJobProps extends Omit<BackupPodProps, "component" | "script" | "extraEnv"> {
@@ -39,6 +39,7 @@ export class QdrantRestoreJob extends Construct {
       waitForCompletion: false,
       dependsOn: props.dependsOn,
     });
+    addBackupTargetBlocks(job, "spec.template.spec", props.target);
     readableId(job, props.idPrefix, "restore");
     this.jobName = job.metadata.name;
   }

@@ -59,12 +59,12 @@ describe("module variables", () => {
   it("are the module inputs, in order, with the seed's snake_case names", () => {
     expect(variables.map((v) => v.name)).toEqual(MODULE_INPUTS.map(snakeCase));
     expect(variables.map((v) => v.name)).toEqual(expect.arrayContaining(SEED_VARIABLES));
-    expect(MODULE_INPUTS).toHaveLength(54);
+    expect(MODULE_INPUTS).toHaveLength(58);
   });
 
   it("leave out exactly the CDKTF-only inputs", () => {
     expect([...MODULE_INPUTS, ...MODULE_EXCLUDED_INPUTS].sort()).toEqual(Object.keys(qdrantInputShape).sort());
-    expect(MODULE_EXCLUDED_INPUTS).toEqual(expect.arrayContaining(["backupTarget", "tls", "autoscaling", "sizing"]));
+    expect(MODULE_EXCLUDED_INPUTS).toEqual(expect.arrayContaining(["tls", "autoscaling", "sizing"]));
   });
 
   it("have the seed README's types and defaults", () => {
@@ -377,6 +377,10 @@ const BAD_CASES: BadCase[] = [
       "monitoring.labels: label values are",
       "monitoring.metrics_port must be a whole number from 1024 to 65535.",
     ],
+  },
+  {
+    inputs: { backupTarget: "nfs", backupS3CredentialsSecret: "Minio_Keys", backupVolumeSize: "lots" },
+    errors: ['backup_target must be one of "s3", "pvc".', "backup_s3_credentials_secret must be a DNS-1123 label", 'backup_volume_size must be a Kubernetes quantity such as "50Gi".'],
   },
   {
     inputs: { backupIdentity: "keys" },
@@ -700,7 +704,7 @@ withTerraform("module variables through terraform", () => {
           "storage_size is below 1Gi",
           "snapshot_storage_size is below 1Gi",
           "backup_s3_bucket is required when backup_enabled is true",
-          "eks_cluster_name is required when backup_enabled is true",
+          "eks_cluster_name is required for backups to AWS S3",
           "allowed_cidrs is required when enable_external_access is true",
           "network_policy_clients is empty while enable_network_policy is true",
           "collections_config has a duplicate name",
@@ -726,7 +730,7 @@ withTerraform("module variables through terraform", () => {
           'storage_iops cannot be set for storage_type "gp2"',
           "storage_iops only applies to the StorageClass this module creates",
           "backup_s3_bucket must be an S3 bucket name",
-          "eks_cluster_name is required when backup_enabled is true",
+          "eks_cluster_name is required for backups to AWS S3",
           "collections_config[*].write_consistency_factor exceeds replication_factor",
         ],
       ],
@@ -765,6 +769,12 @@ withTerraform("module variables through terraform", () => {
         ["api_key_secrets_manager_id is required when api_key_source is"],
       ],
       ["a variable key source without the key", { ...BASE, backupEnabled: false, apiKeySource: "variable" }, ["api_key is required when api_key_source is"]],
+      [
+        "an S3-compatible endpoint without credentials, and a bucket to create there",
+        { ...BASE, backupS3Bucket: "minio-backups", backupS3Endpoint: "http://minio.minio:9000", backupCreateBucket: true },
+        ["backup_s3_credentials_secret is required with backup_s3_endpoint", "backup_create_bucket creates an AWS S3 bucket"],
+      ],
+      ["backups to a PVC need neither bucket nor cluster", { ...BASE, backupTarget: "pvc" }, []],
       [
         "backup extras with their prerequisites",
         {

@@ -224,7 +224,7 @@ withTerraform("HCL consumer (test/fixtures/hcl-consumer): its module arguments a
 
   it("a cross-field rule (a lifecycle precondition in the module) fails with its message: backups without eks_cluster_name", () => {
     const preconditions = shell.output.module_preconditions.precondition as Json[];
-    const message = preconditions.map((p) => p.error_message as string).find((m) => m.startsWith("eks_cluster_name is required when backup_enabled"));
+    const message = preconditions.map((p) => p.error_message as string).find((m) => m.startsWith("eks_cluster_name is required for backups to AWS S3"));
     expect(message).toBeDefined();
     const { status, errors } = terraformPlan(consumer("no-eks-cluster", edit(consumerTf, /^\s*eks_cluster_name\s*=.*\n/m, "")), { qdrant_api_key: API_KEY });
     expect(status).not.toBe(0);

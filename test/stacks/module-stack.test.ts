@@ -5,6 +5,7 @@
  * render for the same inputs.
  */
 import { collectionRequests } from "../../lib/inputs/collection-requests";
+import { formatBytes, parseQuantity } from "../../lib/inputs/kubernetes-formats";
 import type { CollectionInput } from "../../lib/inputs/collections";
 import { moduleValue, moduleVariables } from "../../lib/inputs/module-variables";
 import type { QdrantDeploymentInput } from "../../lib/inputs/schema";
@@ -88,23 +89,25 @@ describe("QdrantModuleStack structure", () => {
     ["data.aws_secretsmanager_secret_version.qdrant_api_key", '${(var.enable_authentication && (var.api_key_source == "awsSecretsManager")) ? 1 : 0}'],
     ["kubernetes_job_v1.qdrant_init", "${(length(local.collection_requests) >= 1) ? 1 : 0}"],
     ["kubernetes_cron_job_v1.qdrant_backup", "${var.backup_enabled ? 1 : 0}"],
-    ["aws_iam_role.qdrant_backup", "${var.backup_enabled ? 1 : 0}"],
-    ["data.aws_eks_cluster.qdrant_backup", '${(var.backup_enabled && (var.backup_identity == "irsa")) ? 1 : 0}'],
+    ["aws_iam_role.qdrant_backup", '${(var.backup_enabled && ((var.backup_target == "s3") && !(var.backup_s3_endpoint != null))) ? 1 : 0}'],
+    ["data.aws_eks_cluster.qdrant_backup", '${(var.backup_enabled && (((var.backup_target == "s3") && !(var.backup_s3_endpoint != null)) && (var.backup_identity == "irsa"))) ? 1 : 0}'],
     ["kubernetes_network_policy_v1.qdrant", "${var.enable_network_policy ? 1 : 0}"],
     ["kubernetes_service_v1.qdrant_external", "${var.enable_external_access ? 1 : 0}"],
     ["kubernetes_pod_disruption_budget_v1.qdrant", "${(var.replicas > 1) ? 1 : 0}"],
-    ["aws_s3_bucket.qdrant_backup", "${(var.backup_enabled && var.backup_create_bucket) ? 1 : 0}"],
+    ["aws_s3_bucket.qdrant_backup", '${(var.backup_enabled && (((var.backup_target == "s3") && !(var.backup_s3_endpoint != null)) && var.backup_create_bucket)) ? 1 : 0}'],
     ["kubernetes_cron_job_v1.qdrant_verify", "${(var.backup_enabled && (var.backup_verify_schedule != null)) ? 1 : 0}"],
     ["kubernetes_job_v1.qdrant_restore", "${(var.backup_enabled && (var.backup_restore_timestamp != null)) ? 1 : 0}"],
     ["kubernetes_service_account_v1.qdrant_restore", "${(var.backup_enabled && (var.backup_restore_timestamp != null)) ? 1 : 0}"],
+    ["kubernetes_persistent_volume_claim_v1.qdrant_backups", '${(var.backup_enabled && !(var.backup_target == "s3")) ? 1 : 0}'],
+    ["data.aws_region.qdrant_backup", '${(var.backup_enabled && ((var.backup_target == "s3") && !(var.backup_s3_endpoint != null))) ? 1 : 0}'],
     ["kubernetes_manifest.qdrant_service_monitor", "${var.monitoring.service_monitor ? 1 : 0}"],
     ["kubernetes_manifest.qdrant_alerts", "${var.monitoring.prometheus_rule ? 1 : 0}"],
-    ["data.aws_iam_policy_document.qdrant_backup_trust", '${(var.backup_enabled && (var.backup_identity == "irsa")) ? 1 : 0}'],
-    ["data.aws_iam_policy_document.qdrant_backup_pod_identity_trust", '${(var.backup_enabled && !(var.backup_identity == "irsa")) ? 1 : 0}'],
-    ["aws_eks_pod_identity_association.qdrant_backup", '${(var.backup_enabled && !(var.backup_identity == "irsa")) ? 1 : 0}'],
+    ["data.aws_iam_policy_document.qdrant_backup_trust", '${(var.backup_enabled && (((var.backup_target == "s3") && !(var.backup_s3_endpoint != null)) && (var.backup_identity == "irsa"))) ? 1 : 0}'],
+    ["data.aws_iam_policy_document.qdrant_backup_pod_identity_trust", '${(var.backup_enabled && (((var.backup_target == "s3") && !(var.backup_s3_endpoint != null)) && !(var.backup_identity == "irsa"))) ? 1 : 0}'],
+    ["aws_eks_pod_identity_association.qdrant_backup", '${(var.backup_enabled && (((var.backup_target == "s3") && !(var.backup_s3_endpoint != null)) && !(var.backup_identity == "irsa"))) ? 1 : 0}'],
     [
       "aws_eks_pod_identity_association.qdrant_restore",
-      '${(var.backup_enabled && (!(var.backup_identity == "irsa") && (var.backup_restore_timestamp != null))) ? 1 : 0}',
+      '${(var.backup_enabled && (((var.backup_target == "s3") && !(var.backup_s3_endpoint != null)) && (!(var.backup_identity == "irsa") && (var.backup_restore_timestamp != null)))) ? 1 : 0}',
     ],
   ])("%s follows its variable through count", (address, expression) => {
     expect(count(address)).toBe(expression);
@@ -254,6 +257,14 @@ withTerraform("the module's expressions evaluate to what the literal stacks rend
     const subjects = (extra: Partial<QdrantDeploymentInput>) => evaluate({ subjects: trust }, { ...inputs, ...extra }).subjects;
     expect(subjects({})).toEqual(["system:serviceaccount:vectors:acme-qdrant-backup"]);
     expect(subjects({ backupRestoreTimestamp: "latest" })).toEqual(["system:serviceaccount:vectors:acme-qdrant-backup", "system:serviceaccount:vectors:acme-qdrant-restore"]);
+  });
+
+  it("sizes the backup PVC as the stacks do: four times the data volume unless backup_volume_size says", () => {
+    for (const storageSize of ["50Gi", "1536Mi"]) {
+      const { size } = evaluate({ size: "${local.backup_volume_size}" }, { ...inputs, storageSize });
+      expect([storageSize, size]).toEqual([storageSize, formatBytes((parseQuantity(storageSize) as number) * 4)]);
+    }
+    expect(evaluate({ size: "${local.backup_volume_size}" }, { ...inputs, backupVolumeSize: "1Ti" }).size).toBe("1Ti");
   });
 
   it("leaves enforce_internal_auth out before v1.19, as the literal stacks do", () => {
