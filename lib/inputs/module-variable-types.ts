@@ -241,6 +241,8 @@ export const CHECK_FORMS: Record<string, CheckForm> = {
   labelValue: { condition: (x) => `${x} == "" || ${matches(`^${LABEL_NAME}$`, x)}` },
   notLatest: { condition: (x) => `!endswith(${x}, ":latest")` },
   exactlyOne: { condition: (x) => `length([for k, v in ${x} : k if v != null]) == 1` },
+  // zod accepts any URL; an S3 endpoint is http(s) with a host, which is what this checks.
+  httpUrl: { condition: (x) => matches("^https?://[^\\s/?#]+(/[^\\s]*)?$", x), neverFails: true },
   clientTarget: { condition: (x) => `${x}.cidr != null || ${x}.pod_selector != null || ${x}.namespace_selector != null` },
   cidrAlone: { condition: (x) => `${x}.cidr == null || (${x}.pod_selector == null && ${x}.namespace_selector == null)` },
   cron: { condition: cron, detail: CRON_RULE, neverFails: true },

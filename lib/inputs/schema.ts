@@ -186,7 +186,11 @@ export const qdrantInputShape = {
     .optional().describe("SSE-KMS key for a created bucket (default SSE-S3)."),
   backupIdentity: z.enum(["irsa", "podIdentity"]).default("irsa").describe("How the backup pods get AWS credentials on EKS: IRSA, or EKS Pod Identity."),
   backupTarget: z.enum(["s3", "pvc"]).default("s3").describe("s3: the bucket (or an S3-compatible endpoint); pvc: a backup volume in the cluster (homelab)."),
-  backupS3Endpoint: z.string().url({ error: "must be a URL such as http://minio.minio:9000" }).optional().describe("S3-compatible endpoint (MinIO) instead of AWS S3."),
+  backupS3Endpoint: z
+    .string()
+    .url({ error: "must be a URL such as http://minio.minio:9000" })
+    .meta(terraformChecks({ check: "httpUrl", error: "must be a URL such as http://minio.minio:9000" }))
+    .optional().describe("S3-compatible endpoint (MinIO) instead of AWS S3."),
   backupS3CredentialsSecret: dnsLabel().optional().describe("Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for backupS3Endpoint."),
   backupVolumeSize: quantity("50Gi").optional().describe("Size of the backup PVC (backupTarget pvc); default 4 x storageSize."),
   backupScratchSize: quantity("50Gi").optional().describe("Scratch volume of the backup pods (one snapshot at a time); default snapshotStorageSize or storageSize."),

@@ -379,8 +379,14 @@ const BAD_CASES: BadCase[] = [
     ],
   },
   {
-    inputs: { backupTarget: "nfs", backupS3CredentialsSecret: "Minio_Keys", backupVolumeSize: "lots" },
-    errors: ['backup_target must be one of "s3", "pvc".', "backup_s3_credentials_secret must be a DNS-1123 label", 'backup_volume_size must be a Kubernetes quantity such as "50Gi".'],
+    inputs: { backupTarget: "nfs", backupS3Endpoint: "minio:9000", backupS3CredentialsSecret: "Minio_Keys", backupVolumeSize: "lots" },
+    errors: [
+      'backup_target must be one of "s3", "pvc".',
+      "backup_s3_credentials_secret must be a DNS-1123 label",
+      'backup_volume_size must be a Kubernetes quantity such as "50Gi".',
+    ],
+    // zod takes "minio:9000" as a URL with the scheme "minio:"; the module wants http(s) and a host.
+    moduleOnly: ["backup_s3_endpoint must be a URL such as http://minio.minio:9000."],
   },
   {
     inputs: { backupIdentity: "keys" },
