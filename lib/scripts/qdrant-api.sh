@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # qdrant-api.sh: the HTTP helpers that collection-init.sh, qdrant-backup.sh and qdrant-restore.sh (and through it
-# qdrant-backup-verify.sh) share for talking to Qdrant's REST API. Sourced, never run: it only defines variables and
+# qdrant-backup-verify.sh) share for talking to Qdrant's REST API, and the input checks the backup scripts share. Sourced, never run: it only defines variables and
 # functions, and must sit in the same directory as the scripts that source it (mount it from the same ConfigMap).
 #
 # The sourcing script provides:
@@ -101,3 +101,40 @@ body_jq() {
 
 # collection_path NAME: /collections/<NAME, encoded for a URL path>
 collection_path() { printf '/collections/%s' "$(jq -rn --arg c "$1" '$c | @uri')"; }
+
+# check_peers_and_destination: the input checks of qdrant-backup.sh and qdrant-restore.sh. Reads QDRANT_PEER_URLS,
+# QDRANT_API_KEY, BACKUP_DESTINATION and S3_ENDPOINT_URL; sets PEERS (each without a trailing /), DEST_KIND (s3 or
+# file), S3_BUCKET, S3_PREFIX and DEST_DIR; adds what is wrong to the caller's array `problems`.
+# shellcheck disable=SC2034 # the globals it sets are read by the caller
+check_peers_and_destination() {
+  local i
+  local -A seen=()
+  PEERS=()
+  read -r -a PEERS <<<"$QDRANT_PEER_URLS" || true
+  if ((${#PEERS[@]} == 0)); then
+    problems+=("QDRANT_PEER_URLS is required: space-separated base URLs, one per peer in ordinal order (e.g. http://acme-qdrant-0.acme-qdrant-headless:6333)")
+  fi
+  for i in "${!PEERS[@]}"; do
+    PEERS[i]=${PEERS[i]%/}
+    [[ ${PEERS[i]} =~ ^https?://[^[:space:]/]+(/[^[:space:]]*)?$ ]] || problems+=("QDRANT_PEER_URLS entry $i must be an http:// or https:// URL, got \"${PEERS[i]}\"")
+    [[ -z ${seen[${PEERS[i]}]+x} ]] || problems+=("QDRANT_PEER_URLS lists ${PEERS[i]} twice")
+    seen[${PEERS[i]}]=1
+  done
+  [[ $QDRANT_API_KEY != *$'\n'* ]] || problems+=("QDRANT_API_KEY must not contain a line break")
+  DEST_KIND="" S3_BUCKET="" S3_PREFIX="" DEST_DIR=""
+  if [[ -z $BACKUP_DESTINATION ]]; then
+    problems+=("BACKUP_DESTINATION is required: s3://<bucket>/<prefix> or file:///<directory>")
+  elif [[ $BACKUP_DESTINATION =~ ^s3://([^/]+)(/(.*))?$ ]]; then
+    DEST_KIND=s3 S3_BUCKET=${BASH_REMATCH[1]} S3_PREFIX=${BASH_REMATCH[3]}
+    while [[ $S3_PREFIX == */ ]]; do S3_PREFIX=${S3_PREFIX%/}; done
+    [[ $S3_BUCKET =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || problems+=("BACKUP_DESTINATION has an invalid S3 bucket name \"$S3_BUCKET\" (3-63 characters: a-z, 0-9, '.', '-')")
+    [[ $S3_PREFIX != *[[:cntrl:]]* && $S3_PREFIX != *//* ]] || problems+=("BACKUP_DESTINATION has an invalid S3 prefix \"$S3_PREFIX\"")
+  elif [[ $BACKUP_DESTINATION =~ ^file://(/.*)$ ]]; then
+    DEST_KIND=file DEST_DIR=${BASH_REMATCH[1]}
+    while [[ $DEST_DIR == ?*/ ]]; do DEST_DIR=${DEST_DIR%/}; done
+    [[ $DEST_DIR != / ]] || problems+=("BACKUP_DESTINATION must name a directory below /, got \"$BACKUP_DESTINATION\"")
+  else
+    problems+=("BACKUP_DESTINATION must be s3://<bucket>/<prefix> or file:///<absolute directory>, got \"$BACKUP_DESTINATION\"")
+  fi
+  [[ -z $S3_ENDPOINT_URL || $S3_ENDPOINT_URL =~ ^https?://[^[:space:]]+$ ]] || problems+=("S3_ENDPOINT_URL must be an http:// or https:// URL, got \"$S3_ENDPOINT_URL\"")
+}

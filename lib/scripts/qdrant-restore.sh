@@ -61,37 +61,8 @@ restore_read_inputs() {
   HTTP_TIMEOUT_SECONDS="${HTTP_TIMEOUT_SECONDS:-120}"
   SNAPSHOT_TIMEOUT_SECONDS="${SNAPSHOT_TIMEOUT_SECONDS:-3600}"
 
-  local i
-  PEERS=()
-  read -r -a PEERS <<<"$QDRANT_PEER_URLS" || true
-  if ((${#PEERS[@]} == 0)); then
-    problems+=("QDRANT_PEER_URLS is required: space-separated base URLs, one per peer in ordinal order (e.g. http://acme-qdrant-0.acme-qdrant-headless:6333)")
-  fi
-  local -A seen=()
-  for i in "${!PEERS[@]}"; do
-    PEERS[i]=${PEERS[i]%/}
-    [[ ${PEERS[i]} =~ ^https?://[^[:space:]/]+(/[^[:space:]]*)?$ ]] || problems+=("QDRANT_PEER_URLS entry $i must be an http:// or https:// URL, got \"${PEERS[i]}\"")
-    [[ -z ${seen[${PEERS[i]}]+x} ]] || problems+=("QDRANT_PEER_URLS lists ${PEERS[i]} twice")
-    seen[${PEERS[i]}]=1
-  done
+  check_peers_and_destination
   PEER_COUNT=${#PEERS[@]}
-  [[ $QDRANT_API_KEY != *$'\n'* ]] || problems+=("QDRANT_API_KEY must not contain a line break")
-  DEST_KIND="" S3_BUCKET="" S3_PREFIX="" DEST_DIR=""
-  if [[ -z $BACKUP_DESTINATION ]]; then
-    problems+=("BACKUP_DESTINATION is required: s3://<bucket>/<prefix> or file:///<directory>")
-  elif [[ $BACKUP_DESTINATION =~ ^s3://([^/]+)(/(.*))?$ ]]; then
-    DEST_KIND=s3 S3_BUCKET=${BASH_REMATCH[1]} S3_PREFIX=${BASH_REMATCH[3]}
-    while [[ $S3_PREFIX == */ ]]; do S3_PREFIX=${S3_PREFIX%/}; done
-    [[ $S3_BUCKET =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || problems+=("BACKUP_DESTINATION has an invalid S3 bucket name \"$S3_BUCKET\" (3-63 characters: a-z, 0-9, '.', '-')")
-    [[ $S3_PREFIX != *[[:cntrl:]]* && $S3_PREFIX != *//* ]] || problems+=("BACKUP_DESTINATION has an invalid S3 prefix \"$S3_PREFIX\"")
-  elif [[ $BACKUP_DESTINATION =~ ^file://(/.*)$ ]]; then
-    DEST_KIND=file DEST_DIR=${BASH_REMATCH[1]}
-    while [[ $DEST_DIR == ?*/ ]]; do DEST_DIR=${DEST_DIR%/}; done
-    [[ $DEST_DIR != / ]] || problems+=("BACKUP_DESTINATION must name a directory below /, got \"$BACKUP_DESTINATION\"")
-  else
-    problems+=("BACKUP_DESTINATION must be s3://<bucket>/<prefix> or file:///<absolute directory>, got \"$BACKUP_DESTINATION\"")
-  fi
-  [[ -z $S3_ENDPOINT_URL || $S3_ENDPOINT_URL =~ ^https?://[^[:space:]]+$ ]] || problems+=("S3_ENDPOINT_URL must be an http:// or https:// URL, got \"$S3_ENDPOINT_URL\"")
   if [[ -z $SCRATCH_DIR ]]; then
     problems+=("SCRATCH_DIR is required: a writable directory for the downloaded backup")
   elif [[ ! -d $SCRATCH_DIR || ! -w $SCRATCH_DIR ]]; then
