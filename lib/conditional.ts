@@ -92,7 +92,7 @@ export function fromPart<T>(part: Construct | undefined, value: T, fallback: T):
 }
 
 /** Terraform addresses (`type.name`, `data.type.name`) of every counted resource in the tree. */
-export function countedAddresses(root: IConstruct): string[] {
+function countedAddresses(root: IConstruct): string[] {
   return root.node
     .findAll()
     .filter((n): n is TerraformResource | TerraformDataSource => (n instanceof TerraformResource || n instanceof TerraformDataSource) && n.count !== undefined)
@@ -116,7 +116,7 @@ function indexReferencesIn(stack: TerraformStack): void {
  * Rewrites `type.name.attr` to `type.name[0].attr` for counted resources in every string of a synthesized
  * stack (cdktf does not index references to resources with count). Addresses alone (depends_on) are kept.
  */
-export function indexCountedReferences<T>(json: T, addresses: string[]): T {
+function indexCountedReferences<T>(json: T, addresses: string[]): T {
   if (addresses.length === 0) return json;
   const escaped = addresses.map((a) => a.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
   const pattern = new RegExp(`(?<![\\w.])(${escaped.join("|")})\\.`, "g");

@@ -23,6 +23,7 @@ import {
   renderVariablesTf,
 } from "../../lib/inputs/module-variables";
 import { atLeast } from "../../lib/inputs/qdrant-version";
+import { hasTerraform } from "../helpers/terraform";
 import { qdrantInputSchema, qdrantInputShape, snakeCase } from "../../lib/inputs/schema";
 import { collectProblems } from "../../lib/inputs/validate";
 
@@ -199,7 +200,6 @@ describe("module variables", () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Through terraform.
 
-const hasTerraform = spawnSync("terraform", ["version"], { encoding: "utf8", timeout: 30000 }).status === 0;
 if (!hasTerraform) console.warn("module variable checks through terraform skipped: terraform is not on PATH");
 const withTerraform = hasTerraform ? describe : describe.skip;
 const ENV = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };

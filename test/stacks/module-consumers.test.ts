@@ -15,6 +15,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { moduleFiles } from "../../stacks/module-files";
+import { hasTerraform } from "../helpers/terraform";
 
 type Json = Record<string, any>;
 
@@ -24,7 +25,6 @@ const TSC = join(ROOT, "node_modules/typescript/bin/tsc");
 const CDKTF = join(ROOT, "node_modules/cdktf-cli/bundle/bin/cdktf");
 const API_KEY = "0123456789abcdefghij0123456789abcdefghij"; // 40 characters
 
-const hasTerraform = spawnSync("terraform", ["version"], { encoding: "utf8" }).status === 0;
 if (!hasTerraform) console.warn("module consumers: terraform is not on PATH; the Terraform checks are skipped");
 const withTerraform = hasTerraform ? describe : describe.skip;
 

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../../stacks/app";
 import type { Json } from "../helpers/synth";
+import { hasTerraform } from "../helpers/terraform";
 
-const hasTerraform = spawnSync("terraform", ["version"], { encoding: "utf8" }).status === 0;
 if (!hasTerraform) console.warn("embedded-string check skipped: terraform is not on PATH");
 const withTerraform = hasTerraform ? describe : describe.skip;
 
