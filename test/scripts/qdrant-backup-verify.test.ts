@@ -4,25 +4,15 @@
  * qdrant-backup.test.ts).
  */
 import { startQdrantStandin, type QdrantStandin, type QdrantVersion } from "../support/qdrant-standin";
-import { baseEnv, cleanupTempDirs, copyStore, fileStore, infos, readManifest, runBackup, runVerify, seed, type Store } from "../support/backup-fixtures";
+import { backupPerVersion, baseEnv, cleanupTempDirs, copyStore, fileStore, infos, readManifest, runVerify, seed, type Store } from "../support/backup-fixtures";
 
 const TS = "20250301_020000";
 const standins: QdrantStandin[] = [];
 /** One backup per Qdrant version, made once; each test verifies its own copy. */
-const backups = {} as Record<QdrantVersion, Store>;
+let backups = {} as Record<QdrantVersion, Store>;
 
 beforeAll(async () => {
-  for (const version of ["1.19", "1.13"] as const) {
-    const q = await startQdrantStandin({ version, snapshotPaddingBytes: 4096 });
-    try {
-      await seed(q);
-      backups[version] = fileStore();
-      const r = await runBackup({ ...baseEnv(), QDRANT_PEER_URLS: q.url, BACKUP_DESTINATION: backups[version].destination, BACKUP_TIMESTAMP: TS });
-      expect(r.errorLines).toEqual([]);
-    } finally {
-      await q.close();
-    }
-  }
+  backups = await backupPerVersion(TS);
 });
 afterEach(async () => {
   await Promise.all(standins.splice(0).map((q) => q.close()));

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { QdrantStandin } from "./qdrant-standin";
+import { startQdrantStandin, type QdrantStandin, type QdrantVersion } from "./qdrant-standin";
 import { runScript, SCRIPTS_DIR, type ScriptResult } from "./run-script";
 import { awsEnv, type S3Server } from "./s3-server";
 
@@ -157,6 +157,23 @@ export function fileStore(): Store {
 }
 
 /** Copies every file of one store into another (e.g. a backup made to file:// into S3, without the AWS CLI). */
+/** One backup per Qdrant version, named `ts`, each in its own directory, made from a seeded stand-in that is then closed. */
+export async function backupPerVersion(ts: string): Promise<Record<QdrantVersion, Store>> {
+  const backups = {} as Record<QdrantVersion, Store>;
+  for (const version of ["1.19", "1.13"] as const) {
+    const q = await startQdrantStandin({ version, snapshotPaddingBytes: 4096 });
+    try {
+      await seed(q);
+      backups[version] = fileStore();
+      const r = await runBackup({ ...baseEnv(), QDRANT_PEER_URLS: q.url, BACKUP_DESTINATION: backups[version].destination, BACKUP_TIMESTAMP: ts });
+      if (r.errorLines.length > 0) throw new Error(`backup of the ${version} stand-in failed:\n${r.errorLines.join("\n")}`);
+    } finally {
+      await q.close();
+    }
+  }
+  return backups;
+}
+
 export async function copyStore(from: Store, to: Store): Promise<void> {
   for (const rel of await from.list()) await to.put(rel, await from.get(rel));
 }
