@@ -3,7 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const hasTerraform = spawnSync("terraform", ["version"], { encoding: "utf8" }).status === 0;
+/**
+ * Fails, never skips, when terraform is missing: the tests that run it are the most valuable ones. (`npm test`
+ * checks for it before jest starts: tools/test-prerequisites.sh.)
+ */
+export function requireTerraform(): void {
+  if (spawnSync("terraform", ["version"], { encoding: "utf8" }).status !== 0) {
+    throw new Error("this test runs terraform (>= 1.5), which is not on PATH; install it from https://developer.hashicorp.com/terraform/install");
+  }
+}
 
 const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
 

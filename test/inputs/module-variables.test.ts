@@ -23,7 +23,7 @@ import {
   renderVariablesTf,
 } from "../../lib/inputs/module-variables";
 import { atLeast } from "../../lib/inputs/qdrant-version";
-import { hasTerraform } from "../helpers/terraform";
+import { requireTerraform } from "../helpers/terraform";
 import { qdrantInputSchema, qdrantInputShape, snakeCase } from "../../lib/inputs/schema";
 import { collectProblems } from "../../lib/inputs/validate";
 
@@ -200,8 +200,7 @@ describe("module variables", () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Through terraform.
 
-if (!hasTerraform) console.warn("module variable checks through terraform skipped: terraform is not on PATH");
-const withTerraform = hasTerraform ? describe : describe.skip;
+requireTerraform();
 const ENV = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
 
 function terraform(dir: string, args: string[], input?: string) {
@@ -446,7 +445,7 @@ const core = (message: string) => message.split(" (")[0].replace(/\.$/, "");
 /** Values everyone agrees on, so a plan fails only where a case says (backups and cross-field rules aside). */
 const BASE = { customerName: "acme" };
 
-withTerraform("module variables through terraform", () => {
+describe("module variables through terraform", () => {
   let parent: string;
   let variablesDir: string;
   let rulesDir: string;

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { resource, synthDeployment } from "../helpers/synth";
 
-const SHARED = join(__dirname, "../../../shared/qdrant");
+const QDRANT_DOCS = join(__dirname, "../fixtures/qdrant");
 
 /**
  * Every dotted key path of Qdrant's config.yaml, including documented keys that ship commented out
@@ -11,7 +11,7 @@ const SHARED = join(__dirname, "../../../shared/qdrant");
 function configKeys(file: string): Set<string> {
   const keys = new Set<string>();
   const stack: { indent: number; key: string }[] = [];
-  for (const line of readFileSync(join(SHARED, file), "utf8").split("\n")) {
+  for (const line of readFileSync(join(QDRANT_DOCS, file), "utf8").split("\n")) {
     const match = /^(\s*)(?:#\s?)?(\s*)([a-z0-9_]+):/.exec(line);
     if (!match) continue;
     const indent = match[1].length + match[2].length;

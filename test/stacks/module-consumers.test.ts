@@ -15,7 +15,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { moduleFiles } from "../../stacks/module-files";
-import { hasTerraform } from "../helpers/terraform";
+import { requireTerraform } from "../helpers/terraform";
 
 type Json = Record<string, any>;
 
@@ -25,8 +25,7 @@ const TSC = join(ROOT, "node_modules/typescript/bin/tsc");
 const CDKTF = join(ROOT, "node_modules/cdktf-cli/bundle/bin/cdktf");
 const API_KEY = "0123456789abcdefghij0123456789abcdefghij"; // 40 characters
 
-if (!hasTerraform) console.warn("module consumers: terraform is not on PATH; the Terraform checks are skipped");
-const withTerraform = hasTerraform ? describe : describe.skip;
+requireTerraform();
 
 let root: string;
 let files: Record<string, string>;
@@ -146,7 +145,7 @@ describe("module interface shell (the part of the module Terraform can evaluate 
   });
 });
 
-withTerraform("HCL consumer (test/fixtures/hcl-consumer): its module arguments against the module's variables, types, validations and preconditions; not its providers or the module's resources", () => {
+describe("HCL consumer (test/fixtures/hcl-consumer): its module arguments against the module's variables, types, validations and preconditions; not its providers or the module's resources", () => {
   const seedOutputs = ["namespace", "service_name", "service_fqdn", "connection_string", "grpc_connection_string", "http_port", "grpc_port"];
   let consumerTf: string;
   let hcl: string;
@@ -354,7 +353,7 @@ describe("CDKTF consumer (test/fixtures/cdktf-consumer): cdktf get bindings, str
     expect(synthesized.variable.qdrant_api_key).toMatchObject({ type: "string", sensitive: true });
   });
 
-  (hasTerraform ? it : it.skip)("Terraform plans the synthesized stack against the interface shell: the any-typed values fit the variables", () => {
+  it("Terraform plans the synthesized stack against the interface shell: the any-typed values fit the variables", () => {
     expect(synthesized).toBeDefined();
     const dir = join(cdktf, "plan");
     cpSync(join(cdktf, "cdktf.out/stacks/qdrant-consumer"), dir, { recursive: true });
@@ -370,7 +369,7 @@ describe("CDKTF consumer (test/fixtures/cdktf-consumer): cdktf get bindings, str
     });
   });
 
-  (hasTerraform ? it : it.skip)("NOT converted: camelCase keys inside an any-typed value compile and synthesize as written; Terraform then refuses them", () => {
+  it("NOT converted: camelCase keys inside an any-typed value compile and synthesize as written; Terraform then refuses them", () => {
     const main = readFileSync(join(app, "main.ts"), "utf8");
     writeFileSync(join(app, "variant-camel-case.ts"), edit(edit(main, /vector_size:/, "vectorSize:"), /hnsw_config:/, "hnswConfig:"));
     writeFileSync(join(app, "tsconfig.camel.json"), JSON.stringify({ extends: "./tsconfig.json", include: ["variant-camel-case.ts", ".gen/**/*.ts"] }));

@@ -17,7 +17,7 @@ import { qdrantNames } from "../../lib/naming";
 import { synthesizeModuleStack } from "../../stacks/module-files";
 import { MODULE_REQUIRED_PROVIDERS } from "../../stacks/qdrant-module-stack";
 import { addresses, Json, withScriptPlaceholders } from "../helpers/synth";
-import { applyWithoutProviders, hasTerraform } from "../helpers/terraform";
+import { applyWithoutProviders, requireTerraform } from "../helpers/terraform";
 
 const json = synthesizeModuleStack() as Json;
 const count = (address: string): unknown => {
@@ -166,9 +166,9 @@ function evaluate(expressions: Record<string, unknown>, inputs: Partial<QdrantDe
   return result.outputs;
 }
 
-const withTerraform = hasTerraform ? describe : describe.skip;
+requireTerraform();
 
-withTerraform("the module's expressions evaluate to what the literal stacks render", () => {
+describe("the module's expressions evaluate to what the literal stacks render", () => {
   const collections: CollectionInput[] = [
     { name: "documents", vectorSize: 1536 },
     {

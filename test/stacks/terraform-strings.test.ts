@@ -10,10 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../../stacks/app";
 import type { Json } from "../helpers/synth";
-import { hasTerraform } from "../helpers/terraform";
+import { requireTerraform } from "../helpers/terraform";
 
-if (!hasTerraform) console.warn("embedded-string check skipped: terraform is not on PATH");
-const withTerraform = hasTerraform ? describe : describe.skip;
+requireTerraform();
 
 /** Strings that are meant to be literal: ConfigMap data and container commands. */
 function embeddedStrings(stack: Json): string[] {
@@ -43,7 +42,7 @@ function terraformRenders(strings: string[]): string[] {
   return JSON.parse(JSON.parse(run.stdout.trim())) as string[];
 }
 
-withTerraform("strings embedded in the stacks", () => {
+describe("strings embedded in the stacks", () => {
   const outdir = mkdtempSync(join(tmpdir(), "tf-strings-out-"));
   buildApp(join(__dirname, "../../config"), outdir).synth();
   const scriptsDir = join(__dirname, "../../lib/scripts");

@@ -4,7 +4,7 @@
  * and what it does not.
  *
  * Defaults for what a create body omits come from Qdrant's reference config.yaml of the chosen version
- * (../shared/qdrant/config-v1.13.2.yaml, config-v1.19.0.yaml; `*_kb` keys there are the API's names without
+ * (test/fixtures/qdrant/config-v1.13.2.yaml, config-v1.19.0.yaml; `*_kb` keys there are the API's names without
  * the suffix), then from the `default` of the property in that version's OpenAPI schema (e.g. 1.19's
  * `wal_retain_closed`).
  */

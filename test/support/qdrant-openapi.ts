@@ -1,5 +1,5 @@
 /**
- * Checks HTTP requests against Qdrant's own OpenAPI document (../shared/qdrant/openapi-v<version>.json).
+ * Checks HTTP requests against Qdrant's own OpenAPI document (test/fixtures/qdrant/openapi-v<version>.json).
  *
  * Used by the Qdrant stand-in (qdrant-standin.ts). A request passes when its method and path exist in `paths`,
  * every query parameter is declared for that operation and valid by its schema, required ones are present, and a
@@ -17,8 +17,8 @@ import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 
 export type QdrantVersion = "1.13" | "1.19";
 
-/** Where the shared Qdrant documents live: `<project>/../shared/qdrant`. */
-export const QDRANT_DOCS_DIR = path.resolve(__dirname, "..", "..", "..", "shared", "qdrant");
+/** Qdrant's reference documents, kept in the repository (test/fixtures/qdrant/README.md says where they come from). */
+export const QDRANT_DOCS_DIR = path.resolve(__dirname, "..", "fixtures", "qdrant");
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
