@@ -1,6 +1,6 @@
 /** Zod field builders shared by the schema files, each with the message a user sees when a value is wrong. */
 import { z } from "zod";
-import { isDns1123Label, isQuantity } from "./kubernetes-formats";
+import { isDns1123Label, isQuantity, parseQuantity } from "./kubernetes-formats";
 import { isUnresolvedToken } from "./tokens";
 
 /**
@@ -52,13 +52,26 @@ export const labelMap = () =>
         .meta(terraformChecks({ check: "labelValue", error: "label values are up to 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit" })),
     );
 
-export const quantity = (example: string) =>
-  z
+/**
+ * A Kubernetes quantity. Never negative (Kubernetes rejects those at apply); with `positive`, also not zero, the
+ * reason saying why zero cannot work there.
+ */
+export const quantity = (example: string, positive?: string) => {
+  const malformed = `must be a Kubernetes quantity such as "${example}"`;
+  const negative = "must not be negative (Kubernetes rejects negative quantities)";
+  const zero = `must be greater than zero (${positive})`;
+  const valueOf = (v: string) => (isUnresolvedToken(v) ? undefined : parseQuantity(v));
+  const checks = [
+    { check: "quantity", error: malformed },
+    { check: "notNegativeQuantity", error: negative },
+    ...(positive ? [{ check: "positiveQuantity", error: zero }] : []),
+  ];
+  const schema = z
     .string()
-    .refine((v) => isUnresolvedToken(v) || isQuantity(v), {
-      error: `must be a Kubernetes quantity such as "${example}"`,
-    })
-    .meta(terraformChecks({ check: "quantity", error: `must be a Kubernetes quantity such as "${example}"` }));
+    .refine((v) => isUnresolvedToken(v) || isQuantity(v), { error: malformed })
+    .refine((v) => isUnresolvedToken(v) || !v.startsWith("-"), { error: negative });
+  return (positive ? schema.refine((v) => (valueOf(v) ?? 1) !== 0, { error: zero }) : schema).meta(terraformChecks(...checks));
+};
 
 /** An integer in a range; `unit` explains the number in the message ("dimensions"). */
 export const wholeNumber = (min: number, max?: number, unit?: string) => {

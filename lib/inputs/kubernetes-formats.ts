@@ -40,7 +40,7 @@ export function parseQuantity(value: string): number | undefined {
   const match = QUANTITY.exec(value);
   if (!match) return undefined;
   const [, number, suffix = ""] = match;
-  const factor = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : SUFFIX_FACTORS[suffix];
+  const factor = /^[eE][+-]?[0-9]+$/.test(suffix) ? 10 ** Number(suffix.slice(1)) : SUFFIX_FACTORS[suffix];
   return Number(number) * factor;
 }
 

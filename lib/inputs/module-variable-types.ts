@@ -236,6 +236,9 @@ export const CHECK_FORMS: Record<string, CheckForm> = {
   serviceName: { condition: (x) => `length(${x}) <= 63 && ${matches("^[a-z]([-a-z0-9]*[a-z0-9])?$", x)}` },
   dns1123Subdomain: { condition: (x) => `length(${x}) <= 253 && ${matches(DNS1123_SUBDOMAIN, x)}` },
   quantity: { condition: (x) => matches(QUANTITY, x), neverFails: true },
+  notNegativeQuantity: { condition: (x) => `!startswith(${x}, "-")` },
+  // Zero: no digit but 0 before the suffix (a malformed quantity is the check above's to report).
+  positiveQuantity: { condition: (x) => `!${matches("^[+-]?[0.]+(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$", x)}`, neverFails: true },
   ipv4Cidr: { condition: (x) => `try(alltrue([for i, n in regex(${hclString(CIDR)}, ${x}) : tonumber(n) <= (i < 4 ? 255 : 32)]), false)`, neverFails: true },
   labelKey: { condition: (x) => `length(split("/", ${x})[0]) <= 253 && ${matches(`^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?${LABEL_NAME}$`, x)}` },
   labelValue: { condition: (x) => `${x} == "" || ${matches(`^${LABEL_NAME}$`, x)}` },

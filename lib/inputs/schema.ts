@@ -13,18 +13,21 @@ import { isCidr, isDns1123Subdomain } from "./kubernetes-formats";
 import { isUnresolvedToken } from "./tokens";
 
 
-const resourceQuantities = (cpu: string, memory: string) =>
+const NO_ZERO_LIMIT = "a container limited to zero cannot run";
+const NO_EMPTY_VOLUME = "Kubernetes rejects a volume claim of size zero";
+
+const resourceQuantities = (cpu: string, memory: string, positive?: string) =>
   z
     .strictObject({
-      cpu: quantity("500m").default(cpu).describe("CPU (cores or millicores)."),
-      memory: quantity("2Gi").default(memory).describe("Memory."),
+      cpu: quantity("500m", positive).default(cpu).describe("CPU (cores or millicores)."),
+      memory: quantity("2Gi", positive).default(memory).describe("Memory."),
     })
     .prefault({});
 
 export const resourcesSchema = z
   .strictObject({
     requests: resourceQuantities("1", "2Gi"),
-    limits: resourceQuantities("4", "8Gi"),
+    limits: resourceQuantities("4", "8Gi", NO_ZERO_LIMIT),
   })
   .describe("Qdrant container requests and limits.");
 
@@ -137,7 +140,7 @@ export const qdrantInputShape = {
     .default("v1.19.0")
     .describe("Qdrant version (image tag). The seed's v1.7.4 is superseded: v1.19.0 is the newest verified release."),
   replicas: wholeNumber(1).default(1).describe("Number of Qdrant pods; more than 1 runs Qdrant in cluster mode."),
-  storageSize: quantity("50Gi").default("50Gi").describe("Size of each pod's data volume."),
+  storageSize: quantity("50Gi", NO_EMPTY_VOLUME).default("50Gi").describe("Size of each pod's data volume."),
   storageType: z.enum(STORAGE_TYPES).default("gp3").describe("EBS volume type of the StorageClass this module creates (EKS)."),
   storageIops: wholeNumber(100).optional().describe("Provisioned IOPS of the created StorageClass; required for io1/io2, optional for gp3."),
   storageClassName: z
@@ -146,7 +149,7 @@ export const qdrantInputShape = {
     .meta(terraformChecks({ check: "dns1123Subdomain", error: "must be the name of an existing StorageClass (a DNS-1123 subdomain)" }))
     .optional()
     .describe("Use this existing StorageClass instead of creating one (the homelab uses `local-path`)."),
-  snapshotStorageSize: quantity("50Gi")
+  snapshotStorageSize: quantity("50Gi", NO_EMPTY_VOLUME)
     .optional()
     .describe("Size of each pod's snapshot volume (/qdrant/snapshots); must hold the largest collection's snapshot. Default: storageSize."),
   resources: resourcesSchema.prefault({ requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } }),
@@ -192,8 +195,8 @@ export const qdrantInputShape = {
     .meta(terraformChecks({ check: "httpUrl", error: "must be a URL such as http://minio.minio:9000" }))
     .optional().describe("S3-compatible endpoint (MinIO) instead of AWS S3."),
   backupS3CredentialsSecret: dnsLabel().optional().describe("Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for backupS3Endpoint."),
-  backupVolumeSize: quantity("50Gi").optional().describe("Size of the backup PVC (backupTarget pvc); default 4 x storageSize."),
-  backupScratchSize: quantity("50Gi").optional().describe("Scratch volume of the backup pods (one snapshot at a time); default snapshotStorageSize or storageSize."),
+  backupVolumeSize: quantity("50Gi", NO_EMPTY_VOLUME).optional().describe("Size of the backup PVC (backupTarget pvc); default 4 x storageSize."),
+  backupScratchSize: quantity("50Gi", NO_EMPTY_VOLUME).optional().describe("Scratch volume of the backup pods (one snapshot at a time); default snapshotStorageSize or storageSize."),
   backupScratchStorageClassName: z
     .string()
     .refine((v) => isUnresolvedToken(v) || isDns1123Subdomain(v), { error: "must be the name of an existing StorageClass (a DNS-1123 subdomain)" })

@@ -92,6 +92,24 @@ describe("input validation", () => {
     ]);
   });
 
+  it("fails if a quantity is one Kubernetes would reject: negative, or a zero limit or volume size", () => {
+    const negative = "must not be negative (Kubernetes rejects negative quantities)";
+    expect(
+      problemsOf({
+        ...base,
+        storageSize: "0",
+        backupScratchSize: "-1Gi",
+        resources: { requests: { cpu: "-1", memory: "0" }, limits: { cpu: "0", memory: "-2Gi" } },
+      }),
+    ).toEqual([
+      `${file}: storageSize: must be greater than zero (Kubernetes rejects a volume claim of size zero) (got "0")`,
+      `${file}: resources.requests.cpu: ${negative} (got "-1")`,
+      `${file}: resources.limits.cpu: must be greater than zero (a container limited to zero cannot run) (got "0")`,
+      `${file}: resources.limits.memory: ${negative} (got "-2Gi")`,
+      `${file}: backupScratchSize: ${negative} (got "-1Gi")`,
+    ]);
+  });
+
   it("fails if limits are below requests", () => {
     expect(problemsOf({ ...base, resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "1500m", memory: "2Gi" } } })).toEqual([
       `${file}: resources.limits.cpu: is below resources.requests.cpu "2"; a limit must be at least the request (got "1500m")`,

@@ -1,0 +1,84 @@
+/**
+ * `npm run synth`: every stack from the config folder into the output folder, then a summary of what was written.
+ * Stacks are synthesized into a fresh folder beside the output folder and moved into place only when all of them
+ * succeed; a failed synth removes the previous output, so nothing left behind passes for current.
+ */
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
+import { QdrantConfigError } from "../lib/inputs/validate";
+import { PodSecurityViolation } from "../lib/k8s/pod-security";
+import { buildApp } from "./app";
+
+export interface StackSummary {
+  name: string;
+  resources: number;
+  dataSources: number;
+  /** The stack's Terraform JSON. */
+  file: string;
+  warnings: string[];
+}
+
+interface Manifest {
+  stacks: Record<string, { synthesizedStackPath: string; annotations?: { level: string; message: string }[] }>;
+}
+
+const countBlocks = (blocks: Record<string, Record<string, unknown>> = {}) => Object.values(blocks).reduce((n, byName) => n + Object.keys(byName).length, 0);
+
+/** What cdktf wrote to `outdir`: one entry per stack, in name order. */
+export function summarize(outdir: string): StackSummary[] {
+  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as Manifest;
+  return Object.entries(manifest.stacks)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, stack]) => {
+      const file = join(outdir, stack.synthesizedStackPath);
+      const json = JSON.parse(readFileSync(file, "utf8")) as { resource?: Record<string, Record<string, unknown>>; data?: Record<string, Record<string, unknown>> };
+      const warnings = (stack.annotations ?? []).filter((a) => a.level.endsWith("warn")).map((a) => a.message);
+      return { name, resources: countBlocks(json.resource), dataSources: countBlocks(json.data), file, warnings };
+    });
+}
+
+/** The summary `npm run synth` prints, with paths relative to `cwd`. */
+export function formatSummary(stacks: StackSummary[], configDir: string, cwd = process.cwd()): string {
+  const rel = (path: string) => relative(cwd, path) || ".";
+  const width = Math.max(...stacks.map((s) => s.name.length));
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const lines = [`Synthesized ${plural(stacks.length, "stack")} from ${rel(configDir)}/:`];
+  for (const s of stacks) {
+    lines.push(`  ${s.name.padEnd(width)}  ${plural(s.resources, "resource")}, ${plural(s.dataSources, "data source")}  ${rel(s.file)}`);
+  }
+  const warnings = stacks.flatMap((s) => s.warnings.map((w) => `  ${s.name}: ${w}`));
+  lines.push(warnings.length === 0 ? "No warnings." : `Warnings (${warnings.length}):`, ...warnings);
+  return lines.join("\n");
+}
+
+/**
+ * Synthesizes every stack of `configDir` into `outdir`. Returns the summary, or throws after removing `outdir`
+ * (a QdrantConfigError or PodSecurityViolation carries the message for the user).
+ */
+export function synthesizeAll(configDir: string, outdir: string): StackSummary[] {
+  const staging = mkdtempSync(join(dirname(outdir), `.${basename(outdir)}-`));
+  try {
+    buildApp(configDir, staging).synth();
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    rmSync(outdir, { recursive: true, force: true });
+    throw error;
+  }
+  rmSync(outdir, { recursive: true, force: true });
+  renameSync(staging, outdir);
+  return summarize(outdir);
+}
+
+/** The CLI: prints the summary, or the problems (exit 1) and that no output was left. */
+export function runSynth(configDir: string, outdir: string, cwd = process.cwd()): number {
+  const hadOutput = existsSync(outdir);
+  try {
+    console.log(formatSummary(synthesizeAll(configDir, outdir), configDir, cwd));
+    return 0;
+  } catch (error) {
+    if (!(error instanceof QdrantConfigError || error instanceof PodSecurityViolation)) throw error;
+    console.error(error.message);
+    if (hadOutput) console.error(`Nothing synthesized; removed ${relative(cwd, outdir)}/ so no earlier output passes for current.`);
+    return 1;
+  }
+}
