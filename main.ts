@@ -1,7 +1,7 @@
 // Synthesizes one stack per file in config/ (or $QDRANT_CONFIG_DIR) into cdktf.out/stacks/<stack>/.
 import { resolve } from "node:path";
-import { QdrantConfigError } from "./lib/inputs/validate";
-import { PodSecurityViolation } from "./lib/k8s/pod-security";
+import { QdrantConfigError } from "./lib/config/validate";
+import { PodSecurityViolation } from "./lib/core/pod-security";
 import { buildApp } from "./stacks/app";
 import { configDir } from "./stacks/config-files";
 import { runSynth } from "./stacks/synth";

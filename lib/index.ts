@@ -1,10 +1,10 @@
 export { QdrantDeployment } from "./qdrant-deployment";
 export type { QdrantDeploymentOptions, QdrantDeploymentProps } from "./qdrant-deployment";
-export type { QdrantDeploymentInput, QdrantInputs } from "./inputs/schema";
-export { qdrantInputSchema, snakeCase } from "./inputs/schema";
-export { QdrantConfigError, resolveInputs } from "./inputs/validate";
-export { estimateCapacity } from "./inputs/sizing";
-export type { CapacityEstimate, CapacityInput } from "./inputs/sizing";
-export { PodSecurityAspect, PodSecurityViolation } from "./k8s/pod-security";
-export { qdrantNames } from "./naming";
-export type { QdrantNames } from "./naming";
+export type { QdrantDeploymentInput, QdrantInputs } from "./config/schema";
+export { qdrantInputSchema, snakeCase } from "./config/schema";
+export { QdrantConfigError, resolveInputs } from "./config/validate";
+export { estimateCapacity } from "./sizing/sizing";
+export type { CapacityEstimate, CapacityInput } from "./sizing/sizing";
+export { PodSecurityAspect, PodSecurityViolation } from "./core/pod-security";
+export { qdrantNames } from "./core/naming";
+export type { QdrantNames } from "./core/naming";

@@ -1,29 +1,30 @@
 import { Annotations, Fn, Op, TerraformOutput, Token } from "cdktf";
-import { and, Condition, conditionOf, fromPart, not, optionalPart } from "./conditional";
-import { isUnresolvedToken } from "./inputs/tokens";
+import { and, Condition, conditionOf, fromPart, not, optionalPart } from "./terraform/conditional";
+import { isUnresolvedToken } from "./config/tokens";
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
 import { Construct } from "constructs";
-import { QdrantBackup } from "./backup";
-import type { QdrantDeploymentInput, QdrantInputs } from "./inputs/schema";
-import { resolveInputs } from "./inputs/validate";
-import { sizingWarningsOf } from "./inputs/sizing-defaults";
-import { ApiKeySecret, apiKeyEnv, apiKeySecretNameOf } from "./k8s/api-key-secret";
-import { QdrantAutoscaler } from "./k8s/autoscaler";
-import { CollectionInitJob } from "./k8s/collection-init-job";
-import { QdrantConfig } from "./k8s/config";
-import { QdrantExternalService } from "./k8s/external-service";
-import { QdrantMonitoring } from "./k8s/monitoring";
-import { QdrantNamespace } from "./k8s/namespace";
-import { QdrantNetworkPolicy } from "./k8s/network-policy";
-import { QdrantPodDisruptionBudget } from "./k8s/pdb";
-import { WorkloadServiceAccount } from "./k8s/rbac";
-import { QdrantServices } from "./k8s/services";
-import { QdrantStatefulSet, scrapeAnnotations } from "./k8s/statefulset";
-import { QdrantStorageClass } from "./k8s/storage-class";
-import { QdrantTls } from "./k8s/tls";
-import { GRPC_PORT, HTTP_PORT, qdrantNames, QdrantNames } from "./naming";
+import { QdrantBackup } from "./backup/backup";
+import type { QdrantDeploymentInput, QdrantInputs } from "./config/schema";
+import { resolveInputs } from "./config/validate";
+import { sizingWarningsOf } from "./sizing/sizing-defaults";
+import { ApiKeySecret, apiKeyEnv, apiKeySecretNameOf } from "./core/api-key-secret";
+import { QdrantAutoscaler } from "./core/autoscaler";
+import { CollectionInitJob } from "./collections/collection-init-job";
+import { QdrantConfig } from "./core/qdrant-config";
+import { QdrantExternalService } from "./core/external-service";
+import { QdrantMonitoring } from "./observability/monitoring";
+import { QdrantNamespace } from "./core/namespace";
+import { QdrantNetworkPolicy } from "./core/network-policy";
+import { QdrantPodDisruptionBudget } from "./core/pdb";
+import { WorkloadServiceAccount } from "./core/rbac";
+import { QdrantServices } from "./core/services";
+import { QdrantStatefulSet, scrapeAnnotations } from "./core/statefulset";
+import { QdrantStorageClass } from "./core/storage-class";
+import { QdrantTls } from "./core/tls";
+import { GRPC_PORT, HTTP_PORT, qdrantNames, QdrantNames } from "./core/naming";
+import { useAddressTable } from "./terraform/addresses";
 
-/** QdrantDeployment's props: the inputs of lib/inputs/schema.ts (see the README's inputs table). */
+/** QdrantDeployment's props: the inputs of lib/config/schema.ts (see the README's inputs table). */
 export type QdrantDeploymentProps = QdrantDeploymentInput;
 
 /** What the surrounding stack already has, so the deployment reuses it instead of looking it up again. */
@@ -59,7 +60,7 @@ function hasItems(list: unknown[]): Condition {
 
 /**
  * Everything Qdrant needs on Kubernetes for one customer: namespace, storage, configuration, API keys,
- * the StatefulSet and its Services, and the outputs. Each part lives in its own file under lib/k8s/.
+ * the StatefulSet and its Services, and the outputs. Each part lives in the folder of its feature (lib/core, collections, backup, observability).
  * Terraform addresses start with the construct id (`qdrant` → `kubernetes_stateful_set_v1.qdrant`).
  */
 export class QdrantDeployment extends Construct {
@@ -75,14 +76,14 @@ export class QdrantDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: QdrantDeploymentProps, options: QdrantDeploymentOptions = {}) {
     super(scope, id);
+    useAddressTable(this);
     this.inputs = options.terraformInputs ?? resolveInputs(props);
     this.names = qdrantNames(this.inputs, mergeLabels);
     const { inputs, names } = this;
-    const idPrefix = id.replace(/[^A-Za-z0-9_]/g, "_");
 
-    const namespace = optionalPart(conditionOf(inputs.createNamespace), () => new QdrantNamespace(this, "namespace", { names, idPrefix }));
+    const namespace = optionalPart(conditionOf(inputs.createNamespace), () => new QdrantNamespace(this, "namespace", { names }));
     this.namespaceName = fromPart(namespace, namespace?.name, names.namespace) as string;
-    const common = { names, namespace: this.namespaceName, idPrefix };
+    const common = { names, namespace: this.namespaceName };
 
     const storageClassName = this.storageClass("storage-class", undefined, false, common);
     const config = new QdrantConfig(this, "config", { ...common, inputs });
@@ -151,7 +152,7 @@ export class QdrantDeployment extends Construct {
     );
     this.externalServiceName = external && (fromPart(external, external.serviceName, "") as string);
 
-    this.addOutputs(id === "qdrant" ? "" : `${idPrefix}_`);
+    this.addOutputs();
     if (!options.terraformInputs) this.addSynthWarnings();
   }
 
@@ -159,7 +160,7 @@ export class QdrantDeployment extends Construct {
    * The StorageClass the volumes use: `existing` when given (a literal), else one this deployment creates. When
    * `existing` is a Terraform variable (the module), the class is created only while the variable is null.
    */
-  private storageClass(id: string, existing: string | undefined, scratch: boolean, common: { names: QdrantNames; idPrefix: string }, when: Condition = true): string {
+  private storageClass(id: string, existing: string | undefined, scratch: boolean, common: { names: QdrantNames; namespace: string }, when: Condition = true): string {
     const { inputs } = this;
     const given = existing ?? inputs.storageClassName;
     if (given !== undefined && !isUnresolvedToken(given)) return given;
@@ -170,10 +171,9 @@ export class QdrantDeployment extends Construct {
     return fromPart(storageClass, storageClass?.name, given) as string;
   }
 
-  private addOutputs(prefix: string): void {
+  private addOutputs(): void {
     const { names } = this;
-    const output = (name: string, value: string | number, description: string) =>
-      new TerraformOutput(this, `output-${name}`, { value, description }).overrideLogicalId(`${prefix}${name}`);
+    const output = (name: string, value: string | number, description: string) => new TerraformOutput(this, `output-${name}`, { value, description });
     output("namespace", this.namespaceName, "Kubernetes namespace");
     output("service_name", this.serviceName, "Service name");
     output("service_fqdn", names.serviceFqdn, "Service FQDN");

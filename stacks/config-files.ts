@@ -6,8 +6,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { CROSS_FIELD_RULES, Problem } from "../lib/inputs/rules";
-import { QdrantDeploymentInput, qdrantInputShape, QdrantInputs } from "../lib/inputs/schema";
+import { CROSS_FIELD_RULES, Problem } from "../lib/config/rules";
+import { QdrantDeploymentInput, qdrantInputShape, QdrantInputs } from "../lib/config/schema";
 import {
   eksStackSettingsShape,
   EksStackSettings,
@@ -15,8 +15,8 @@ import {
   HomelabStackSettings,
   TerraformCloudSettings,
   terraformCloudFromEnv,
-} from "../lib/inputs/stack-settings";
-import { collectProblems, formatProblem, QdrantConfigError, Rule } from "../lib/inputs/validate";
+} from "../lib/config/stack-settings";
+import { collectProblems, formatProblem, QdrantConfigError, Rule } from "../lib/config/validate";
 
 export const eksConfigFileSchema = z.strictObject({ ...qdrantInputShape, ...eksStackSettingsShape });
 export const homelabConfigFileSchema = z.strictObject({ ...qdrantInputShape, ...homelabStackSettingsShape });

@@ -1,7 +1,7 @@
 import { Aspects, CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import type { TerraformCloudSettings } from "../lib/inputs/stack-settings";
-import { PodSecurityAspect } from "../lib/k8s/pod-security";
+import type { TerraformCloudSettings } from "../lib/config/stack-settings";
+import { PodSecurityAspect } from "../lib/core/pod-security";
 
 /**
  * What every stack of this app shares: the Pod Security check over every pod spec, and its backend

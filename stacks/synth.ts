@@ -5,8 +5,8 @@
  */
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
-import { QdrantConfigError } from "../lib/inputs/validate";
-import { PodSecurityViolation } from "../lib/k8s/pod-security";
+import { QdrantConfigError } from "../lib/config/validate";
+import { PodSecurityViolation } from "../lib/core/pod-security";
 import { buildApp } from "./app";
 
 export interface StackSummary {

@@ -1,6 +1,6 @@
 import { TerraformResource, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { QdrantDeployment } from "../lib/qdrant-deployment";
-import { QdrantConfigError } from "../lib/inputs/validate";
+import { QdrantConfigError } from "../lib/config/validate";
 import { synthDeployment } from "./helpers/synth";
 
 describe("QdrantDeployment", () => {

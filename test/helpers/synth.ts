@@ -1,10 +1,9 @@
 import { Testing, TerraformStack } from "cdktf";
 import { QdrantDeployment, QdrantDeploymentProps } from "../../lib/qdrant-deployment";
-import { PodSecurityAspect } from "../../lib/k8s/pod-security";
+import { PodSecurityAspect } from "../../lib/core/pod-security";
 import { Aspects } from "cdktf";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { terraformLiteral } from "../../lib/k8s/script-text";
+import { readScript, SCRIPT_PATHS, type ScriptName } from "../../lib/shell/read-script";
+import { terraformLiteral } from "../../lib/terraform/script-text";
 
 export type Json = Record<string, any>;
 
@@ -50,11 +49,8 @@ export function qdrantContainer(json: Json): Json {
 
 // Scripts have tests of their own; in golden snapshots their text is a placeholder, so a script change does
 // not rewrite every golden file. (A value must equal the whole file to be replaced.)
-const SCRIPTS_DIR = join(__dirname, "../../lib/scripts");
 const scripts = new Map(
-  readdirSync(SCRIPTS_DIR)
-    .filter((f) => f.endsWith(".sh"))
-    .map((f) => [terraformLiteral(readFileSync(join(SCRIPTS_DIR, f), "utf8")), `<lib/scripts/${f}>`]),
+  (Object.keys(SCRIPT_PATHS) as ScriptName[]).map((name) => [terraformLiteral(readScript(name)), `<script ${name}>`]),
 );
 export const withScriptPlaceholders = (value: unknown): unknown =>
   typeof value === "string"

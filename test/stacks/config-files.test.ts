@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { configDir, loadStackConfigs } from "../../stacks/config-files";
-import { QdrantConfigError } from "../../lib/inputs/validate";
+import { QdrantConfigError } from "../../lib/config/validate";
 
 function configFolder(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "qdrant-config-"));

@@ -11,7 +11,7 @@ describe("the compiled library", () => {
 
   beforeAll(() => {
     execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", join(out, "dist"), "--incremental", "false"], { stdio: "pipe" });
-    cpSync(join(root, "lib/scripts"), join(out, "dist/lib/scripts"), { recursive: true, filter: (f) => !f.endsWith(".ts") });
+    execFileSync(process.execPath, [join(root, "tools/copy-shell-scripts.js"), join(out, "dist")], { stdio: "pipe" });
     cpSync(join(root, "package.json"), join(out, "package.json"));
     symlinkSync(join(root, "node_modules"), join(out, "node_modules"));
   }, 120000);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { TerraformStack, TerraformVariable } from "cdktf";
 import { QdrantDeployment } from "../../lib/qdrant-deployment";
-import { QdrantConfigError } from "../../lib/inputs/validate";
+import { QdrantConfigError } from "../../lib/config/validate";
 import { buildApp } from "../../stacks/app";
 import { loadStackConfigs } from "../../stacks/config-files";
 

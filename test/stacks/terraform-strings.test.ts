@@ -5,9 +5,10 @@
  * and compares what Terraform makes of them with the files.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readScript, SCRIPT_PATHS, type ScriptName } from "../../lib/shell/read-script";
 import { buildApp } from "../../stacks/app";
 import type { Json } from "../helpers/synth";
 import { requireTerraform } from "../helpers/terraform";
@@ -45,8 +46,7 @@ function terraformRenders(strings: string[]): string[] {
 describe("strings embedded in the stacks", () => {
   const outdir = mkdtempSync(join(tmpdir(), "tf-strings-out-"));
   buildApp(join(__dirname, "../../config"), outdir).synth();
-  const scriptsDir = join(__dirname, "../../lib/scripts");
-  const scripts = readdirSync(scriptsDir).filter((f) => f.endsWith(".sh")).map((f) => readFileSync(join(scriptsDir, f), "utf8"));
+  const scripts = (Object.keys(SCRIPT_PATHS) as ScriptName[]).map(readScript);
 
   it.each(["qdrant-homelab", "qdrant-acme-corp", "qdrant-globex"])("%s: Terraform renders every embedded script exactly as the file", (name) => {
     const stack = JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8")) as Json;

@@ -1,8 +1,22 @@
 /** Runs a shell script for real with bash, for tests: a minimal environment, a hard time limit, captured output. */
 import { spawn } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { SCRIPT_PATHS } from "../../lib/shell/read-script";
 
-export const SCRIPTS_DIR = path.resolve(__dirname, "..", "..", "lib", "scripts");
+const LIB_DIR = path.resolve(__dirname, "..", "..", "lib");
+
+/** Where a script lives in the repository. */
+export const scriptSource = (name: keyof typeof SCRIPT_PATHS) => path.join(LIB_DIR, SCRIPT_PATHS[name]);
+
+/**
+ * The scripts side by side in one folder, as the pods see them (a ConfigMap mounts a Job's scripts and the shared
+ * library into one directory): scripts source their library from their own folder. Removed when the process exits.
+ */
+export const SCRIPTS_DIR = mkdtempSync(path.join(os.tmpdir(), "qdrant-scripts-"));
+for (const name of Object.keys(SCRIPT_PATHS) as (keyof typeof SCRIPT_PATHS)[]) copyFileSync(scriptSource(name), path.join(SCRIPTS_DIR, name));
+process.on("exit", () => rmSync(SCRIPTS_DIR, { recursive: true, force: true }));
 
 export interface ScriptResult {
   code: number | null;

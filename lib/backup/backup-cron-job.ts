@@ -1,0 +1,48 @@
+import { CronJobV1 } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
+import { Construct } from "constructs";
+import type { QdrantNames } from "../core/naming";
+import { addBackupTargetBlocks, backupPodTemplate, BackupPodProps } from "./backup-pod";
+
+export interface QdrantBackupCronJobProps extends Omit<BackupPodProps, "component" | "script"> {
+  readonly names: QdrantNames;
+  readonly namespace: string;
+  /** backup (qdrant-backup.sh on backupSchedule) or backup-verify (qdrant-backup-verify.sh). */
+  readonly kind: "backup" | "backup-verify";
+  readonly schedule: string;
+}
+
+const SCRIPTS = { backup: "qdrant-backup.sh", "backup-verify": "qdrant-backup-verify.sh" } as const;
+/** Name suffixes: `<name>-backup` (the seed's) and `<name>-verify` (CronJob names stop at 52 characters). */
+const SUFFIXES = { backup: "backup", "backup-verify": "verify" } as const;
+
+/**
+ * A CronJob running a backup script in UTC: never two at once (Forbid), a missed run may start up to an hour
+ * late, a run is stopped after six hours, and the last three successful and failed Jobs stay for their logs.
+ * The backup writes manifest.json last, so a run that fails leaves no complete-looking backup.
+ */
+export class QdrantBackupCronJob extends Construct {
+  readonly cronJobName: string;
+
+  constructor(scope: Construct, id: string, props: QdrantBackupCronJobProps) {
+    super(scope, id);
+    const name = `${props.names.resourceName}-${SUFFIXES[props.kind]}`;
+    const template = backupPodTemplate({ ...props, component: props.kind, script: SCRIPTS[props.kind] });
+    const cronJob = new CronJobV1(this, "resource", {
+      metadata: { name, namespace: props.namespace, labels: template.metadata.labels },
+      spec: {
+        schedule: props.schedule,
+        timezone: "Etc/UTC",
+        concurrencyPolicy: "Forbid",
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          metadata: { labels: template.metadata.labels },
+          spec: { backoffLimit: 1, activeDeadlineSeconds: 6 * 3600, template },
+        },
+      },
+    });
+    addBackupTargetBlocks(cronJob, "spec.job_template.spec.template.spec", props.target);
+    this.cronJobName = cronJob.metadata.name;
+  }
+}

@@ -1,0 +1,130 @@
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
+import { Fn, ITerraformDependable, Op, Token } from "cdktf";
+import { isUnresolvedToken } from "../config/tokens";
+import { Construct } from "constructs";
+import { createHash } from "node:crypto";
+import { collectionRequests } from "./collection-requests";
+import type { QdrantInputs } from "../config/schema";
+import { HTTP_PORT, jobPodLabels, QdrantNames } from "../core/naming";
+import { scriptLiteral } from "../terraform/script-text";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../core/pod-security";
+import { WorkloadServiceAccount } from "../core/rbac";
+import { ApiKeyRef, jobApiKeyEnv } from "../core/api-key-secret";
+
+const SCRIPT = "collection-init.sh";
+const MOUNT = "/etc/qdrant-init";
+const TLS_CA_MOUNT = "/etc/qdrant-tls";
+/** Finished Jobs stay a week for `kubectl logs`; after that the next apply recreates the Job, which only reads. */
+export const INIT_JOB_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface CollectionInitJobProps {
+  readonly inputs: QdrantInputs;
+  readonly names: QdrantNames;
+  readonly namespace: string;
+  readonly serviceName: string;
+  /** Secret with the API keys when authentication is on; the read-write key is sent as QDRANT_API_KEY. */
+  readonly apiKey?: ApiKeyRef;
+  /** The TLS Secret when TLS is on (its ca.crt verifies Qdrant when caInSecret). */
+  readonly tlsSecretName?: string;
+  /** The Job starts after these (the StatefulSet: Terraform waits for its rollout). */
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/**
+ * The Job that makes Qdrant's collections and payload indexes match collectionsConfig, running
+ * lib/collections/collection-init.sh from a ConfigMap. Re-runs are safe: it creates what is missing, updates
+ * settings Qdrant can change in place, refuses (naming both values) what it cannot, and never deletes.
+ * A `checksum/collections` annotation replaces the Job when the collections, the script or the image change,
+ * and only then.
+ */
+export class CollectionInitJob extends Construct {
+  readonly jobName: string;
+  readonly checksum: string;
+  readonly job: JobV1;
+
+  constructor(scope: Construct, id: string, props: CollectionInitJobProps) {
+    super(scope, id);
+    const { inputs, names } = props;
+    const name = `${names.resourceName}-init`;
+    // In the module stack collectionsConfig is a Terraform expression that already holds the requests (collectionRequestsHcl).
+    const fromTerraform = isUnresolvedToken(inputs.collectionsConfig);
+    const data = {
+      [SCRIPT]: scriptLiteral(SCRIPT),
+      "qdrant-api.sh": scriptLiteral("qdrant-api.sh"),
+      "collections.json": fromTerraform ? Fn.jsonencode(inputs.collectionsConfig) : `${JSON.stringify(collectionRequests(inputs), null, 2)}\n`,
+    };
+    const checksummed = { data, image: inputs.jobImage, replicas: inputs.replicas };
+    // With Terraform inputs, Terraform hashes them; the scripts go in as their own hash (script text inside an
+    // expression would need a second layer of template escaping).
+    const scriptsHash = createHash("sha256").update(data[SCRIPT] + data["qdrant-api.sh"]).digest("hex");
+    this.checksum = fromTerraform
+      ? Fn.sha256(Fn.jsonencode({ scripts: scriptsHash, collections: data["collections.json"], image: inputs.jobImage, replicas: inputs.replicas }))
+      : createHash("sha256").update(JSON.stringify(checksummed)).digest("hex");
+    const labels = jobPodLabels(names, "collection-init");
+
+    const configMap = new ConfigMapV1(this, "config", { metadata: { name, namespace: props.namespace, labels }, data });
+    const account = new WorkloadServiceAccount(this, "service-account", { names, namespace: props.namespace, name });
+
+    const env = [
+      { name: "QDRANT_URL", value: `${names.scheme}://${props.serviceName}.${names.namespace}.svc.${inputs.clusterDomain}:${HTTP_PORT}` },
+      { name: "COLLECTIONS_FILE", value: `${MOUNT}/collections.json` },
+      { name: "EXPECTED_PEERS", value: String(inputs.replicas) },
+      { name: "WAIT_TIMEOUT_SECONDS", value: String(inputs.startupTimeoutSeconds) },
+      ...jobApiKeyEnv(props.apiKey),
+    ];
+    const verifyWithCa = props.tlsSecretName !== undefined && inputs.tls?.caInSecret === true;
+    if (verifyWithCa) env.push({ name: "CURL_CA_BUNDLE", value: `${TLS_CA_MOUNT}/ca.crt` });
+    const activeDeadlineSeconds = isUnresolvedToken(inputs.startupTimeoutSeconds)
+      ? Token.asNumber(Op.add(inputs.startupTimeoutSeconds, 600))
+      : inputs.startupTimeoutSeconds + 600;
+    const job = new JobV1(this, "job", {
+      metadata: { name, namespace: props.namespace, labels },
+      spec: {
+        backoffLimit: 3,
+        activeDeadlineSeconds,
+        ttlSecondsAfterFinished: String(INIT_JOB_TTL_SECONDS),
+        template: {
+          metadata: { labels, annotations: { "checksum/collections": this.checksum } },
+          spec: {
+            restartPolicy: "Never",
+            serviceAccountName: account.name,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(inputs.podSecurity),
+            container: [
+              {
+                name: "collection-init",
+                image: inputs.jobImage,
+                imagePullPolicy: "IfNotPresent",
+                command: ["bash", `${MOUNT}/${SCRIPT}`],
+                env,
+                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                volumeMount: [
+                  { name: "init", mountPath: MOUNT, readOnly: true },
+                  ...(verifyWithCa ? [{ name: "tls-ca", mountPath: TLS_CA_MOUNT, readOnly: true }] : []),
+                ],
+                securityContext: restrictedContainerSecurityContext(),
+              },
+            ],
+            volume: [
+              { name: "init", configMap: { name: configMap.metadata.name } },
+              ...(verifyWithCa ? [{ name: "tls-ca", secret: { secretName: props.tlsSecretName, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : []),
+            ],
+          },
+        },
+      },
+      // apply fails (naming the Job) if the collections cannot be made to match.
+      waitForCompletion: true,
+      timeouts: { create: jobTimeout(activeDeadlineSeconds), update: jobTimeout(activeDeadlineSeconds) },
+      dependsOn: props.dependsOn,
+    });
+    this.job = job;
+    this.jobName = job.metadata.name;
+  }
+}
+
+/** Terraform's wait for the Job: a minute past its deadline. */
+function jobTimeout(activeDeadlineSeconds: number): string {
+  return isUnresolvedToken(activeDeadlineSeconds) ? `${Token.asString(Op.add(activeDeadlineSeconds, 60))}s` : `${activeDeadlineSeconds + 60}s`;
+}

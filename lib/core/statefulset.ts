@@ -1,0 +1,234 @@
+import {
+  StatefulSetV1,
+  StatefulSetV1SpecTemplateSpecAffinity,
+  statefulSetV1SpecTemplateSpecAffinityToTerraform,
+  StatefulSetV1SpecTemplateSpecTopologySpreadConstraint,
+  statefulSetV1SpecTemplateSpecTopologySpreadConstraintToTerraform,
+  StatefulSetV1SpecTemplateSpecToleration,
+} from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
+import { Fn, Op, TerraformIterator, Token } from "cdktf";
+import { addConditionalBlocks, and, conditionOf, isDecided } from "../terraform/conditional";
+import { isUnresolvedToken } from "../config/tokens";
+import { Construct } from "constructs";
+import type { QdrantInputs } from "../config/schema";
+import { GRPC_PORT, HTTP_PORT, P2P_PORT, QdrantNames } from "./naming";
+import { scriptLiteral } from "../terraform/script-text";
+import { INIT_PATH, SNAPSHOTS_PATH, STORAGE_PATH } from "./qdrant-config";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
+import { TLS_MOUNT } from "./tls";
+
+export interface QdrantStatefulSetProps {
+  readonly inputs: QdrantInputs;
+  readonly names: QdrantNames;
+  readonly namespace: string;
+  readonly storageClassName: string;
+  readonly serviceAccountName: string;
+  readonly configMapName: string;
+  readonly configChecksum: string;
+  /** sha256 of the API keys (a Terraform expression), so pods restart when a key rotates. */
+  readonly apiKeysChecksum?: string;
+  /** Secret with tls.crt/tls.key, mounted at /qdrant/tls, when TLS is on. */
+  readonly tlsSecretName?: string;
+  readonly headlessServiceName: string;
+  /** Extra environment (API keys from a Secret), already in the provider's env shape. */
+  readonly secretEnv?: { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional?: boolean } } }[];
+  /** Checks Terraform runs before creating or changing the StatefulSet (the module stack's cross-field rules). */
+  readonly preconditions?: { condition: string; errorMessage: string }[];
+}
+
+const PROBE_PERIOD_SECONDS = 5;
+
+/**
+ * The Qdrant StatefulSet: a data PVC and a snapshot PVC per pod (retained when the StatefulSet is
+ * deleted or scaled down), a read-only root filesystem with every write path on a volume, the
+ * restricted security contexts, /readyz and /livez probes, and cluster mode when replicas > 1.
+ */
+export class QdrantStatefulSet extends Construct {
+  readonly name: string;
+  /** The resource, for dependsOn: Terraform finishes it only when the rollout is complete. */
+  readonly resource: StatefulSetV1;
+
+  constructor(scope: Construct, id: string, props: QdrantStatefulSetProps) {
+    super(scope, id);
+    const { inputs, names } = props;
+    const affinityWhen = and(names.clusterMode, conditionOf(inputs.enablePodAntiAffinity));
+    const spreadWhen = and(names.clusterMode, conditionOf(inputs.spreadAcrossZones));
+    const settled = isDecided(affinityWhen) && !isUnresolvedToken(inputs.podAntiAffinityMode);
+    const statefulSet = new StatefulSetV1(this, "resource", {
+      metadata: { name: names.resourceName, namespace: props.namespace, labels: names.labels },
+      spec: {
+        serviceName: props.headlessServiceName,
+        replicas: String(inputs.replicas),
+        // Parallel in every mode: the field is immutable, so a later move to cluster mode needs no replacement.
+        podManagementPolicy: "Parallel",
+        selector: { matchLabels: names.selectorLabels },
+        updateStrategy: [{ type: "RollingUpdate" }],
+        persistentVolumeClaimRetentionPolicy: [{ whenDeleted: "Retain", whenScaled: "Retain" }],
+        template: {
+          metadata: {
+            labels: names.podLabels,
+            annotations: {
+              "checksum/config": props.configChecksum,
+              ...(props.apiKeysChecksum ? { "checksum/api-keys": props.apiKeysChecksum } : {}),
+              ...scrapeAnnotations(inputs, names),
+            },
+          },
+          spec: {
+            serviceAccountName: props.serviceAccountName,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: 30,
+            securityContext: restrictedPodSecurityContext(inputs.podSecurity),
+            nodeSelector: Object.keys(inputs.nodeSelector).length > 0 ? inputs.nodeSelector : undefined,
+            toleration: tolerations(inputs.tolerations),
+            affinity: settled && affinityWhen ? antiAffinity(inputs.podAntiAffinityMode, names) : undefined,
+            topologySpreadConstraint: spreadWhen === true ? [zoneSpread(names)] : undefined,
+            container: [this.container(props)],
+            volume: [
+              { name: "qdrant-init", emptyDir: { sizeLimit: "1Mi" } },
+              ...(props.tlsSecretName ? [{ name: "qdrant-tls", secret: { secretName: props.tlsSecretName, defaultMode: "0440" } }] : []),
+            ],
+          },
+        },
+        volumeClaimTemplate: [
+          this.claimTemplate(names.dataVolumeName, inputs.storageSize, props.storageClassName, names),
+          this.claimTemplate(names.snapshotsVolumeName, inputs.snapshotStorageSize ?? inputs.storageSize, props.storageClassName, names),
+        ],
+      },
+    });
+    // Module stack: the anti-affinity (one block per mode) and the zone spread follow their variables.
+    if (!settled) {
+      const modeIs = (mode: string) => (isUnresolvedToken(inputs.podAntiAffinityMode) ? Op.eq(inputs.podAntiAffinityMode, mode) : inputs.podAntiAffinityMode === mode);
+      addConditionalBlocks(
+        statefulSet,
+        "spec.template.spec",
+        "affinity",
+        (["required", "preferred"] as const).map((mode) => ({ when: and(affinityWhen, modeIs(mode)), content: statefulSetV1SpecTemplateSpecAffinityToTerraform(antiAffinity(mode, names)) })),
+      );
+    }
+    if (!isDecided(spreadWhen)) {
+      addConditionalBlocks(statefulSet, "spec.template.spec", "topology_spread_constraint", [
+        { when: spreadWhen, content: statefulSetV1SpecTemplateSpecTopologySpreadConstraintToTerraform(zoneSpread(names)) },
+      ]);
+    }
+    if (props.preconditions?.length) statefulSet.lifecycle = { ...statefulSet.lifecycle, precondition: props.preconditions };
+    // The autoscaler owns the replica count once it is on; Terraform must not scale it back down.
+    if (inputs.autoscaling?.enabled) statefulSet.addOverride("lifecycle.ignore_changes", ["spec[0].replicas"]);
+    this.resource = statefulSet;
+    this.name = statefulSet.metadata.name;
+  }
+
+  private container(props: QdrantStatefulSetProps) {
+    const { inputs, names } = props;
+    const ports = [
+      { name: "http", containerPort: HTTP_PORT, protocol: "TCP" },
+      { name: "grpc", containerPort: GRPC_PORT, protocol: "TCP" },
+      ...(names.clusterMode ? [{ name: "p2p", containerPort: P2P_PORT, protocol: "TCP" }] : []),
+      ...(names.metricsPort !== undefined ? [{ name: "metrics", containerPort: names.metricsPort, protocol: "TCP" }] : []),
+    ];
+    const clusterEnv = names.clusterMode
+      ? [
+          { name: "QDRANT_STATEFULSET", value: names.resourceName },
+          { name: "QDRANT_HEADLESS_SERVICE", value: names.headlessServiceName },
+          { name: "QDRANT_P2P_PORT", value: String(P2P_PORT) },
+        ]
+      : [];
+    const env = [...clusterEnv, ...(props.secretEnv ?? [])];
+    const httpGet = (path: string) => ({ path, port: "http", scheme: names.scheme === "https" ? "HTTPS" : undefined });
+    return {
+      name: "qdrant",
+      image: `${inputs.qdrantImage}:${inputs.qdrantVersion}`,
+      imagePullPolicy: "IfNotPresent",
+      command: names.clusterMode ? ["/bin/bash", "-c", scriptLiteral("qdrant-cluster-start.sh")] : undefined,
+      port: ports,
+      envFrom: [{ configMapRef: { name: props.configMapName } }],
+      env: env.length > 0 ? env : undefined,
+      resources: { requests: inputs.resources.requests, limits: inputs.resources.limits },
+      readinessProbe: { httpGet: httpGet("/readyz"), initialDelaySeconds: 5, periodSeconds: PROBE_PERIOD_SECONDS, timeoutSeconds: 3, failureThreshold: 3 },
+      livenessProbe: { httpGet: httpGet("/livez"), initialDelaySeconds: 15, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 },
+      // Liveness starts only after this passes, so loading a large index does not get the pod killed.
+      startupProbe: {
+        httpGet: httpGet("/readyz"),
+        initialDelaySeconds: 5,
+        periodSeconds: PROBE_PERIOD_SECONDS,
+        failureThreshold: isUnresolvedToken(inputs.startupTimeoutSeconds)
+          ? Token.asNumber(Fn.ceil(Op.div(inputs.startupTimeoutSeconds, PROBE_PERIOD_SECONDS)))
+          : Math.ceil(inputs.startupTimeoutSeconds / PROBE_PERIOD_SECONDS),
+      },
+      volumeMount: [
+        { name: names.dataVolumeName, mountPath: STORAGE_PATH },
+        { name: names.snapshotsVolumeName, mountPath: SNAPSHOTS_PATH },
+        { name: "qdrant-init", mountPath: INIT_PATH },
+        ...(props.tlsSecretName ? [{ name: "qdrant-tls", mountPath: TLS_MOUNT, readOnly: true }] : []),
+      ],
+      securityContext: restrictedContainerSecurityContext(),
+    };
+  }
+
+  private claimTemplate(name: string, size: string, storageClassName: string, names: QdrantNames) {
+    return {
+      // No version label here: claim templates are immutable, so a label that changes would replace the StatefulSet.
+      metadata: { name, labels: names.withLabels({ "app.kubernetes.io/component": "vector-store" }) },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        storageClassName,
+        resources: { requests: { storage: size } },
+      },
+    };
+  }
+}
+
+/** The tolerations; a `dynamic` block over the module stack's tolerations variable. */
+function tolerations(list: QdrantInputs["tolerations"]): StatefulSetV1SpecTemplateSpecToleration[] | undefined {
+  if (isUnresolvedToken(list)) {
+    const each = TerraformIterator.fromList(list as unknown as string[]);
+    return each.dynamic({
+      key: each.getString("key"),
+      operator: each.getString("operator"),
+      value: each.getString("value"),
+      effect: each.getString("effect"),
+      toleration_seconds: each.getString("toleration_seconds"),
+    }) as unknown as StatefulSetV1SpecTemplateSpecToleration[];
+  }
+  if (list.length === 0) return undefined;
+  return list.map((t) => ({
+    key: t.key,
+    operator: t.operator,
+    value: t.value,
+    effect: t.effect,
+    tolerationSeconds: t.tolerationSeconds === undefined ? undefined : String(t.tolerationSeconds),
+  }));
+}
+
+/**
+ * Annotations for annotation-based Prometheus discovery, only where a scrape can succeed: on the metrics port
+ * (v1.17+, no key needed) or, without authentication, on the http port. Annotations cannot carry a key.
+ */
+export function scrapeAnnotations(inputs: QdrantInputs, names: QdrantNames): Record<string, string> {
+  if (names.metricsPort === undefined && inputs.enableAuthentication) return {};
+  return {
+    "prometheus.io/scrape": "true",
+    "prometheus.io/port": String(names.metricsPort ?? HTTP_PORT),
+    "prometheus.io/path": "/metrics",
+    ...(names.scheme === "https" ? { "prometheus.io/scheme": "https" } : {}),
+  };
+}
+
+/**
+ * Qdrant peers on different nodes, so one node failure takes one replica (required, or preferred when asked);
+ * in cluster mode with enablePodAntiAffinity.
+ */
+function antiAffinity(mode: QdrantInputs["podAntiAffinityMode"], names: QdrantNames): StatefulSetV1SpecTemplateSpecAffinity {
+  const term = { labelSelector: [{ matchLabels: names.selectorLabels }], topologyKey: "kubernetes.io/hostname" };
+  return {
+    podAntiAffinity:
+      mode === "required"
+        ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
+        : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
+  };
+}
+
+/** Peers spread across zones where the nodes have zones (best effort: a single-zone cluster still schedules); cluster mode with spreadAcrossZones. */
+function zoneSpread(names: QdrantNames): StatefulSetV1SpecTemplateSpecTopologySpreadConstraint {
+  return { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: [{ matchLabels: names.selectorLabels }] };
+}

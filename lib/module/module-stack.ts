@@ -1,0 +1,47 @@
+import { Aspects, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { moduleRules } from "./variables";
+import { PodSecurityAspect } from "../core/pod-security";
+import { QdrantDeployment } from "../qdrant-deployment";
+import { declareModuleInputs } from "./inputs";
+
+/** Provider ranges the module accepts (the seed module's, kubernetes raised to 2.25; random for the generated API keys). */
+export const MODULE_REQUIRED_PROVIDERS = {
+  aws: { source: "hashicorp/aws", version: "~> 5.0" },
+  // The seed says ~> 2.23; the StatefulSet's persistent_volume_claim_retention_policy needs 2.25.
+  kubernetes: { source: "hashicorp/kubernetes", version: "~> 2.25" },
+  helm: { source: "hashicorp/helm", version: "~> 2.11" },
+  random: { source: "hashicorp/random", version: "~> 3.5" },
+} as const;
+
+export const MODULE_REQUIRED_TERRAFORM = ">= 1.5.0";
+
+/**
+ * QdrantDeployment as a plain Terraform module: every input is a variable named as in the seed module
+ * (snake_case), validated by Terraform; optional parts follow their variables through `count`. The module
+ * configures no provider and has no backend: the caller's providers are used. `npm run build:module` writes it.
+ */
+export class QdrantModuleStack extends TerraformStack {
+  readonly qdrant: QdrantDeployment;
+
+  constructor(scope: Construct, id = "qdrant-module") {
+    super(scope, id);
+    Aspects.of(this).add(new PodSecurityAspect());
+    const inputs = declareModuleInputs(this);
+    this.qdrant = new QdrantDeployment(this, "qdrant", inputs, {
+      terraformInputs: inputs,
+      preconditions: moduleRules().map((rule) => ({ condition: `\${${rule.condition}}`, errorMessage: rule.errorMessage })),
+    });
+    this.addOverride("terraform.required_version", MODULE_REQUIRED_TERRAFORM);
+    this.addOverride("terraform.required_providers", MODULE_REQUIRED_PROVIDERS);
+  }
+
+  toTerraform(): Record<string, unknown> {
+    const json = super.toTerraform();
+    // A module must not configure providers (cdktf adds an empty random provider for the generated keys), nor
+    // have a backend (cdktf adds a local one when synthesizing an app).
+    delete (json as { provider?: unknown }).provider;
+    delete (json as { terraform?: { backend?: unknown } }).terraform?.backend;
+    return json;
+  }
+}

@@ -1,0 +1,19 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** Where each shell script lives, under lib/ (`npm run build` copies them beside the compiled code). */
+export const SCRIPT_PATHS = {
+  "qdrant-api.sh": "shell/qdrant-api.sh",
+  "collection-init.sh": "collections/collection-init.sh",
+  "qdrant-backup.sh": "backup/qdrant-backup.sh",
+  "qdrant-restore.sh": "backup/qdrant-restore.sh",
+  "qdrant-backup-verify.sh": "backup/qdrant-backup-verify.sh",
+  "qdrant-cluster-start.sh": "core/qdrant-cluster-start.sh",
+} as const;
+
+export type ScriptName = keyof typeof SCRIPT_PATHS;
+
+/** The text of a script, by its file name (the name it has in the pods too). */
+export function readScript(name: ScriptName): string {
+  return readFileSync(join(__dirname, "..", SCRIPT_PATHS[name]), "utf8");
+}

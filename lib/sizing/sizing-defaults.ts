@@ -1,0 +1,76 @@
+/**
+ * Connects the capacity model (sizing.ts) to the inputs: with `sizing` set, memory and storage the user did
+ * not set explicitly default to the estimate, and explicit values below it produce warnings. No cdktf here.
+ */
+import { parseQuantity } from "../config/kubernetes-formats";
+import type { QdrantInputs } from "../config/schema";
+import { CapacityEstimate, CapacityInput, estimateCapacity, Quantization, sizingWarnings } from "./sizing";
+
+function quantizationOf(inputs: QdrantInputs): Quantization {
+  const q = inputs.collectionsConfig.find((c) => c.quantization)?.quantization;
+  if (q?.scalar) return "int8";
+  if (q?.binary) return "binary";
+  if (q?.product) return `product-${q.product.compression}`;
+  return "none";
+}
+
+/** The model's input for these inputs: the largest vector size, the collections' quantization and payload placement. */
+export function capacityInputOf(inputs: QdrantInputs): CapacityInput | undefined {
+  if (!inputs.sizing || inputs.collectionsConfig.length === 0) return undefined;
+  const c = inputs.collectionsConfig;
+  return {
+    vectors: inputs.sizing.expectedVectors,
+    dimensions: Math.max(...c.map((x) => x.vectorSize)),
+    quantization: quantizationOf(inputs),
+    payloadBytesPerPoint: inputs.sizing.payloadBytesPerPoint,
+    onDiskPayload: c.every((x) => x.onDiskPayload),
+    payloadIndexes: Math.max(...c.map((x) => x.payloadIndexes.length)),
+    hnswM: Math.max(...c.map((x) => x.hnswConfig.m)),
+    replicas: inputs.replicas,
+    collections: c.length,
+    ...(inputs.walCapacityMb !== undefined ? { walCapacityMb: inputs.walCapacityMb } : {}),
+  };
+}
+
+export function capacityEstimateOf(inputs: QdrantInputs): CapacityEstimate | undefined {
+  const input = capacityInputOf(inputs);
+  return input && estimateCapacity(input);
+}
+
+type Raw = Record<string, unknown>;
+const rawAt = (raw: Raw, ...path: string[]) => path.reduce<unknown>((n, k) => (n && typeof n === "object" ? (n as Raw)[k] : undefined), raw);
+
+/** Inputs with the estimate filling memory and storage the caller left unset. */
+export function applySizingDefaults(inputs: QdrantInputs, raw: Raw): QdrantInputs {
+  const estimate = capacityEstimateOf(inputs);
+  if (!estimate) return inputs;
+  const rec = estimate.recommended;
+  const explicit = (...path: string[]) => rawAt(raw, ...path) !== undefined;
+  let request = explicit("resources", "requests", "memory") ? inputs.resources.requests.memory : rec.memoryRequest;
+  let limit = explicit("resources", "limits", "memory") ? inputs.resources.limits.memory : rec.memoryLimit;
+  // An explicit value wins; the defaulted one bends so that the request never exceeds the limit.
+  const bytes = (q: string) => parseQuantity(q) ?? 0;
+  if (bytes(request) > bytes(limit)) {
+    if (explicit("resources", "limits", "memory")) request = limit;
+    else limit = request;
+  }
+  return {
+    ...inputs,
+    storageSize: explicit("storageSize") ? inputs.storageSize : rec.pvcSize,
+    resources: {
+      requests: { ...inputs.resources.requests, memory: request },
+      limits: { ...inputs.resources.limits, memory: limit },
+    },
+  };
+}
+
+/** Warnings for explicit values below the estimate, naming the numbers. */
+export function sizingWarningsOf(inputs: QdrantInputs): string[] {
+  const estimate = capacityEstimateOf(inputs);
+  if (!estimate) return [];
+  return sizingWarnings(estimate, {
+    memoryRequest: inputs.resources.requests.memory,
+    memoryLimit: inputs.resources.limits.memory,
+    storageSize: inputs.storageSize,
+  });
+}

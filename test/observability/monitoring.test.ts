@@ -1,0 +1,106 @@
+import { longestIntervalSeconds } from "../../lib/config/cron";
+import { Json, resource, synthDeployment } from "../helpers/synth";
+
+const rulesOf = (json: Json) => resource(json, "kubernetes_manifest", "qdrant_alerts").manifest.spec.groups[0].rules as Json[];
+
+describe("QdrantMonitoring", () => {
+  const json = synthDeployment({ replicas: 3, eksClusterName: "eks", backupS3Bucket: "bkt", backupEnabled: true, monitoring: { serviceMonitor: true, prometheusRule: true } });
+
+  it("has the spike's four alerts with its thresholds and durations, adapted to this deployment", () => {
+    const rules = rulesOf(json);
+    const byName = Object.fromEntries(rules.map((r) => [r.alert, r]));
+    expect(byName.QdrantDown).toMatchObject({ expr: 'up{job="acme-qdrant-headless", namespace="qdrant"} == 0', for: "2m", labels: { severity: "critical" } });
+    expect(byName.QdrantHighMemory).toMatchObject({
+      expr: 'container_memory_working_set_bytes{namespace="qdrant", pod=~"acme-qdrant-[0-9]+", container="qdrant"} / container_spec_memory_limit_bytes{namespace="qdrant", pod=~"acme-qdrant-[0-9]+", container="qdrant"} > 0.8',
+      for: "5m",
+      labels: { severity: "warning" },
+    });
+    expect(byName.QdrantHighDisk).toMatchObject({
+      expr: 'kubelet_volume_stats_used_bytes{namespace="qdrant", persistentvolumeclaim=~"qdrant-data-acme-qdrant-[0-9]+"} / kubelet_volume_stats_capacity_bytes{namespace="qdrant", persistentvolumeclaim=~"qdrant-data-acme-qdrant-[0-9]+"} > 0.8',
+      for: "10m",
+      labels: { severity: "warning" },
+    });
+    expect(byName.QdrantSlowResponses).toMatchObject({
+      expr: 'histogram_quantile(0.99, sum by (le, pod) (rate(rest_responses_duration_seconds_bucket{job="acme-qdrant-headless", namespace="qdrant"}[5m]))) > 0.2',
+      for: "5m",
+      labels: { severity: "warning" },
+    });
+  });
+
+  it("adds QdrantCollectionInitFailed and QdrantBackupMissing (schedule plus a margin)", () => {
+    const byName = Object.fromEntries(rulesOf(json).map((r) => [r.alert, r]));
+    expect(byName.QdrantCollectionInitFailed).toMatchObject({ expr: 'kube_job_status_failed{namespace="qdrant", job_name="acme-qdrant-init"} > 0', for: "1m" });
+    // Daily at 02:00: 24 h between runs + 3 h margin (10 %, whole hours, at least 1 h).
+    expect(byName.QdrantBackupMissing).toMatchObject({
+      expr:
+        'time() - max(kube_cronjob_status_last_successful_time{namespace="qdrant", cronjob="acme-qdrant-backup"}) > 97200' +
+        ' or (absent(kube_cronjob_status_last_successful_time{namespace="qdrant", cronjob="acme-qdrant-backup"})' +
+        ' and on() (time() - max(kube_cronjob_created{namespace="qdrant", cronjob="acme-qdrant-backup"}) > 97200))',
+      for: "5m",
+      labels: { severity: "critical" },
+    });
+    expect(rulesOf(synthDeployment({ monitoring: { prometheusRule: true } })).map((r) => r.alert)).not.toContain("QdrantBackupMissing");
+  });
+
+  it("scrapes every peer through the headless Service on the metrics port, without a key (v1.17+)", () => {
+    const sm = resource(json, "kubernetes_manifest", "qdrant_service_monitor").manifest;
+    expect(sm).toMatchObject({
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "ServiceMonitor",
+      metadata: { name: "acme-qdrant" },
+      spec: {
+        selector: { matchLabels: { "app.kubernetes.io/name": "qdrant", "app.kubernetes.io/instance": "acme-qdrant", "app.kubernetes.io/component": "peers" } },
+        namespaceSelector: { matchNames: ["qdrant"] },
+        endpoints: [{ port: "metrics", path: "/metrics", interval: "30s", scrapeTimeout: "10s", scheme: "http" }],
+      },
+    });
+    expect(sm.spec.endpoints[0].authorization).toBeUndefined();
+  });
+
+  it("sends the read-only key on older versions, where /metrics needs it", () => {
+    const old = resource(synthDeployment({ qdrantVersion: "v1.13.2", monitoring: { serviceMonitor: true } }), "kubernetes_manifest", "qdrant_service_monitor").manifest;
+    expect(old.spec.endpoints[0]).toMatchObject({
+      port: "http",
+      authorization: { type: "Bearer", credentials: { name: "${kubernetes_secret_v1.qdrant_api_key.metadata[0].name}", key: "read-only-api-key" } },
+    });
+  });
+
+  it("carries extra labels for the Prometheus selector, and is absent by default", () => {
+    const labelled = synthDeployment({ monitoring: { serviceMonitor: true, labels: { release: "kube-prometheus-stack" } } });
+    expect(resource(labelled, "kubernetes_manifest", "qdrant_service_monitor").manifest.metadata.labels.release).toBe("kube-prometheus-stack");
+    expect(synthDeployment().resource.kubernetes_manifest).toBeUndefined();
+  });
+
+  it("warns when no scrape path would work", () => {
+    const { Testing, TerraformStack } = jest.requireActual("cdktf");
+    const { QdrantDeployment } = jest.requireActual("../../lib/qdrant-deployment");
+    const stack = new TerraformStack(Testing.app(), "t");
+    const q = new QdrantDeployment(stack, "qdrant", { customerName: "a", apiKeySource: "generate", backupEnabled: false, qdrantVersion: "v1.13.2" });
+    expect(q.node.metadata.map((m: Json) => m.data)).toContain(
+      "metrics: no prometheus.io scrape annotations: Qdrant v1.13.2 needs an API key for /metrics and annotations cannot send one; use monitoring.serviceMonitor (it sends the read-only key) or Qdrant >= v1.17 (a metrics port without a key)",
+    );
+  });
+});
+
+describe("longestIntervalSeconds", () => {
+  it.each([
+    ["0 2 * * *", 86400],
+    ["0 3 * * *", 86400],
+    ["*/15 * * * *", 900],
+    ["0 */6 * * *", 21600],
+    ["0 2 * * 1-5", 3 * 86400],
+    ["@weekly", 7 * 86400],
+    ["0 0 1 * *", 31 * 86400],
+  ])("%s → %i s", (schedule, seconds) => {
+    expect(longestIntervalSeconds(schedule)).toBe(seconds);
+  });
+});
+
+describe("cron edge cases", () => {
+  it("measures leap-day schedules and rejects dates that never come", () => {
+    const { cronProblem } = jest.requireActual("../../lib/config/cron");
+    expect(longestIntervalSeconds("0 0 29 2 *")).toBe((366 + 365 * 3) * 86400);
+    expect(cronProblem("0 0 30 2 *")).toBe("never runs (no such date, e.g. February 30)");
+    expect(cronProblem("0 2 * * *")).toBeUndefined();
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * The README's inputs tables, generated from the schema (so a default is never restated by hand).
+ * `npm run docs` writes them between the markers in README.md; test/tools/readme-tables.test.ts keeps them in sync.
+ */
+import { z } from "zod";
+import { MODULE_EXCLUDED_INPUTS } from "../lib/module/variables";
+import { qdrantInputSchema, snakeCase } from "../lib/config/schema";
+import { eksStackSettingsShape, homelabStackSettingsShape } from "../lib/config/stack-settings";
+
+type JsonSchema = {
+  type?: string | string[];
+  enum?: unknown[];
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: JsonSchema | boolean;
+  anyOf?: JsonSchema[];
+  default?: unknown;
+  description?: string;
+  required?: string[];
+};
+
+function typeOf(s: JsonSchema): string {
+  if (s.anyOf) return s.anyOf.map(typeOf).join(" \\| ");
+  if (s.enum) return s.enum.map((v) => `\`${JSON.stringify(v)}\``).join(", ");
+  if (s.type === "array") return `list(${s.items ? typeOf(s.items) : "any"})`;
+  if (s.type === "object" && s.properties) return "object";
+  if (s.type === "object") return `map(${typeof s.additionalProperties === "object" ? typeOf(s.additionalProperties) : "any"})`;
+  if (s.type === "integer") return "number";
+  if (s.type === "boolean") return "bool";
+  return String(s.type ?? "any");
+}
+
+function defaultOf(s: JsonSchema, required: boolean): string {
+  if (s.default === undefined) return required ? "required" : "unset";
+  const text = JSON.stringify(s.default);
+  return text.length > 60 ? "see below" : `\`${text.replace(/\|/g, "\\|")}\``;
+}
+
+function table(schema: z.ZodType, stacksOnly: readonly string[] = []): string {
+  const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+  const rows = Object.entries(json.properties ?? {}).map(([name, s]) => {
+    const required = (json.required ?? []).includes(name);
+    const description = (s.description ?? "").replace(/\|/g, "\\|");
+    const terraformName = `\`${snakeCase(name)}\`${stacksOnly.includes(name) ? " (stacks only)" : ""}`;
+    return `| \`${name}\` | ${terraformName} | ${typeOf(s)} | ${defaultOf(s, required)} | ${description} |`;
+  });
+  return ["| Input | Seed / Terraform name | Type | Default | Description |", "|---|---|---|---|---|", ...rows].join("\n");
+}
+
+export function inputsTableMarkdown(): string {
+  return table(qdrantInputSchema, MODULE_EXCLUDED_INPUTS);
+}
+
+export function stackSettingsTablesMarkdown(): string {
+  return [
+    "EKS customer files (`config/customers/<customer>.yaml`):",
+    "",
+    table(z.strictObject(eksStackSettingsShape)),
+    "",
+    "Homelab file (`config/homelab.yaml`):",
+    "",
+    table(z.strictObject(homelabStackSettingsShape)),
+  ].join("\n");
+}
+
+/** README.md with every generated section replaced. */
+export function withGeneratedSections(readme: string): string {
+  const sections: Record<string, string> = { inputs: inputsTableMarkdown(), "stack-settings": stackSettingsTablesMarkdown() };
+  let out = readme;
+  for (const [name, body] of Object.entries(sections)) {
+    const pattern = new RegExp(`(<!-- generated:${name} -->\\n)[\\s\\S]*?(<!-- /generated:${name} -->)`);
+    if (!pattern.test(out)) throw new Error(`README.md has no <!-- generated:${name} --> section`);
+    out = out.replace(pattern, (_m, start: string, end: string) => `${start}${body}\n${end}`);
+  }
+  return out;
+}
