@@ -95,7 +95,7 @@ export const collectionSchema = z
     hnswConfig: hnswConfigSchema.prefault({ m: 16, efConstruct: 100, fullScanThreshold: 20000 }),
     quantization: quantizationSchema.optional(),
     optimizersConfig: optimizersConfigSchema.optional(),
-    payloadIndexes: z.array(payloadIndexSchema).prefault(SEED_PAYLOAD_INDEXES).describe("Payload indexes; defaults to the seed's six."),
+    payloadIndexes: z.array(payloadIndexSchema).prefault(SEED_PAYLOAD_INDEXES).describe("Payload indexes; default: keyword on document_id, filename, content_type, customer_id and tags, datetime on upload_timestamp."),
     replicationFactor: wholeNumber(1, undefined, "copies of each shard").optional().describe("Copies of each shard (cluster mode); must not exceed replicas."),
     writeConsistencyFactor: wholeNumber(1, undefined, "replicas that must confirm a write").optional().describe("Replicas that must confirm a write; must not exceed replicationFactor."),
     shardNumber: wholeNumber(1, undefined, "shards").optional().describe("Shards per collection."),
