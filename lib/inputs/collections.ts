@@ -17,7 +17,7 @@ export const payloadIndexSchema = z
   })
   .describe("A payload index.");
 
-/** The seed module's six payload indexes, created on every collection unless `payloadIndexes` says otherwise. */
+/** The qdrant-deployment module's six payload indexes, created on every collection unless `payloadIndexes` says otherwise. */
 export const SEED_PAYLOAD_INDEXES: z.input<typeof payloadIndexSchema>[] = [
   { fieldName: "document_id", fieldSchema: "keyword" },
   { fieldName: "filename", fieldSchema: "keyword" },
@@ -105,7 +105,7 @@ export const collectionSchema = z
 export type CollectionConfig = z.output<typeof collectionSchema>;
 export type CollectionInput = z.input<typeof collectionSchema>;
 
-/** The seed module's default collections: documents and conversations, 1536-d Cosine, six payload indexes. */
+/** The qdrant-deployment module's default collections: documents and conversations, 1536-d Cosine, six payload indexes. */
 export const SEED_COLLECTIONS: CollectionInput[] = [
   { name: "documents", vectorSize: 1536, distance: "Cosine" },
   { name: "conversations", vectorSize: 1536, distance: "Cosine" },

@@ -1,7 +1,7 @@
 /**
  * The one schema of every QdrantDeployment input: type, default, validation and description.
  * The TypeScript props type, config-file validation, the README inputs table and (later) the module
- * stack's Terraform variables all come from here. Keys are camelCase; the seed module's snake_case
+ * stack's Terraform variables all come from here. Keys are camelCase; the Terraform variable's snake_case
  * name of each is derived by `snakeCase` (customerName → customer_name).
  * Cross-field rules (limits >= requests, bucket when backups are on, ...) live in rules.ts.
  */
@@ -278,7 +278,7 @@ export type QdrantDeploymentInput = z.input<typeof qdrantInputSchema>;
 /** After defaults. */
 export type QdrantInputs = z.output<typeof qdrantInputSchema>;
 
-/** camelCase → the seed module's snake_case (customerName → customer_name, backupS3Bucket → backup_s3_bucket). */
+/** camelCase → the Terraform variable's snake_case name (customerName → customer_name, backupS3Bucket → backup_s3_bucket). */
 export function snakeCase(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
 }
