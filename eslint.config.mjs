@@ -1,4 +1,4 @@
-// Lint: the rules that keep the architecture honest (docs/architecture.md).
+// Lint: the rules that keep the architecture honest (docs/architecture.md): provider imports by deep path; no cdktf where it does not belong.
 import tseslint from "typescript-eslint";
 
 const providerRoots = ["@cdktf/provider-aws", "@cdktf/provider-kubernetes", "@cdktf/provider-helm", "@cdktf/provider-random"].map((name) => ({

@@ -5,7 +5,7 @@ import { QdrantDeployment } from "../lib/qdrant-deployment";
 import type { HomelabConfig } from "./config-files";
 import { QdrantStack } from "./qdrant-stack";
 
-/** The homelab k3s deployment of spike #30: the kubernetes provider from a kubeconfig file and context. */
+/** The homelab k3s deployment (config/homelab.yaml): the kubernetes provider from a kubeconfig file and context. */
 export class HomelabStack extends QdrantStack {
   readonly qdrant: QdrantDeployment;
 

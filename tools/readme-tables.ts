@@ -36,19 +36,21 @@ function defaultOf(s: JsonSchema, required: boolean): string {
   return text.length > 60 ? "see below" : `\`${text.replace(/\|/g, "\\|")}\``;
 }
 
-function table(schema: z.ZodType, stacksOnly: readonly string[] = []): string {
+/** The inputs with their Terraform module variable (none for `stacksOnly`); stack settings have no variable column. */
+function table(schema: z.ZodType, variables?: { stacksOnly: readonly string[] }): string {
   const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
   const rows = Object.entries(json.properties ?? {}).map(([name, s]) => {
     const required = (json.required ?? []).includes(name);
     const description = (s.description ?? "").replace(/\|/g, "\\|");
-    const terraformName = `\`${snakeCase(name)}\`${stacksOnly.includes(name) ? " (stacks only)" : ""}`;
-    return `| \`${name}\` | ${terraformName} | ${typeOf(s)} | ${defaultOf(s, required)} | ${description} |`;
+    const variable = variables ? [variables.stacksOnly.includes(name) ? "none (CDKTF only)" : `\`${snakeCase(name)}\``] : [];
+    return `| ${[`\`${name}\``, ...variable, typeOf(s), defaultOf(s, required), description].join(" | ")} |`;
   });
-  return ["| Input | Seed / Terraform name | Type | Default | Description |", "|---|---|---|---|---|", ...rows].join("\n");
+  const columns = ["Input", ...(variables ? ["Terraform variable"] : []), "Type", "Default", "Description"];
+  return [`| ${columns.join(" | ")} |`, `|${columns.map(() => "---|").join("")}`, ...rows].join("\n");
 }
 
 export function inputsTableMarkdown(): string {
-  return table(qdrantInputSchema, MODULE_EXCLUDED_INPUTS);
+  return table(qdrantInputSchema, { stacksOnly: MODULE_EXCLUDED_INPUTS });
 }
 
 export function stackSettingsTablesMarkdown(): string {

@@ -12,7 +12,7 @@ export interface QdrantBackupCronJobProps extends Omit<BackupPodProps, "componen
 }
 
 const SCRIPTS = { backup: "qdrant-backup.sh", "backup-verify": "qdrant-backup-verify.sh" } as const;
-/** Name suffixes: `<name>-backup` (the seed's) and `<name>-verify` (CronJob names stop at 52 characters). */
+/** Name suffixes: `<name>-backup` (as in the qdrant-deployment module) and `<name>-verify` (CronJob names stop at 52 characters). */
 const SUFFIXES = { backup: "backup", "backup-verify": "verify" } as const;
 
 /**

@@ -33,7 +33,7 @@ export interface QdrantBackupProps {
   readonly restoreAfter: ITerraformDependable[];
 }
 
-/** The customer's prefix in the bucket, as the seed lays it out. */
+/** The customer's prefix in the bucket, as the qdrant-deployment module lays it out. */
 export const backupPrefix = (customerName: string) => `qdrant-backups/${customerName}`;
 
 /**

@@ -17,7 +17,7 @@ export const payloadIndexSchema = z
   })
   .describe("A payload index.");
 
-/** The seed module's six payload indexes, created on every collection unless `payloadIndexes` says otherwise. */
+/** The qdrant-deployment module's six payload indexes, created on every collection unless `payloadIndexes` says otherwise. */
 export const SEED_PAYLOAD_INDEXES: z.input<typeof payloadIndexSchema>[] = [
   { fieldName: "document_id", fieldSchema: "keyword" },
   { fieldName: "filename", fieldSchema: "keyword" },
@@ -95,7 +95,7 @@ export const collectionSchema = z
     hnswConfig: hnswConfigSchema.prefault({ m: 16, efConstruct: 100, fullScanThreshold: 20000 }),
     quantization: quantizationSchema.optional(),
     optimizersConfig: optimizersConfigSchema.optional(),
-    payloadIndexes: z.array(payloadIndexSchema).prefault(SEED_PAYLOAD_INDEXES).describe("Payload indexes; defaults to the seed's six."),
+    payloadIndexes: z.array(payloadIndexSchema).prefault(SEED_PAYLOAD_INDEXES).describe("Payload indexes; default: keyword on document_id, filename, content_type, customer_id and tags, datetime on upload_timestamp."),
     replicationFactor: wholeNumber(1, undefined, "copies of each shard").optional().describe("Copies of each shard (cluster mode); must not exceed replicas."),
     writeConsistencyFactor: wholeNumber(1, undefined, "replicas that must confirm a write").optional().describe("Replicas that must confirm a write; must not exceed replicationFactor."),
     shardNumber: wholeNumber(1, undefined, "shards").optional().describe("Shards per collection."),
@@ -105,7 +105,7 @@ export const collectionSchema = z
 export type CollectionConfig = z.output<typeof collectionSchema>;
 export type CollectionInput = z.input<typeof collectionSchema>;
 
-/** The seed module's default collections: documents and conversations, 1536-d Cosine, six payload indexes. */
+/** The qdrant-deployment module's default collections: documents and conversations, 1536-d Cosine, six payload indexes. */
 export const SEED_COLLECTIONS: CollectionInput[] = [
   { name: "documents", vectorSize: 1536, distance: "Cosine" },
   { name: "conversations", vectorSize: 1536, distance: "Cosine" },

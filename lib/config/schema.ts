@@ -1,7 +1,7 @@
 /**
  * The one schema of every QdrantDeployment input: type, default, validation and description.
  * The TypeScript props type, config-file validation, the README inputs table and (later) the module
- * stack's Terraform variables all come from here. Keys are camelCase; the seed module's snake_case
+ * stack's Terraform variables all come from here. Keys are camelCase; the Terraform variable's snake_case
  * name of each is derived by `snakeCase` (customerName → customer_name).
  * Cross-field rules (limits >= requests, bucket when backups are on, ...) live in rules.ts.
  */
@@ -29,7 +29,7 @@ export const resourcesSchema = z
     requests: resourceQuantities("1", "2Gi"),
     limits: resourceQuantities("4", "8Gi", NO_ZERO_LIMIT),
   })
-  .describe("Qdrant container requests and limits.");
+  .describe("Qdrant container requests and limits. Default: 1 CPU / 2Gi requested, 4 CPU / 8Gi limit; 2Gi holds about 500K 1536-d vectors per pod with int8 quantization (200K without).");
 
 export const tolerationSchema = z.strictObject({
   key: z.string().optional(),
@@ -45,7 +45,7 @@ export const podSecuritySchema = z
     runAsGroup: wholeNumber(1).default(2000).describe("GID (non-root)."),
     fsGroup: wholeNumber(1).default(3000).describe("Group that owns the volumes."),
   })
-  .describe("Pod user, group and volume group (the spike's 1000/2000/3000).");
+  .describe("Pod user, group and volume group: non-root, as the restricted Pod Security profile requires; fsGroup owns the volumes.");
 
 export const networkClientSchema = z
   .strictObject({
@@ -138,9 +138,9 @@ export const qdrantInputShape = {
     .regex(/^v?\d+\.\d+\.\d+(-[A-Za-z0-9.-]+)?$/, { error: 'must be a release tag such as "v1.19.0"' })
     .meta(terraformChecks({ check: "pattern", error: 'must be a release tag such as "v1.19.0"' }))
     .default("v1.19.0")
-    .describe("Qdrant version (image tag). The seed's v1.7.4 is superseded: v1.19.0 is the newest verified release."),
+    .describe("Qdrant version (image tag); default: the newest release this project's tests cover."),
   replicas: wholeNumber(1).default(1).describe("Number of Qdrant pods; more than 1 runs Qdrant in cluster mode."),
-  storageSize: quantity("50Gi", NO_EMPTY_VOLUME).default("50Gi").describe("Size of each pod's data volume."),
+  storageSize: quantity("50Gi", NO_EMPTY_VOLUME).default("50Gi").describe("Size of each pod's data volume; 50Gi leaves 5x headroom for about 500K 1536-d vectors."),
   storageType: z.enum(STORAGE_TYPES).default("gp3").describe("EBS volume type of the StorageClass this module creates (EKS)."),
   storageIops: wholeNumber(100).optional().describe("Provisioned IOPS of the created StorageClass; required for io1/io2, optional for gp3."),
   storageClassName: z
@@ -148,7 +148,7 @@ export const qdrantInputShape = {
     .refine((v) => isUnresolvedToken(v) || isDns1123Subdomain(v), { error: "must be the name of an existing StorageClass (a DNS-1123 subdomain)" })
     .meta(terraformChecks({ check: "dns1123Subdomain", error: "must be the name of an existing StorageClass (a DNS-1123 subdomain)" }))
     .optional()
-    .describe("Use this existing StorageClass instead of creating one (the homelab uses `local-path`)."),
+    .describe("Use this existing StorageClass instead of creating one (e.g. k3s's `local-path`)."),
   snapshotStorageSize: quantity("50Gi", NO_EMPTY_VOLUME)
     .optional()
     .describe("Size of each pod's snapshot volume (/qdrant/snapshots); must hold the largest collection's snapshot. Default: storageSize."),
@@ -188,7 +188,7 @@ export const qdrantInputShape = {
     .meta(terraformChecks({ check: "pattern", error: "must be a KMS key ARN" }))
     .optional().describe("SSE-KMS key for a created bucket (default SSE-S3)."),
   backupIdentity: z.enum(["irsa", "podIdentity"]).default("irsa").describe("How the backup pods get AWS credentials on EKS: IRSA, or EKS Pod Identity."),
-  backupTarget: z.enum(["s3", "pvc"]).default("s3").describe("s3: the bucket (or an S3-compatible endpoint); pvc: a backup volume in the cluster (homelab)."),
+  backupTarget: z.enum(["s3", "pvc"]).default("s3").describe("s3: the bucket (or an S3-compatible endpoint); pvc: a backup volume in the cluster (no object store needed)."),
   backupS3Endpoint: z
     .string()
     .url({ error: "must be a URL such as http://minio.minio:9000" })
@@ -218,13 +218,13 @@ export const qdrantInputShape = {
     .optional()
     .describe("Schedule of a check that restores the newest backup into scratch collections and compares it (off when unset)."),
   eksClusterName: z.string().optional().describe("EKS cluster name (the EKS stack connects through it; IRSA finds its OIDC provider)."),
-  collectionsConfig: z.array(collectionSchema).prefault(SEED_COLLECTIONS).describe("Collections to create; defaults to the seed's `documents` and `conversations`."),
+  collectionsConfig: z.array(collectionSchema).prefault(SEED_COLLECTIONS).describe("Collections to create; default `documents` and `conversations`: 1536 dimensions (OpenAI text-embedding-3-small), Cosine."),
   commonLabels: labelMap().default({}).describe("Labels added to every object."),
   enableNetworkPolicy: z.boolean().default(false).describe("Restrict ingress to the Qdrant pods with NetworkPolicies."),
   networkPolicyClients: z
     .array(networkClientSchema)
     .default([])
-    .describe("Who may reach 6333/6334 when enableNetworkPolicy is on: pod/namespace selectors or CIDRs (the homelab: app=cortex-control-plane)."),
+    .describe("Who may reach 6333/6334 when enableNetworkPolicy is on: pod/namespace selectors or CIDRs."),
   monitoringNamespace: dnsLabel().default("monitoring").describe("Namespace whose pods may scrape metrics when enableNetworkPolicy is on."),
   restrictEgress: z.boolean().default(false).describe("With enableNetworkPolicy, also deny Qdrant's egress except DNS and its peers."),
   enableExternalAccess: z.boolean().default(false).describe("Expose 6333/6334 through an internal AWS NLB (AWS Load Balancer Controller)."),
@@ -281,7 +281,7 @@ export type QdrantDeploymentInput = z.input<typeof qdrantInputSchema>;
 /** After defaults. */
 export type QdrantInputs = z.output<typeof qdrantInputSchema>;
 
-/** camelCase → the seed module's snake_case (customerName → customer_name, backupS3Bucket → backup_s3_bucket). */
+/** camelCase → the Terraform variable's snake_case name (customerName → customer_name, backupS3Bucket → backup_s3_bucket). */
 export function snakeCase(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
 }

@@ -5,10 +5,10 @@ import { PodSecurityAspect } from "../core/pod-security";
 import { QdrantDeployment } from "../qdrant-deployment";
 import { declareModuleInputs } from "./inputs";
 
-/** Provider ranges the module accepts (the seed module's, kubernetes raised to 2.25; random for the generated API keys). */
+/** Provider ranges the module accepts (the qdrant-deployment module's, kubernetes raised to 2.25; random for the generated API keys). */
 export const MODULE_REQUIRED_PROVIDERS = {
   aws: { source: "hashicorp/aws", version: "~> 5.0" },
-  // The seed says ~> 2.23; the StatefulSet's persistent_volume_claim_retention_policy needs 2.25.
+  // qdrant-deployment says ~> 2.23; the StatefulSet's persistent_volume_claim_retention_policy needs 2.25.
   kubernetes: { source: "hashicorp/kubernetes", version: "~> 2.25" },
   helm: { source: "hashicorp/helm", version: "~> 2.11" },
   random: { source: "hashicorp/random", version: "~> 3.5" },
@@ -17,7 +17,7 @@ export const MODULE_REQUIRED_PROVIDERS = {
 export const MODULE_REQUIRED_TERRAFORM = ">= 1.5.0";
 
 /**
- * QdrantDeployment as a plain Terraform module: every input is a variable named as in the seed module
+ * QdrantDeployment as a plain Terraform module: every input is a variable named as in qdrant-deployment
  * (snake_case), validated by Terraform; optional parts follow their variables through `count`. The module
  * configures no provider and has no backend: the caller's providers are used. `npm run build:module` writes it.
  */

@@ -49,7 +49,7 @@ Everything Qdrant needs on Kubernetes for one customer (and, on EKS, in AWS): na
 configuration, API keys, the StatefulSet and its Services, the collection-init Job, S3 backups (IRSA or Pod Identity),
 NetworkPolicy, external NLB Service, PodDisruptionBudget, Prometheus Operator ServiceMonitor and alerts. Synthesized
 from the QdrantDeployment construct of the
-qdrant-k8s-cdktf project: the variables are the seed module's (snake_case), validated by Terraform; optional parts
+qdrant-k8s-cdktf project: the variables are its inputs in snake_case, validated by Terraform; optional parts
 follow their variables through \`count\`. Terraform ${facts.requiredTerraform} or OpenTofu.
 
 ## Usage
@@ -68,12 +68,12 @@ ${CDKTF_USAGE}
 \`\`\`
 
 The module configures no provider: pass \`kubernetes\` (and \`aws\`; the AWS data sources and role exist only with
-\`backup_enabled\`, but Terraform still needs a configured aws provider). \`helm\` is required as the seed module
-requires it; no resource of this version uses it. Qdrant runs in cluster mode at any
-\`replicas\` (a single-peer cluster scales up later without re-bootstrapping), so \`qdrant_version\` must be
-v1.17.0 or newer. Backups go to AWS S3 through IRSA or EKS Pod Identity (\`backup_identity\`) on the EKS cluster
-\`eks_cluster_name\`, to an S3-compatible endpoint (\`backup_s3_endpoint\`, \`backup_s3_credentials_secret\`), or to a
-PVC (\`backup_target = "pvc"\`, kept with \`prevent_destroy\`).
+\`backup_enabled\`, but Terraform still needs a configured aws provider). \`helm\` is required because the
+qdrant-deployment module, whose variables this one keeps, requires it; no resource of this version uses it. Qdrant
+runs in cluster mode at any \`replicas\` (a single-peer cluster scales up later without re-bootstrapping), so
+\`qdrant_version\` must be v1.17.0 or newer. Backups go to AWS S3 through IRSA or EKS Pod Identity (\`backup_identity\`)
+on the EKS cluster \`eks_cluster_name\`, to an S3-compatible endpoint (\`backup_s3_endpoint\`,
+\`backup_s3_credentials_secret\`), or to a PVC (\`backup_target = "pvc"\`, kept with \`prevent_destroy\`).
 
 ## Requirements
 

@@ -1,8 +1,9 @@
 /**
- * The published Terraform module's variables (variables.tf), derived from the input schema: the seed's
- * snake_case names, HCL types with optional() defaults, the schema's defaults and descriptions, and validation
- * blocks for the checks zod makes (module-variable-types.ts has their HCL forms). moduleRules() turns the
- * cross-field rules of rules.ts into conditions for lifecycle preconditions. No cdktf here.
+ * The published Terraform module's variables (variables.tf), derived from the input schema: snake_case names
+ * (those of the qdrant-deployment module this project keeps), HCL types with optional() defaults, the schema's
+ * defaults and descriptions, and validation blocks for the checks zod makes (module-variable-types.ts has their
+ * HCL forms). moduleRules() turns the cross-field rules of rules.ts into conditions for lifecycle preconditions.
+ * No cdktf here.
  */
 import { z } from "zod";
 import { hclAttributes, hclQuantity, hclString, hclType, hclValue, checksOf, JsonSchema, toTerraformValue } from "./variable-types";
@@ -83,7 +84,7 @@ export interface ModuleValidation {
 }
 
 export interface ModuleVariable {
-  /** snakeCase(key): the seed's name. */
+  /** snakeCase(key): the Terraform variable's name. */
   name: string;
   key: string;
   /** HCL type expression. */

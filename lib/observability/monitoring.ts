@@ -35,7 +35,7 @@ function overdueSeconds(schedule: string): number {
 }
 
 /**
- * The spike's four alerts (thresholds and durations as the spike set them), adapted to this deployment's
+ * The homelab design's four alerts (with its thresholds and durations), adapted to this deployment's
  * names, plus QdrantBackupMissing and QdrantCollectionInitFailed (from kube-state-metrics).
  */
 export function alertRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[] {

@@ -3,13 +3,13 @@
  * of points and their shape. Pure functions; no cdktf here.
  *
  * Sources (each constant below names its own):
- * - the spike, ../shared/seeds/002_32e5c10cca71120c.txt: "Question 2" (disk table, 5× headroom, 10 GiB PVC),
+ * - the homelab design note (Cortex Plane spike #30; not in this repository): "Question 2" (disk table, 5× headroom, 10 GiB PVC),
  *   "Question 3" (RAM table, ~443 MB, request 1Gi / limit 2Gi) and "Artifact: Resource Request/Limit Spec"
  *   (growth thresholds);
  * - Qdrant's docs, "Capacity planning" (https://qdrant.tech/documentation/capacity-planning/):
  *   `memory_size = number_of_vectors * vector_dimension * 4 bytes * 1.5`, and "Quantization" (int8 is 4×,
  *   binary 32× smaller than float32; product quantization x4..x64);
- * - Qdrant's reference config (../shared/qdrant/config-v1.19.0.yaml): `storage.wal.wal_capacity_mb: 32`.
+ * - Qdrant's reference config (test/fixtures/qdrant/config-v1.19.0.yaml): `storage.wal.wal_capacity_mb: 32`.
  *
  * Sizes are bytes. The spike's tables use decimal MB/GB (100K × 1536 B = 153.6 MB ≈ "~150 MB"), so the
  * per-point constants are decimal too; Kubernetes quantities are binary (Gi = 2^30 bytes).
@@ -85,21 +85,21 @@ export interface CapacityInput {
   /** Dimensions of each (dense, float32) vector. */
   readonly dimensions: number;
   /**
-   * Quantization of the vectors; the quantized copy stays in RAM (`always_ram: true`, spike Q3).
+   * Quantization of the vectors; the quantized copy stays in RAM (`always_ram: true`).
    * @default "none"
    */
   readonly quantization?: Quantization;
   /**
    * Where the original float32 vectors live. On disk they are read through the page cache for rescoring and
-   * not counted in RAM (spike Q3).
-   * @default - true with quantization (spike Q3), false without (Qdrant's default: vectors in RAM)
+   * not counted in RAM.
+   * @default - true with quantization, false without (Qdrant's default: vectors in RAM)
    */
   readonly onDiskVectors?: boolean;
-  /** @default 500 (spike Q2/Q3) */
+  /** Average payload bytes per point. @default 500 */
   readonly payloadBytesPerPoint?: number;
-  /** @default false (spike Q3: payloads in RAM for fast filtered retrieval) */
+  /** @default false (payloads in RAM for fast filtered retrieval) */
   readonly onDiskPayload?: boolean;
-  /** Indexed payload fields. @default 6 (spike Q3) */
+  /** Indexed payload fields. @default 6 */
   readonly payloadIndexes?: number;
   /** HNSW `m` (0 disables the graph). @default 16 */
   readonly hnswM?: number;
@@ -134,7 +134,7 @@ export interface CapacityComponent {
   readonly label: string;
   readonly ramBytes: number;
   readonly diskBytes: number;
-  /** How the figure is made and where its constant comes from. */
+  /** How the figure is made. */
   readonly note: string;
 }
 
@@ -148,7 +148,7 @@ export interface CapacityRecommendation {
   /** Storage PVC: disk × 5 headroom, rounded up to a multiple of 5Gi. */
   readonly pvcSize: string;
   readonly pvcSizeBytes: number;
-  /** A separate snapshots volume (DESIGN: /qdrant/snapshots): room for two snapshots, rounded up to whole Gi, at least 1Gi. */
+  /** A separate snapshots volume (/qdrant/snapshots): room for two snapshots, rounded up to whole Gi, at least 1Gi. */
   readonly snapshotVolumeSize: string;
   readonly snapshotVolumeSizeBytes: number;
 }
@@ -162,7 +162,7 @@ export interface CapacityEstimate {
   readonly components: readonly CapacityComponent[];
   /** Per pod. */
   readonly ramBytes: number;
-  /** Per pod, including one snapshot (spike Q2). */
+  /** Per pod, including one snapshot. */
   readonly diskBytes: number;
   readonly recommended: CapacityRecommendation;
   /** Qdrant docs' rough formula for the same points, for comparison. */
@@ -253,7 +253,7 @@ function quantizedVector(quantization: Quantization, dimensions: number): { perV
   const float = dimensions * FLOAT32_BYTES;
   if (quantization === "none") return { perVector: 0, fixed: 0, ratio: 1, note: "no quantization" };
   if (quantization === "int8") {
-    return { perVector: dimensions, fixed: 0, ratio: 4, note: "1 byte per dimension (spike Q2: 100K × 1536 bytes), in RAM (always_ram)" };
+    return { perVector: dimensions, fixed: 0, ratio: 4, note: "1 byte per dimension, in RAM (always_ram)" };
   }
   if (quantization === "binary") {
     return { perVector: Math.ceil(dimensions / 8), fixed: 0, ratio: 32, note: "1 bit per dimension (Qdrant docs: 32× smaller), in RAM (always_ram)" };
@@ -282,7 +282,7 @@ function gi(bytes: number): string {
 
 /**
  * The capacity of one Qdrant pod holding `input.vectors` points (spread over the pods by replication and
- * sharding), by the spike's method, with Qdrant docs' formula alongside. Throws one SizingError listing every
+ * sharding), component by component, with Qdrant docs' formula alongside. Throws one SizingError listing every
  * problem with the input.
  */
 export function estimateCapacity(input: CapacityInput): CapacityEstimate {
@@ -323,56 +323,56 @@ export function estimateCapacity(input: CapacityInput): CapacityEstimate {
       label: "Original vectors (float32)",
       ramBytes: vectorsInRam ? originalBytes : 0,
       diskBytes: originalBytes,
-      note: `${r.dimensions} × 4 bytes per point (spike Q2); ${vectorsInRam ? "in RAM" : "on disk (mmap, page cache for rescoring; not counted in RAM, spike Q3)"}`,
+      note: `${r.dimensions} × 4 bytes per point; ${vectorsInRam ? "in RAM" : "on disk (mmap, page cache for rescoring; not counted in RAM)"}`,
     },
     {
       name: "hnswGraph",
       label: `HNSW graph (m=${r.hnswM})`,
       ramBytes: hnswBytes,
       diskBytes: hnswBytes,
-      note: `2·m links × 4 bytes = ${2 * r.hnswM * HNSW_LINK_BYTES} bytes per point (spike Q3: m=16, 128 bytes)`,
+      note: `2·m links × 4 bytes = ${2 * r.hnswM * HNSW_LINK_BYTES} bytes per point (Qdrant keeps up to 2·m links on layer 0)`,
     },
     {
       name: "payload",
       label: "Payload",
       ramBytes: r.onDiskPayload ? 0 : payloadBytes,
       diskBytes: payloadBytes,
-      note: `${r.payloadBytesPerPoint} bytes per point (spike Q2: ~500 avg); ${r.onDiskPayload ? "on disk (on_disk_payload: true)" : "in RAM (on_disk_payload: false, spike Q3)"}`,
+      note: `${r.payloadBytesPerPoint} bytes per point; ${r.onDiskPayload ? "on disk (on_disk_payload: true)" : "in RAM (on_disk_payload: false)"}`,
     },
     {
       name: "payloadIndexes",
       label: "Payload indexes",
       ramBytes: payloadIndexBytes,
       diskBytes: payloadIndexBytes,
-      note: `${r.payloadIndexes} fields × 50 bytes per point (spike Q3: ~30 MB for 6 fields at 100K); persisted too`,
+      note: `${r.payloadIndexes} fields × 50 bytes per point (an average for keyword and integer indexes); persisted too`,
     },
     {
       name: "processOverhead",
       label: "Process overhead",
       ramBytes: PROCESS_OVERHEAD_BYTES,
       diskBytes: 0,
-      note: "runtime, gRPC/HTTP servers, connection pools (spike Q3: ~100 MB per pod)",
+      note: "runtime, gRPC/HTTP servers, connection pools: ~100 MB per pod, fixed",
     },
     {
       name: "optimizerScratch",
       label: "Optimizer scratch",
       ramBytes: scratchBytes,
       diskBytes: 0,
-      note: "0.4 × the data in RAM: segment merges (spike Q3: ~100 MB at 100K); on disk, the PVC headroom covers it",
+      note: "0.4 × the data in RAM: segment merges build a new segment while the old ones are loaded; on disk, the PVC headroom covers it",
     },
     {
       name: "wal",
       label: "WAL",
       ramBytes: 0,
       diskBytes: walBytes,
-      note: `${shardsPerPod} shard${shardsPerPod === 1 ? "" : "s"} × ${r.walCapacityMb} MiB segment (Qdrant wal_capacity_mb; spike Q2: ~32 MB)`,
+      note: `${shardsPerPod} shard${shardsPerPod === 1 ? "" : "s"} × ${r.walCapacityMb} MiB segment (Qdrant wal_capacity_mb)`,
     },
     {
       name: "snapshot",
       label: "Snapshot (1 latest)",
       ramBytes: 0,
       diskBytes: liveDisk,
-      note: "one full snapshot: the collection's files and WAL (spike Q2: ~850 MB at 100K)",
+      note: "one full snapshot: the collection's files and WAL",
     },
   ];
 
@@ -408,13 +408,13 @@ export function estimateCapacity(input: CapacityInput): CapacityEstimate {
 
 /** The rules behind `recommended`, in words (for tables and docs). */
 export const RECOMMENDATION_RULES = {
-  memoryRequest: "RAM rounded up to a power-of-two Gi, at least 1Gi (spike: ~443 MB → 1Gi)",
-  memoryLimit: "2 × the request (spike: 2Gi; growth rows 2Gi, 4Gi, 8Gi)",
-  pvcSize: "disk × 5 headroom, rounded up to a multiple of 5Gi (spike: 1.7 GB → ~8.5 GB → 10Gi)",
+  memoryRequest: "RAM rounded up to a power-of-two Gi, at least 1Gi",
+  memoryLimit: "2 × the request: headroom above the estimate",
+  pvcSize: "disk × 5 headroom (growth, merges, temporary segments), rounded up to a multiple of 5Gi",
   snapshotVolumeSize: "two snapshots (the new one and the previous), rounded up to whole Gi, at least 1Gi",
 } as const;
 
-/** Decimal size for tables, as the spike writes them: "153.6 MB", "1.79 GB". */
+/** Decimal size for tables: "153.6 MB", "1.79 GB". */
 export function formatSize(bytes: number): string {
   if (bytes === 0) return "0";
   if (bytes < 1e3) return `${Math.round(bytes)} B`;

@@ -9,10 +9,12 @@ describe("README inputs tables", () => {
     expect(withGeneratedSections(readme)).toBe(readme);
   });
 
-  it("list every input once, with its seed name and default", () => {
+  it("list every input once, with its Terraform variable and default", () => {
     const table = inputsTableMarkdown();
     for (const name of Object.keys(qdrantInputShape)) expect(table).toContain(`| \`${name}\` |`);
+    expect(table).toContain("| Input | Terraform variable | Type | Default | Description |");
     expect(table).toContain("| `backupS3Bucket` | `backup_s3_bucket` | string | `\"\"` | S3 bucket for backups. |");
     expect(table).toContain("| `customerName` | `customer_name` | string | required |");
+    expect(table).toContain("| `tls` | none (CDKTF only) | object | unset |");
   });
 });
