@@ -38,12 +38,15 @@ export function applyWithoutProviders(config: Record<string, unknown>, vars: Rec
 }
 
 /**
- * Several root configurations in one terraform run. Terraform's cost is mostly its own start-up and init, so
- * configurations evaluated one run each (a scenario each) share a run here: each scenario becomes a child module in
- * a directory of its own (its files as given), called from a root module that hands it its variable values. The
- * values come from the root's terraform.tfvars.json, through one root variable of type any per scenario, so that,
- * as for a root module's variables, Terraform checks them (types, validation blocks) while planning and not in the
- * validate step that precedes the plan: a plan then reports every scenario's failures, each in its own module.
+ * Several root configurations in one terraform run, for tests that would otherwise start terraform (and init) once
+ * per scenario. Each scenario becomes a child module in a directory of its own (its files as given), called from a
+ * root module that hands it its variable values. The values come from the root's terraform.tfvars.json, through one
+ * root variable of type any per scenario, so that, as for a root module's variables, Terraform checks them (types,
+ * validation blocks) while planning and not in the validate step that precedes the plan (a failure there ends the
+ * run before any output precondition is evaluated): a plan then reports every scenario's failures, each in its own
+ * module. Terraform still evaluates
+ * each module's configuration once per scenario, so a scenario costs what its evaluation costs; what is shared is
+ * start-up, init and configuration loading.
  */
 export interface ModuleScenario {
   /** The scenario's configuration: file name to text (e.g. variables.tf, main.tf.json). */

@@ -242,15 +242,15 @@ const RULES_CONFIG = {
  * one: a single terraform plan with each plan a module of its own (planScenarios), each reporting its own errors.
  */
 const plans: Record<string, ModuleScenario> = {};
-let planned: Record<string, TerraformDiagnostic[]> | undefined;
+let planResults: Record<string, TerraformDiagnostic[]> | undefined;
 
 /** The error details of a plan of `config` with these variables (camelCase inputs, passed in the module's shape). */
 function planErrors(name: string, config: Record<string, string>, inputs: Record<string, unknown>): () => string[] {
   if (plans[name]) throw new Error(`two plans are named ${name}`);
   plans[name] = { files: config, vars: Object.fromEntries(Object.entries(inputs).map(([key, value]) => [snakeCase(key), moduleValue(key as InputKey, value)])) };
   return () => {
-    planned ??= planScenarios(plans);
-    return planned[name].map((d) => d.detail.split("\n\nThis was checked by")[0]);
+    planResults ??= planScenarios(plans);
+    return planResults[name].map((d) => d.detail.split("\n\nThis was checked by")[0]);
   };
 }
 
@@ -542,8 +542,8 @@ describe("module variables through terraform", () => {
   });
 
   const runs = batches(BAD_CASES).map((run, i, all) => ({ run, plan: `${i + 1} of ${all.length}`, errors: planErrors(`bad_values_${i + 1}`, VARIABLES_CONFIG, Object.assign({ ...BASE }, ...run.map((c) => c.inputs))) }));
-  it.each(runs)("rejects bad values with the schema's words (plan $plan)", ({ run, errors: planned }) => {
-    const errors = planned();
+  it.each(runs)("rejects bad values with the schema's words (plan $plan)", ({ run, errors: planErrorsOf }) => {
+    const errors = planErrorsOf();
     const expected = run.flatMap((c) => [...c.errors, ...(c.moduleOnly ?? [])]);
     for (const start of expected) expect([start, errors.filter((e) => e.startsWith(start)).length]).toEqual([start, 1]);
     expect(errors).toHaveLength(expected.length);
@@ -813,8 +813,8 @@ describe("module variables through terraform", () => {
       ],
     ];
 
-    const planned = scenarios.map(([, inputs], i) => planErrors(`rule_scenario_${i + 1}`, RULES_CONFIG, inputs));
-    it.each(scenarios.map((scenario, i) => [...scenario, planned[i]] as const))("%s", (_name, _inputs, failing, errors) => {
+    const rulePlans = scenarios.map(([, inputs], i) => planErrors(`rule_scenario_${i + 1}`, RULES_CONFIG, inputs));
+    it.each(scenarios.map((scenario, i) => [...scenario, rulePlans[i]] as const))("%s", (_name, _inputs, failing, errors) => {
       expect(errors().sort()).toEqual(failing.map(message).sort());
     });
 
