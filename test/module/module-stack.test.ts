@@ -17,7 +17,7 @@ import { qdrantNames } from "../../lib/core/naming";
 import { synthesizeModuleStack } from "../../lib/module/files";
 import { MODULE_REQUIRED_PROVIDERS } from "../../lib/module/module-stack";
 import { addresses, Json, withScriptPlaceholders } from "../helpers/synth";
-import { applyWithoutProviders, requireTerraform } from "../helpers/terraform";
+import { applyScenariosWithoutProviders, requireTerraform } from "../helpers/terraform";
 
 const json = synthesizeModuleStack() as Json;
 const count = (address: string): unknown => {
@@ -122,19 +122,17 @@ describe("QdrantModuleStack structure", () => {
 
   it("indexes every reference to a counted resource, and guards those from outside its part", () => {
     const counted = addresses(json).filter((a) => !a.startsWith("var.") && !a.startsWith("output.") && count(a) !== undefined);
-    for (const [path, value] of strings({ resource: json.resource, data: json.data, output: json.output, locals: json.locals })) {
-      for (const address of counted) {
-        const bare = new RegExp(`(?<![\\w.])${address.replace(/\./g, "\\.")}\\.`);
-        expect([path, bare.test(value)]).toEqual([path, false]);
-      }
-    }
+    const bare = counted.map((address) => [address, new RegExp(`(?<![\\w.])${address.replace(/\./g, "\\.")}\\.`)] as const);
+    // One expect over every (path, address) found, not one per pair: tens of thousands of expect calls cost seconds.
+    const unindexed = strings({ resource: json.resource, data: json.data, output: json.output, locals: json.locals }).flatMap(([path, value]) =>
+      bare.filter(([, pattern]) => pattern.test(value)).map(([address]) => [path, address]),
+    );
+    expect(unindexed).toEqual([]);
     expect(json.output.namespace.value).toBe("${var.create_namespace ? try(kubernetes_namespace_v1.qdrant[0].metadata[0].name, var.namespace) : var.namespace}");
   });
 
   it("leaves no TypeScript value in an expression", () => {
-    for (const [path, value] of strings(json)) {
-      expect([path, /TfToken|undefined|NaN|\[object |e\+\d{3}/.test(value)]).toEqual([path, false]);
-    }
+    expect(strings(json).flatMap(([path, value]) => (/TfToken|undefined|NaN|\[object |e\+\d{3}/.test(value) ? [path] : []))).toEqual([]);
   });
 
   it("turns the dynamic parts into dynamic blocks", () => {
@@ -157,13 +155,26 @@ describe("QdrantModuleStack structure", () => {
   });
 });
 
-/** Runs expressions of the module JSON through terraform with the module's variables and locals. */
-function evaluate(expressions: Record<string, unknown>, inputs: Partial<QdrantDeploymentInput>): Record<string, unknown> {
-  const vars = Object.fromEntries(Object.entries(inputs).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), moduleValue(key as never, value)]));
-  const output = Object.fromEntries(Object.entries(expressions).map(([name, value]) => [name, { value }]));
-  const result = applyWithoutProviders({ variable: json.variable, locals: json.locals, output }, vars);
-  if (!result.outputs) throw new Error(result.stderr);
-  return result.outputs;
+/**
+ * Runs expressions of the module JSON through terraform with the module's variables and locals, for every scenario
+ * (expressions and inputs) in one run; `outputs(name)` is one scenario's result, or throws with its error.
+ */
+function evaluate(scenarios: Record<string, { expressions: Record<string, unknown>; inputs: Partial<QdrantDeploymentInput> }>): (name: string) => Record<string, unknown> {
+  const results = applyScenariosWithoutProviders(
+    Object.fromEntries(
+      Object.entries(scenarios).map(([name, { expressions, inputs }]) => {
+        const vars = Object.fromEntries(Object.entries(inputs).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), moduleValue(key as never, value)]));
+        const output = Object.fromEntries(Object.entries(expressions).map(([output, value]) => [output, { value }]));
+        return [name, { files: { "main.tf.json": JSON.stringify({ variable: json.variable, locals: json.locals, output }, null, 2) }, vars }];
+      }),
+    ),
+  );
+  return (name) => {
+    const result = results[name];
+    if (!result) throw new Error(`no scenario ${name}`);
+    if (!result.outputs) throw new Error(`scenario ${name}: ${result.stderr}`);
+    return result.outputs;
+  };
 }
 
 requireTerraform();
@@ -201,75 +212,83 @@ describe("the module's expressions evaluate to what the literal stacks render", 
   const literal = resolveInputs({ ...inputs, apiKeySource: "generate", backupEnabled: false } as QdrantDeploymentInput);
   const names = qdrantNames(literal);
   const resources = json.resource;
-  const outputs = evaluate(
-    {
-      collections: "${local.collection_requests}",
-      environment: resources.kubernetes_config_map_v1.qdrant_config.data,
-      peers: resources.kubernetes_cron_job_v1.qdrant_backup.spec.job_template.spec.template.spec.container[0].env.find((e: Json) => e.name === "QDRANT_PEER_URLS").value,
-      labels: resources.kubernetes_stateful_set_v1.qdrant.metadata.labels,
-      pod_labels: resources.kubernetes_stateful_set_v1.qdrant.spec.template.metadata.labels,
-      config_checksum: resources.kubernetes_stateful_set_v1.qdrant.spec.template.metadata.annotations["checksum/config"],
-      init_checksum: resources.kubernetes_job_v1.qdrant_init.spec.template.metadata.annotations["checksum/collections"],
-      alerts: resources.kubernetes_manifest.qdrant_alerts.manifest.spec.groups[0].rules,
-      service_fqdn: json.output.service_fqdn.value,
-      connection_string: json.output.connection_string.value,
+  const trust = json.data.aws_iam_policy_document.qdrant_backup_trust.statement[0].condition[0].values;
+  const older = { ...inputs, qdrantVersion: "v1.17.0" };
+  const storageSizes = { backup_volume_50gi: "50Gi", backup_volume_1536mi: "1536Mi" };
+  const evaluated = evaluate({
+    main: {
+      expressions: {
+        collections: "${local.collection_requests}",
+        environment: resources.kubernetes_config_map_v1.qdrant_config.data,
+        peers: resources.kubernetes_cron_job_v1.qdrant_backup.spec.job_template.spec.template.spec.container[0].env.find((e: Json) => e.name === "QDRANT_PEER_URLS").value,
+        labels: resources.kubernetes_stateful_set_v1.qdrant.metadata.labels,
+        pod_labels: resources.kubernetes_stateful_set_v1.qdrant.spec.template.metadata.labels,
+        config_checksum: resources.kubernetes_stateful_set_v1.qdrant.spec.template.metadata.annotations["checksum/config"],
+        init_checksum: resources.kubernetes_job_v1.qdrant_init.spec.template.metadata.annotations["checksum/collections"],
+        alerts: resources.kubernetes_manifest.qdrant_alerts.manifest.spec.groups[0].rules,
+        service_fqdn: json.output.service_fqdn.value,
+        connection_string: json.output.connection_string.value,
+      },
+      inputs,
     },
-    inputs,
-  );
+    irsa: { expressions: { subjects: trust }, inputs },
+    irsa_restore: { expressions: { subjects: trust }, inputs: { ...inputs, backupRestoreTimestamp: "latest" } },
+    ...Object.fromEntries(Object.entries(storageSizes).map(([name, storageSize]) => [name, { expressions: { size: "${local.backup_volume_size}" }, inputs: { ...inputs, storageSize } }])),
+    backup_volume_1ti: { expressions: { size: "${local.backup_volume_size}" }, inputs: { ...inputs, backupVolumeSize: "1Ti" } },
+    older: { expressions: { environment: resources.kubernetes_config_map_v1.qdrant_config.data }, inputs: older },
+  });
+  const outputs = () => evaluated("main");
 
   it("collection requests (collectionRequestsHcl = collectionRequests)", () => {
-    expect(outputs.collections).toEqual(collectionRequests(literal));
+    expect(outputs().collections).toEqual(collectionRequests(literal));
   });
 
   it("Qdrant's environment, in cluster mode with authentication on v1.19", () => {
-    expect(outputs.environment).toEqual(qdrantEnvironment(literal, names));
-    expect(outputs.environment).toMatchObject({ QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH: "true", QDRANT__TELEMETRY_DISABLED: "false" });
+    expect(outputs().environment).toEqual(qdrantEnvironment(literal, names));
+    expect(outputs().environment).toMatchObject({ QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH: "true", QDRANT__TELEMETRY_DISABLED: "false" });
   });
 
   it("checksums that roll the pods and the init Job (Terraform's sha256 of the same data)", () => {
-    expect(outputs.config_checksum).toMatch(/^[0-9a-f]{64}$/);
-    expect(outputs.init_checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(outputs().config_checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(outputs().init_checksum).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("the alerts, with the backup alert watching the latest run (the schedule is a variable)", () => {
-    const alerts = outputs.alerts as AlertRule[];
+    const alerts = outputs().alerts as AlertRule[];
     expect(alerts.slice(0, -1)).toEqual(alertRules({ ...literal, backupEnabled: false }, names));
     expect(alerts[alerts.length - 1]).toEqual(lastRunBackupAlert(names));
     expect(alerts[alerts.length - 1].expr).toContain('cronjob="acme-qdrant-backup"');
   });
 
   it("the backup pods' peer list", () => {
-    expect(outputs.peers).toBe(peerUrls(literal, names));
+    expect(outputs().peers).toBe(peerUrls(literal, names));
   });
 
   it("labels merged with common_labels", () => {
-    expect(outputs.labels).toEqual(names.labels);
-    expect(outputs.pod_labels).toEqual(names.podLabels);
+    expect(outputs().labels).toEqual(names.labels);
+    expect(outputs().pod_labels).toEqual(names.podLabels);
   });
 
   it("the seed's connection outputs", () => {
-    expect(outputs.service_fqdn).toBe("acme-qdrant.vectors.svc.cluster.example");
-    expect(outputs.connection_string).toBe(`http://${names.serviceFqdn}:6333`);
+    expect(outputs().service_fqdn).toBe("acme-qdrant.vectors.svc.cluster.example");
+    expect(outputs().connection_string).toBe(`http://${names.serviceFqdn}:6333`);
   });
 
   it("IRSA trusts the restore ServiceAccount only while a restore is asked for", () => {
-    const trust = json.data.aws_iam_policy_document.qdrant_backup_trust.statement[0].condition[0].values;
-    const subjects = (extra: Partial<QdrantDeploymentInput>) => evaluate({ subjects: trust }, { ...inputs, ...extra }).subjects;
-    expect(subjects({})).toEqual(["system:serviceaccount:vectors:acme-qdrant-backup"]);
-    expect(subjects({ backupRestoreTimestamp: "latest" })).toEqual(["system:serviceaccount:vectors:acme-qdrant-backup", "system:serviceaccount:vectors:acme-qdrant-restore"]);
+    expect(evaluated("irsa").subjects).toEqual(["system:serviceaccount:vectors:acme-qdrant-backup"]);
+    expect(evaluated("irsa_restore").subjects).toEqual(["system:serviceaccount:vectors:acme-qdrant-backup", "system:serviceaccount:vectors:acme-qdrant-restore"]);
   });
 
   it("sizes the backup PVC as the stacks do: four times the data volume unless backup_volume_size says", () => {
-    for (const storageSize of ["50Gi", "1536Mi"]) {
-      const { size } = evaluate({ size: "${local.backup_volume_size}" }, { ...inputs, storageSize });
+    for (const [name, storageSize] of Object.entries(storageSizes)) {
+      const { size } = evaluated(name);
       expect([storageSize, size]).toEqual([storageSize, formatBytes((parseQuantity(storageSize) as number) * 4)]);
     }
-    expect(evaluate({ size: "${local.backup_volume_size}" }, { ...inputs, backupVolumeSize: "1Ti" }).size).toBe("1Ti");
+    expect(evaluated("backup_volume_1ti").size).toBe("1Ti");
   });
 
   it("leaves enforce_internal_auth out before v1.19, as the literal stacks do", () => {
-    const older = { ...inputs, qdrantVersion: "v1.17.0" };
-    const { environment } = evaluate({ environment: resources.kubernetes_config_map_v1.qdrant_config.data }, older);
+    const { environment } = evaluated("older");
     const olderLiteral = resolveInputs({ ...older, apiKeySource: "generate", backupEnabled: false } as QdrantDeploymentInput);
     expect(environment).toEqual(qdrantEnvironment(olderLiteral, qdrantNames(olderLiteral)));
     expect(environment).not.toHaveProperty("QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH");

@@ -23,7 +23,7 @@ import {
   renderVariablesTf,
 } from "../../lib/module/variables";
 import { atLeast } from "../../lib/config/qdrant-version";
-import { requireTerraform } from "../helpers/terraform";
+import { ModuleScenario, planScenarios, requireTerraform, TerraformDiagnostic } from "../helpers/terraform";
 import { qdrantInputSchema, qdrantInputShape, snakeCase } from "../../lib/config/schema";
 import { collectProblems } from "../../lib/config/validate";
 
@@ -223,18 +223,35 @@ function root(parent: string, name: string, extra: string): string {
   return dir;
 }
 
-/** The error details of a plan with these variables (camelCase inputs, passed in the module's shape). */
-function planErrors(dir: string, inputs: Record<string, unknown>): string[] {
-  const tfvars = Object.fromEntries(Object.entries(inputs).map(([key, value]) => [snakeCase(key), moduleValue(key as InputKey, value)]));
-  writeFileSync(join(dir, "test.tfvars.json"), JSON.stringify(tfvars));
-  const run = terraform(dir, ["plan", "-json", "-input=false", "-lock=false", "-var-file=test.tfvars.json"]);
-  const diagnostics = run.stdout
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as { type: string; diagnostic?: { severity: string; summary: string; detail: string } })
-    .flatMap((m) => (m.type === "diagnostic" && m.diagnostic?.severity === "error" ? [m.diagnostic] : []));
-  if (run.status !== 0 && diagnostics.length === 0) throw new Error(`terraform plan failed without diagnostics:\n${run.stderr}`);
-  return diagnostics.map((d) => d.detail.split("\n\nThis was checked by")[0]);
+/** variables.tf with an output per variable (the values as Terraform reads them). */
+const VARIABLES_CONFIG = {
+  "variables.tf": renderVariablesTf(),
+  "main.tf": variables.map((v) => `output "${v.name}" {\n  value     = var.${v.name}\n  sensitive = ${v.sensitive === true}\n}\n`).join("\n"),
+};
+
+/** variables.tf with the cross-field rules (moduleRules) as output preconditions. */
+const RULES_CONFIG = {
+  "variables.tf": renderVariablesTf(),
+  "main.tf": moduleRules()
+    .map((r, i) => `output "rule_${i}" {\n  value = true\n\n  precondition {\n    condition     = ${r.condition}\n    error_message = ${hclString(r.errorMessage)}\n  }\n}\n`)
+    .join("\n"),
+};
+
+/**
+ * The plans of this file, registered while jest collects the tests and run together when a test first asks for
+ * one: a single terraform plan with each plan a module of its own (planScenarios), each reporting its own errors.
+ */
+const plans: Record<string, ModuleScenario> = {};
+let planResults: Record<string, TerraformDiagnostic[]> | undefined;
+
+/** The error details of a plan of `config` with these variables (camelCase inputs, passed in the module's shape). */
+function planErrors(name: string, config: Record<string, string>, inputs: Record<string, unknown>): () => string[] {
+  if (plans[name]) throw new Error(`two plans are named ${name}`);
+  plans[name] = { files: config, vars: Object.fromEntries(Object.entries(inputs).map(([key, value]) => [snakeCase(key), moduleValue(key as InputKey, value)])) };
+  return () => {
+    planResults ??= planScenarios(plans);
+    return planResults[name].map((d) => d.detail.split("\n\nThis was checked by")[0]);
+  };
 }
 
 interface BadCase {
@@ -447,7 +464,10 @@ const BAD_CASES: BadCase[] = [
   { inputs: { logFormat: "xml" }, errors: ['log_format must be one of "json", "text".'] },
 ];
 
-/** Cases whose inputs do not overlap share a plan: Terraform reports every failing validation at once. */
+/**
+ * Cases whose inputs do not overlap share a plan: Terraform reports every failing validation at once. (Terraform's
+ * cost here is evaluating variables.tf's validations, once per plan or module: fewer plans, less time.)
+ */
 function batches(cases: BadCase[]): BadCase[][] {
   const runs: BadCase[][] = [];
   for (const c of cases) {
@@ -467,15 +487,9 @@ const BASE = { customerName: "acme" };
 describe("module variables through terraform", () => {
   let parent: string;
   let variablesDir: string;
-  let rulesDir: string;
   beforeAll(() => {
     parent = mkdtempSync(join(tmpdir(), "module-variables-"));
-    const outputs = variables.map((v) => `output "${v.name}" {\n  value     = var.${v.name}\n  sensitive = ${v.sensitive === true}\n}\n`).join("\n");
-    variablesDir = root(parent, "variables", outputs);
-    const rules = moduleRules()
-      .map((r, i) => `output "rule_${i}" {\n  value = true\n\n  precondition {\n    condition     = ${r.condition}\n    error_message = ${hclString(r.errorMessage)}\n  }\n}\n`)
-      .join("\n");
-    rulesDir = root(parent, "rules", rules);
+    variablesDir = root(parent, "variables", VARIABLES_CONFIG["main.tf"]);
   }, 60000);
   afterAll(() => rmSync(parent, { recursive: true, force: true }));
 
@@ -522,33 +536,33 @@ describe("module variables through terraform", () => {
     }
   });
 
+  const goodValues = planErrors("good_values", VARIABLES_CONFIG, {
+    ...BASE,
+    resourceName: "qdrant",
+    qdrantVersion: "v1.17.0-rc.1",
+    storageIops: 3000,
+    storageClassName: "local-path",
+    snapshotStorageSize: "10Gi",
+    resources: { requests: { cpu: "250m", memory: "1.5Gi" } },
+    apiKey: "k".repeat(32),
+    backupSchedule: "*/15 0-6,22 ? JAN-mar mon-FRI",
+    collectionsConfig: [
+      { name: "Docs_2", vectorSize: 65536, distance: "Manhattan", quantization: { scalar: { quantile: 0.99, alwaysRam: true } }, payloadIndexes: [] },
+      { name: "b", vectorSize: 1, quantization: { binary: {} }, optimizersConfig: { deletedThreshold: 0.2 }, replicationFactor: 1 },
+    ],
+    commonLabels: { "app.kubernetes.io/part-of": "ai", Environment: "", "example.com/x_y.z": "A-1" },
+    allowedCidrs: ["0.0.0.0/0", "255.255.255.255/32"],
+    tolerations: [{ operator: "Exists" }, { key: "k", value: "v", effect: "NoExecute", tolerationSeconds: 0 }],
+    jobImage: `registry.example.com/tools/k8s@sha256:${"a".repeat(64)}`,
+    logFormat: "text",
+  });
   it("accepts good values of every kind", () => {
-    const errors = planErrors(variablesDir, {
-      ...BASE,
-      resourceName: "qdrant",
-      qdrantVersion: "v1.17.0-rc.1",
-      storageIops: 3000,
-      storageClassName: "local-path",
-      snapshotStorageSize: "10Gi",
-      resources: { requests: { cpu: "250m", memory: "1.5Gi" } },
-      apiKey: "k".repeat(32),
-      backupSchedule: "*/15 0-6,22 ? JAN-mar mon-FRI",
-      collectionsConfig: [
-        { name: "Docs_2", vectorSize: 65536, distance: "Manhattan", quantization: { scalar: { quantile: 0.99, alwaysRam: true } }, payloadIndexes: [] },
-        { name: "b", vectorSize: 1, quantization: { binary: {} }, optimizersConfig: { deletedThreshold: 0.2 }, replicationFactor: 1 },
-      ],
-      commonLabels: { "app.kubernetes.io/part-of": "ai", Environment: "", "example.com/x_y.z": "A-1" },
-      allowedCidrs: ["0.0.0.0/0", "255.255.255.255/32"],
-      tolerations: [{ operator: "Exists" }, { key: "k", value: "v", effect: "NoExecute", tolerationSeconds: 0 }],
-      jobImage: `registry.example.com/tools/k8s@sha256:${"a".repeat(64)}`,
-      logFormat: "text",
-    });
-    expect(errors).toEqual([]);
+    expect(goodValues()).toEqual([]);
   });
 
-  const runs = batches(BAD_CASES);
-  it.each(runs.map((run, i) => ({ run, plan: `${i + 1} of ${runs.length}` })))("rejects bad values with the schema's words (plan $plan)", ({ run }) => {
-    const errors = planErrors(variablesDir, Object.assign({ ...BASE }, ...run.map((c) => c.inputs)));
+  const runs = batches(BAD_CASES).map((run, i, all) => ({ run, plan: `${i + 1} of ${all.length}`, errors: planErrors(`bad_values_${i + 1}`, VARIABLES_CONFIG, Object.assign({ ...BASE }, ...run.map((c) => c.inputs))) }));
+  it.each(runs)("rejects bad values with the schema's words (plan $plan)", ({ run, errors: planErrorsOf }) => {
+    const errors = planErrorsOf();
     const expected = run.flatMap((c) => [...c.errors, ...(c.moduleOnly ?? [])]);
     for (const start of expected) expect([start, errors.filter((e) => e.startsWith(start)).length]).toEqual([start, 1]);
     expect(errors).toHaveLength(expected.length);
@@ -674,10 +688,11 @@ describe("module variables through terraform", () => {
     expect(exact).toBe(true);
   });
 
+  const neverRuns = "0 0 30 2 *";
+  const neverRunsErrors = planErrors("schedule_never_runs", VARIABLES_CONFIG, { ...BASE, backupSchedule: neverRuns });
   it("accepts schedules that never run (zod rejects them): Terraform has no calendar", () => {
-    const schedule = "0 0 30 2 *";
-    expect(qdrantInputShape.backupSchedule.safeParse(schedule).success).toBe(false);
-    expect(planErrors(variablesDir, { ...BASE, backupSchedule: schedule })).toEqual([]);
+    expect(qdrantInputShape.backupSchedule.safeParse(neverRuns).success).toBe(false);
+    expect(neverRunsErrors()).toEqual([]);
   });
 
   describe("cross-field rules (moduleRules, as output preconditions)", () => {
@@ -816,8 +831,9 @@ describe("module variables through terraform", () => {
       ],
     ];
 
-    it.each(scenarios)("%s", (_name, inputs, failing) => {
-      expect(planErrors(rulesDir, inputs).sort()).toEqual(failing.map(message).sort());
+    const rulePlans = scenarios.map(([, inputs], i) => planErrors(`rule_scenario_${i + 1}`, RULES_CONFIG, inputs));
+    it.each(scenarios.map((scenario, i) => [...scenario, rulePlans[i]] as const))("%s", (_name, _inputs, failing, errors) => {
+      expect(errors().sort()).toEqual(failing.map(message).sort());
     });
 
     it("every rule fails in some scenario", () => {

@@ -4,7 +4,7 @@
  * The kubernetes/helm/random providers are not in the mirror, so their resources are left out of this check.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../../stacks/app";
@@ -19,6 +19,9 @@ if (!existsSync(PLUGIN)) {
   throw new Error(`this test validates with the real hashicorp/aws 5.100.0 plugin, which is not under ${MIRROR}; point TF_PLUGIN_MIRROR at a filesystem mirror that has it (terraform providers mirror <dir> makes one)`);
 }
 
+const MODULE_STACK = "module-stack";
+const EKS_STACKS = ["qdrant-acme-corp", "qdrant-globex", "qdrant-aws-all"];
+
 /** Only what the aws provider owns: its resources, data sources and provider block, and the outputs using them. */
 function awsHalf(stack: Json): Json {
   const pick = (blocks: Json = {}) => Object.fromEntries(Object.entries(blocks).filter(([type]) => type.startsWith("aws_")));
@@ -27,9 +30,20 @@ function awsHalf(stack: Json): Json {
   return half;
 }
 
-function validate(json: Json): Json {
+/**
+ * One `terraform init` and one `terraform validate` for every configuration: starting the aws plugin (loading its
+ * schema) is what a validate costs, once per run. The module stack is the root module, in its own file
+ * (module-stack.tf.json), with its variables unset as before; each EKS stack's half is a child module in a
+ * directory named after the stack, with its own provider block. Terraform reports a diagnostic with the file it
+ * is about (range.filename), so each one is matched to its configuration.
+ */
+function validateAll(root: Json, modules: Record<string, Json>): Json {
   const dir = mkdtempSync(join(tmpdir(), "tf-validate-"));
-  writeFileSync(join(dir, "main.tf.json"), JSON.stringify(json, null, 2));
+  writeFileSync(join(dir, `${MODULE_STACK}.tf.json`), JSON.stringify({ ...root, module: Object.fromEntries(Object.keys(modules).map((name) => [name, { source: `./${name}` }])) }, null, 2));
+  for (const [name, json] of Object.entries(modules)) {
+    mkdirSync(join(dir, name));
+    writeFileSync(join(dir, name, "main.tf.json"), JSON.stringify(json, null, 2));
+  }
   const cliConfig = join(dir, "terraform.rc");
   writeFileSync(cliConfig, `provider_installation {\n  filesystem_mirror {\n    path = "${MIRROR}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`);
   const env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" };
@@ -38,7 +52,14 @@ function validate(json: Json): Json {
   return JSON.parse(run.stdout) as Json;
 }
 
-describe("terraform validate, AWS half of the EKS stacks", () => {
+/** The configuration a diagnostic is about: the stack directory of its file, the module stack for the root file. */
+function configurationOf(diagnostic: Json): string | undefined {
+  const file = diagnostic.range?.filename as string | undefined;
+  if (file === undefined) return undefined;
+  return file.includes("/") ? file.split("/")[0] : file === `${MODULE_STACK}.tf.json` ? MODULE_STACK : undefined;
+}
+
+describe("terraform validate, AWS half of the EKS stacks and of the module stack (one run)", () => {
   const config = mkdtempSync(join(tmpdir(), "tf-config-"));
   cpSync(join(__dirname, "../../config"), config, { recursive: true });
   // Every AWS feature switched on somewhere: a created KMS-encrypted bucket with Pod Identity.
@@ -58,22 +79,28 @@ describe("terraform validate, AWS half of the EKS stacks", () => {
   );
   const outdir = mkdtempSync(join(tmpdir(), "tf-out-"));
   buildApp(config, outdir).synth();
+  const stacks = Object.fromEntries(EKS_STACKS.map((name) => [name, awsHalf(JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8")) as Json)]));
+  const module = synthesizeModuleStack() as Json;
+  const moduleHalf = { ...awsHalf({ ...module, provider: { aws: { region: "eu-west-1" } } }), variable: module.variable, locals: module.locals };
 
-  it.each(["qdrant-acme-corp", "qdrant-globex", "qdrant-aws-all"])("%s is valid", (stackName) => {
-    const stack = JSON.parse(readFileSync(join(outdir, "stacks", stackName, "cdk.tf.json"), "utf8")) as Json;
-    const half = awsHalf(stack);
-    const result = validate(half);
-    expect(result.diagnostics).toEqual([]);
-    expect(result.valid).toBe(true);
+  let result: Json;
+  beforeAll(() => {
+    result = validateAll(moduleHalf, stacks);
   }, 120000);
-});
 
-describe("terraform validate, AWS half of the module stack", () => {
-  it("is valid: counted IAM role, policy and EKS lookups, indexed references, variables and their validations", () => {
-    const module = synthesizeModuleStack() as Json;
-    const half = awsHalf({ ...module, provider: { aws: { region: "eu-west-1" } } });
-    const result = validate({ ...half, variable: module.variable, locals: module.locals });
-    expect(result.diagnostics).toEqual([]);
+  /** The diagnostics about one configuration, and those Terraform gave no file for (they could be anyone's). */
+  const diagnosticsOf = (name: string) => (result.diagnostics as Json[]).filter((d) => [name, undefined].includes(configurationOf(d)));
+
+  it.each(EKS_STACKS)("%s is valid", (stackName) => {
+    expect(diagnosticsOf(stackName)).toEqual([]);
+  });
+
+  it("the module stack is valid: counted IAM role, policy and EKS lookups, indexed references, variables and their validations", () => {
+    expect(diagnosticsOf(MODULE_STACK)).toEqual([]);
+  });
+
+  it("the run is valid, every diagnostic belonging to one of the configurations above", () => {
+    expect((result.diagnostics as Json[]).map((d) => [configurationOf(d), d])).toEqual([]);
     expect(result.valid).toBe(true);
-  }, 120000);
+  });
 });
