@@ -17,6 +17,7 @@ import * as path from "node:path";
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
+  httpServer?: http.Server;
 }
 type S3rverClass = new (options: {
   address: string;
@@ -114,6 +115,10 @@ export async function startS3Server(bucket = "backups"): Promise<S3Server> {
       upstream.write(chunk);
     });
     req.on("end", () => upstream.end());
+    // A client that gives up mid-body (the AWS CLI on a timeout) must not leave s3rver waiting for the rest.
+    req.on("close", () => {
+      if (!req.complete) upstream.destroy();
+    });
   });
   await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
   const { port } = proxy.address() as AddressInfo;
@@ -153,7 +158,11 @@ export async function startS3Server(bucket = "backups"): Promise<S3Server> {
         proxy.close(() => resolve());
         proxy.closeAllConnections();
       });
-      await s3.close();
+      // Idle keep-alive sockets (the proxy's agent, the test's fetch) would hold s3rver's close open until they time
+      // out, which on a loaded machine outlasted jest's hook limit: end them now.
+      const closing = s3.close();
+      s3.httpServer?.closeAllConnections();
+      await closing;
       fs.rmSync(directory, { recursive: true, force: true });
     },
   };
