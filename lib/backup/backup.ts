@@ -33,6 +33,17 @@ export interface QdrantBackupProps {
   readonly restoreAfter: ITerraformDependable[];
 }
 
+/** The scripts in the backup ConfigMap: the three the pods run and the libraries they source (lib/shell/). */
+export const BACKUP_SCRIPTS = [
+  "qdrant-backup.sh",
+  "qdrant-restore.sh",
+  "qdrant-backup-verify.sh",
+  "log.sh",
+  "qdrant-api.sh",
+  "backup-destination.sh",
+  "restore-steps.sh",
+] as const;
+
 /** The customer's prefix in the bucket, as the qdrant-deployment module lays it out. */
 export const backupPrefix = (customerName: string) => `qdrant-backups/${customerName}`;
 
@@ -96,7 +107,7 @@ export class QdrantBackup extends Construct {
 
     const scripts = new ConfigMapV1(this, "scripts", {
       metadata: { name: `${name}-scripts`, namespace: props.namespace, labels: jobPodLabels(names, "backup") },
-      data: Object.fromEntries((["qdrant-backup.sh", "qdrant-restore.sh", "qdrant-backup-verify.sh", "qdrant-api.sh"] as const).map((f) => [f, scriptLiteral(f)])),
+      data: Object.fromEntries(BACKUP_SCRIPTS.map((f) => [f, scriptLiteral(f)])),
     });
 
     const target = this.target(props, bucketName, prefix, s3, onAws, createBucket);
