@@ -117,7 +117,8 @@ main() {
   for c in "${SELECTED[@]}"; do SCRATCH_COLLECTIONS+=("$c$SUFFIX"); done
   restore_check_peers
   delete_scratch_collections " (left over from an earlier run)"
-  restore_fetch_files
+  restore_check_files
+  restore_plan
   for c in "${SELECTED[@]}"; do restore_upload "$c"; done
 
   differences=()

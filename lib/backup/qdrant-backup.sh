@@ -25,12 +25,28 @@
 #   BACKUP_TIMESTAMP          optional; the backup's YYYYMMDD_HHMMSS name (UTC); default: now (for tests and reruns;
 #                             pruning measures ages from the clock, so an old name makes an old backup)
 #   HTTP_TIMEOUT_SECONDS      default 120; limit for one API request
-#   SNAPSHOT_TIMEOUT_SECONDS  default 3600; limit for creating one snapshot (wait=true) and for downloading it
+#   SNAPSHOT_TIMEOUT_SECONDS  default 600; the fixed part of the limit for creating one snapshot (wait=true) and for
+#                             downloading it; each adds the time its bytes take at TRANSFER_MIN_MIB_PER_SECOND
+#   TRANSFER_MIN_MIB_PER_SECOND default 25; the slowest rate (MiB/s) still taken as progress: a download's limit grows
+#                             with the snapshot's size, a creation's with SNAPSHOT_VOLUME_SIZE
+#   SNAPSHOT_VOLUME_SIZE      optional; the size of Qdrant's snapshot volume as a Kubernetes quantity (e.g. 500Gi):
+#                             no snapshot is bigger, so creating one may take as long as that many bytes take
+#   LEFTOVER_CLOCK_SKEW_SECONDS default 60; how far Qdrant's clock may be ahead of this pod's (leftover snapshots)
 #
 # Layout written (<TS> = the timestamp, N = the peer's ordinal in QDRANT_PEER_URLS):
 #   <destination>/<TS>/<collection>/snapshot_<TS>.snapshot          (single node)
 #   <destination>/<TS>/<collection>/peer-<N>/snapshot_<TS>.snapshot (cluster)
 #   <destination>/<TS>/manifest.json                                (last; see the manifest format below)
+#   <destination>/<TS>/backup.log                                   (every run, when it ends: its messages and exit status)
+#   <destination>/<TS>/leftover-snapshots.jsonl                     (a failed run: snapshots it may have left on Qdrant's disk)
+#
+# Leftover snapshots: Qdrant names a snapshot only when it answers, and finishes it even when the client has gone. A
+# run stopped while a snapshot was being made (SIGTERM, a timeout) records the collection, the peer, the snapshots that
+# existed before it asked (GET .../snapshots) and when it stopped in leftover-snapshots.jsonl, as it does a snapshot
+# it could not delete. Each run first reads every such record at the destination and deletes, on that peer, the
+# snapshots of that collection named <collection>-<peer id>-<time>.snapshot that are not in the list and whose time
+# is before the stop (plus LEFTOVER_CLOCK_SKEW_SECONDS); a record is removed once it found its snapshot. Snapshots
+# made by hand are never in a record unless made on that peer, for that collection, while that run was stopping.
 #
 # What it does: checks that GET /cluster on the first peer counts as many peers as QDRANT_PEER_URLS lists (snapshots
 # are per peer: a peer left out would lose its shards), refuses to overwrite a complete backup of the same name, lists
@@ -50,7 +66,7 @@
 #                               "payload_schema": {<field>: {"data_type": ..., "params": ...}},
 #                               "points_count": <before the snapshots>, "points_count_after": <after them>,
 #                               "files": [{"peer": <ordinal>, "path": "<relative to <TS>/>", "size": <bytes>,
-#                                          "sha256": "<hex>"}]}}}
+#                                          "sha256": "<hex>", "shards": [<shard ids on that peer>] (cluster)}]}}}
 #   points_count and points_count_after differ when points were written while the snapshots were taken.
 #
 # Output: one line per step on stdout, errors on stderr. Exit status: 0 done; 1 the backup failed (no manifest) or
@@ -79,7 +95,10 @@ backup_read_inputs() {
   QDRANT_VERSION="${QDRANT_VERSION:-}"
   BACKUP_TIMESTAMP="${BACKUP_TIMESTAMP:-}"
   HTTP_TIMEOUT_SECONDS="${HTTP_TIMEOUT_SECONDS:-120}"
-  SNAPSHOT_TIMEOUT_SECONDS="${SNAPSHOT_TIMEOUT_SECONDS:-3600}"
+  SNAPSHOT_TIMEOUT_SECONDS="${SNAPSHOT_TIMEOUT_SECONDS:-600}"
+  TRANSFER_MIN_MIB_PER_SECOND="${TRANSFER_MIN_MIB_PER_SECOND:-25}"
+  SNAPSHOT_VOLUME_SIZE="${SNAPSHOT_VOLUME_SIZE:-}"
+  LEFTOVER_CLOCK_SKEW_SECONDS="${LEFTOVER_CLOCK_SKEW_SECONDS:-60}"
 
   problems=()
   check_peers_and_destination
@@ -99,7 +118,17 @@ backup_read_inputs() {
     problems+=("BACKUP_TIMESTAMP must be a UTC time as YYYYMMDD_HHMMSS, got \"$BACKUP_TIMESTAMP\"")
   fi
   [[ $HTTP_TIMEOUT_SECONDS =~ ^[1-9][0-9]*$ ]] || problems+=("HTTP_TIMEOUT_SECONDS must be a whole number >= 1, got \"$HTTP_TIMEOUT_SECONDS\"")
-  [[ $SNAPSHOT_TIMEOUT_SECONDS =~ ^[1-9][0-9]*$ ]] || problems+=("SNAPSHOT_TIMEOUT_SECONDS must be a whole number >= 1, got \"$SNAPSHOT_TIMEOUT_SECONDS\"")
+  check_timeout_inputs
+  local units='^([0-9]+)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$'
+  if [[ -z $SNAPSHOT_VOLUME_SIZE ]]; then
+    SNAPSHOT_VOLUME_BYTES=0
+  elif [[ $SNAPSHOT_VOLUME_SIZE =~ $units ]]; then
+    local -A factor=([Ki]=1024 [Mi]=1048576 [Gi]=1073741824 [Ti]=1099511627776 [Pi]=1125899906842624 [k]=1000 [M]=1000000 [G]=1000000000 [T]=1000000000000 [P]=1000000000000000)
+    SNAPSHOT_VOLUME_BYTES=$((10#${BASH_REMATCH[1]} * ${factor[${BASH_REMATCH[2]:-x}]:-1}))
+  else
+    problems+=("SNAPSHOT_VOLUME_SIZE must be a Kubernetes quantity such as 500Gi, got \"$SNAPSHOT_VOLUME_SIZE\"")
+  fi
+  [[ $LEFTOVER_CLOCK_SKEW_SECONDS =~ ^[0-9]+$ ]] || problems+=("LEFTOVER_CLOCK_SKEW_SECONDS must be a whole number >= 0, got \"$LEFTOVER_CLOCK_SKEW_SECONDS\"")
   if [[ $DEST_KIND == s3 ]] && ! command -v aws >/dev/null 2>&1; then
     problems+=("the AWS CLI (aws) is needed for an s3:// BACKUP_DESTINATION but is not on PATH")
   fi
@@ -115,10 +144,10 @@ backup_setup() {
 
 # ---------------------------------------------------------------------------------------------- HTTP
 
-# download BASE_URL PATH FILE: GETs PATH into FILE; exits on any failure.
+# download BASE_URL PATH FILE SIZE: GETs PATH into FILE (the limit follows SIZE); exits on any failure.
 # shellcheck disable=SC2034 # HTTP_BODY is read by http_problem (qdrant-api.sh)
 download() {
-  HTTP_MAX_TIME=$SNAPSHOT_TIMEOUT_SECONDS http "$1" GET "$2" "" -o "$3" || http_failed
+  HTTP_MAX_TIME=$(transfer_seconds "$4") http "$1" GET "$2" "" -o "$3" || http_failed
   if [[ $HTTP_STATUS != 2?? ]]; then
     HTTP_BODY=$(head -c 2000 "$3" 2>/dev/null) || HTTP_BODY=""
     http_failed
@@ -136,25 +165,51 @@ dest_check_sizes() {
 
 # ---------------------------------------------------------------------------------------------- cleanup
 
-PENDING_SNAPSHOT="" # "<peer URL> <path>" of a snapshot on Qdrant's disk not yet deleted
+# The snapshot under way: PENDING=(<ordinal> <collection> <name>), the name empty while Qdrant is still making it (then
+# BEFORE holds GET .../snapshots from just before the request).
+PENDING=()
+BEFORE=""
 MANIFEST_WRITTEN=0
 STARTED=0
+LOG_AT_DESTINATION=0
+
+# leftover_record: what on_exit knows of a snapshot it leaves on Qdrant's disk, as a line of leftover-snapshots.jsonl.
+leftover_record() {
+  if [[ -n ${PENDING[2]} ]]; then
+    jq -cn --argjson peer "${PENDING[0]}" --arg c "${PENDING[1]}" --arg name "${PENDING[2]}" '{peer: $peer, collection: $c, name: $name}'
+  else
+    printf '%s' "$BEFORE" | jq -c --argjson peer "${PENDING[0]}" --arg c "${PENDING[1]}" --argjson stopped "$(date -u +%s)" \
+      '{peer: $peer, collection: $c, before: [.result[].name], stopped_at: $stopped}'
+  fi
+}
 
 on_exit() {
-  local rc=$?
-  if [[ -n $PENDING_SNAPSHOT ]]; then
-    local base=${PENDING_SNAPSHOT%% *} path=${PENDING_SNAPSHOT#* }
-    PENDING_SNAPSHOT=""
-    if HTTP_MAX_TIME=30 http "$base" DELETE "$path" && [[ $HTTP_STATUS == 2?? ]]; then
-      log "deleted the unfinished snapshot from Qdrant's disk: DELETE $path ($base)"
+  local rc=$? peer path
+  set +e
+  if ((${#PENDING[@]} > 0)); then
+    peer=${PEERS[${PENDING[0]}]} path="$(collection_path "${PENDING[1]}")/snapshots/$(jq -rn --arg n "${PENDING[2]}" '$n | @uri')"
+    if [[ -n ${PENDING[2]} ]] && HTTP_MAX_TIME=30 http "$peer" DELETE "$path" && [[ $HTTP_STATUS == 2?? ]]; then
+      log "deleted the unfinished snapshot from Qdrant's disk: DELETE $path ($peer)"
+    elif [[ -n ${PENDING[2]} ]]; then
+      warn "could not delete snapshot ${PENDING[2]} from Qdrant's disk (DELETE $path on $peer: ${HTTP_ERROR:-HTTP $HTTP_STATUS}); the next run deletes it"
+      leftover_record >>"$WORK/leftovers.jsonl"
     else
-      warn "could not delete the snapshot from Qdrant's disk (DELETE $path on $base: ${HTTP_ERROR:-HTTP $HTTP_STATUS}); delete it by hand"
+      warn "collection \"${PENDING[1]}\" peer ${PENDING[0]}: Qdrant was still making a snapshot, which it finishes on its own; the next run deletes it"
+      leftover_record >>"$WORK/leftovers.jsonl"
     fi
+    PENDING=()
   fi
-  rm -rf -- "$WORK"
+  if [[ -s $WORK/leftovers.jsonl ]] && ! (dest_put "$WORK/leftovers.jsonl" "$TS/leftover-snapshots.jsonl" application/json); then
+    warn "could not record the leftover snapshot(s) at $(dest_url "$TS/leftover-snapshots.jsonl"): delete them by hand ($(jq -sc . "$WORK/leftovers.jsonl"))"
+  fi
   if ((rc != 0 && STARTED == 1 && MANIFEST_WRITTEN == 0)); then
     error "backup $TS FAILED: no manifest was written, so $(dest_url "$TS/") is incomplete and will never be restored; the next run makes a new backup"
   fi
+  if ((LOG_AT_DESTINATION == 1)); then
+    printf '%s: run ended at %s with exit status %s\n' "$PROG" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$rc" >>"$RUN_LOG"
+    (dest_put "$RUN_LOG" "$TS/backup.log" text/plain) || warn "could not keep this run's log at $(dest_url "$TS/backup.log")"
+  fi
+  rm -rf -- "$WORK"
   exit "$rc"
 }
 # on_signal STATUS NAME: a signal stops the transfer under way (run_child), then on_exit cleans up.
@@ -203,22 +258,27 @@ backup_list_collections() {
 # backup_snapshot COLLECTION PATH ORDINAL: snapshots the collection on one peer, downloads and checks the file, deletes
 # the snapshot from Qdrant's disk and stores the file; adds it to files.jsonl and collection-files.jsonl.
 backup_snapshot() {
-  local c=$1 cpath=$2 n=$3 peer=${PEERS[$3]} rel who name want_size want_sum file size sum
+  local c=$1 cpath=$2 n=$3 peer=${PEERS[$3]} rel who name spath want_size want_sum file size sum shards=null
   if ((PEER_COUNT == 1)); then rel="$c/snapshot_$TS.snapshot" who=""; else rel="$c/peer-$n/snapshot_$TS.snapshot" who=" peer $n"; fi
 
-  HTTP_MAX_TIME=$SNAPSHOT_TIMEOUT_SECONDS api_ok "$peer" POST "$cpath/snapshots?wait=true"
+  # What exists before: a snapshot this run leaves behind is told apart from others by not being in this list.
+  api_ok "$peer" GET "$cpath/snapshots"
+  BEFORE=$HTTP_BODY PENDING=("$n" "$c" "")
+  HTTP_MAX_TIME=$(transfer_seconds "$SNAPSHOT_VOLUME_BYTES") http "$peer" POST "$cpath/snapshots?wait=true" || http_failed
+  [[ $HTTP_STATUS == 2?? ]] || { PENDING=() && http_failed; } # Qdrant answered: it is not making one
   name=$(body_jq -r '.result.name')
-  PENDING_SNAPSHOT="$peer $cpath/snapshots/$(jq -rn --arg n "$name" '$n | @uri')"
+  PENDING=("$n" "$c" "$name")
+  spath="$cpath/snapshots/$(jq -rn --arg n "$name" '$n | @uri')"
   want_size=$(body_jq -r '.result.size // ""')
   want_sum=$(body_jq -r '.result.checksum // ""')
 
   file="$WORK/snapshot"
-  download "$peer" "${PENDING_SNAPSHOT#* }" "$file"
+  download "$peer" "$spath" "$file" "$want_size"
   size=$(stat -c %s -- "$file")
   sum=$(sha256sum -- "$file")
   sum=${sum%% *}
-  api_ok "$peer" DELETE "${PENDING_SNAPSHOT#* }"
-  PENDING_SNAPSHOT=""
+  api_ok "$peer" DELETE "$spath"
+  PENDING=()
   if [[ -n $want_size && $size != "$want_size" ]]; then
     die "collection \"$c\"$who: downloaded $size bytes of snapshot $name but Qdrant reported $want_size (truncated download)"
   fi
@@ -226,10 +286,14 @@ backup_snapshot() {
     die "collection \"$c\"$who: sha256 of the downloaded snapshot $name is $sum but Qdrant reported $want_sum (corrupted download)"
   fi
 
+  if ((PEER_COUNT > 1)); then # which shards this peer holds, so that a restore puts them back here
+    api_ok "$peer" GET "$cpath/cluster"
+    shards=$(body_jq -c '[.result.local_shards[].shard_id] | sort')
+  fi
   dest_put "$file" "$TS/$rel"
   rm -f -- "$file"
-  jq -cn --argjson peer "$n" --arg path "$rel" --argjson size "$size" --arg sha256 "$sum" \
-    '{peer: $peer, path: $path, size: $size, sha256: $sha256}' | tee -a "$WORK/files.jsonl" >>"$WORK/collection-files.jsonl"
+  jq -cn --argjson peer "$n" --arg path "$rel" --argjson size "$size" --arg sha256 "$sum" --argjson shards "$shards" \
+    '{peer: $peer, path: $path, size: $size, sha256: $sha256} + if $shards == null then {} else {shards: $shards} end' | tee -a "$WORK/files.jsonl" >>"$WORK/collection-files.jsonl"
   TOTAL_BYTES=$((TOTAL_BYTES + size))
   log "collection \"$c\"$who: snapshot $name ($size bytes, sha256 $sum) stored as $(dest_url "$TS/$rel")"
 }
@@ -261,6 +325,54 @@ backup_write_manifest() {
   MANIFEST_WRITTEN=1
   file_count=$(wc -l <"$WORK/files.jsonl")
   log "backup $TS complete: ${#COLLECTIONS[@]} collection(s), $((file_count)) snapshot file(s), $TOTAL_BYTES bytes; manifest $(dest_url "$TS/manifest.json")"
+}
+
+# backup_delete_leftovers: deletes the snapshots that earlier runs recorded as left on Qdrant's disk (the records in
+# $WORK/listing.tsv), and each record that found its snapshot(s).
+# shellcheck disable=SC2016 # $names in the jq programs are jq variables
+backup_delete_leftovers() {
+  local rel line n c path doomed name open
+  while IFS=$'\t' read -r rel _; do
+    [[ $rel == */leftover-snapshots.jsonl && ${rel%%/*} != "$TS" && ${rel%%/*} =~ $TS_PATTERN ]] || continue
+    dest_get "$rel" "$WORK/leftover.jsonl"
+    : >"$WORK/leftover-open.jsonl"
+    while IFS= read -r line; do
+      [[ -n $line ]] || continue
+      n=$(jq -r '.peer' <<<"$line") c=$(jq -r '.collection' <<<"$line")
+      if ((n >= PEER_COUNT)); then
+        warn "run ${rel%%/*} left a snapshot of collection \"$c\" on peer $n, which QDRANT_PEER_URLS does not list; delete it by hand"
+        printf '%s\n' "$line" >>"$WORK/leftover-open.jsonl"
+        continue
+      fi
+      path=$(collection_path "$c")
+      http "${PEERS[n]}" GET "$path/snapshots" || http_failed
+      [[ $HTTP_STATUS == 2?? || $HTTP_STATUS == 404 ]] || http_failed
+      [[ $HTTP_STATUS != 404 ]] || continue # the collection is gone
+      doomed=$(body_jq -r --argjson r "$line" --argjson skew "$LEFTOVER_CLOCK_SKEW_SECONDS" '
+        [.result[].name] as $now
+        | if $r.name then $now[] | select(. == $r.name)
+          else $now[] | . as $n | select(startswith($r.collection + "-") and ($r.before | index([$n])) == null)
+            | select(.[($r.collection | length) + 1:] | test("^[0-9]+-[0-9]{4}(-[0-9]{2}){5}[.]snapshot$"))
+            | select((.[-28:-9] | strptime("%Y-%m-%d-%H-%M-%S") | mktime) <= $r.stopped_at + $skew)
+          end')
+      if [[ -z $doomed ]]; then
+        # A known name that is gone was deleted meanwhile; a snapshot still being made shows up later.
+        [[ $(jq -r 'has("name")' <<<"$line") == true ]] || printf '%s\n' "$line" >>"$WORK/leftover-open.jsonl"
+        continue
+      fi
+      while IFS= read -r name; do
+        api_ok "${PEERS[n]}" DELETE "$path/snapshots/$(jq -rn --arg n "$name" '$n | @uri')"
+        log "deleted snapshot $name of collection \"$c\" from peer $n's disk: run ${rel%%/*} left it there"
+      done <<<"$doomed"
+    done <"$WORK/leftover.jsonl"
+    if [[ -s $WORK/leftover-open.jsonl ]]; then
+      open=$(wc -l <"$WORK/leftover-open.jsonl")
+      cmp -s "$WORK/leftover-open.jsonl" "$WORK/leftover.jsonl" || dest_put "$WORK/leftover-open.jsonl" "$rel" application/json
+      log "$((open)) leftover snapshot(s) recorded by run ${rel%%/*} not found yet; the next run looks again"
+    else
+      dest_delete_file "$rel"
+    fi
+  done <"$WORK/listing.tsv"
 }
 
 # ---------------------------------------------------------------------------------------------- pruning
@@ -310,16 +422,20 @@ main() {
   local backups c where
   backup_read_inputs
   backup_setup
+  RUN_LOG="$WORK/backup.log"
+  printf '%s: run started at %s\n' "$PROG" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$RUN_LOG"
   trap on_exit EXIT
   trap 'on_signal 143 "SIGTERM (the Job deadline or the pod being deleted)"' TERM
   trap 'on_signal 130 SIGINT' INT
 
-  backup_check_cluster
   dest_list "" >"$WORK/listing.tsv"
   backups=$(dest_backups "$WORK/listing.tsv")
   if [[ $'\n'$backups$'\n' == *$'\n'"$TS complete"$'\n'* ]]; then
     die "a complete backup named $TS already exists at $(dest_url "$TS/"); not overwriting it"
   fi
+  LOG_AT_DESTINATION=1
+  backup_check_cluster
+  backup_delete_leftovers
   backup_list_collections
   STARTED=1
   if ((PEER_COUNT == 1)); then where="1 peer (single node)"; else where="$PEER_COUNT peers (cluster)"; fi

@@ -55,9 +55,13 @@ main() {
   restore_fetch_manifest
   restore_select_collections
   restore_check_peers
-  restore_fetch_files
+  restore_check_files
+  restore_plan
   local c mismatches=()
-  for c in "${SELECTED[@]}"; do restore_upload "$c"; done
+  for c in "${SELECTED[@]}"; do
+    restore_prepare "$c"
+    restore_upload "$c"
+  done
   for c in "${SELECTED[@]}"; do
     restore_points_problem "$c"
     [[ -z $POINTS_PROBLEM ]] || mismatches+=("$POINTS_PROBLEM")

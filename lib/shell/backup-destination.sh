@@ -104,6 +104,30 @@ dest_get() {
   fi
 }
 
+# dest_sha256 REL: the sha256 of <destination>/REL, read once and not kept (S3: streamed from the AWS CLI into
+# sha256sum); exits on failure.
+dest_sha256() {
+  local sum
+  if [[ $DEST_KIND == s3 ]]; then
+    run_child "$WORK/sha256.out" "$WORK/aws.err" s3_stream_sha256 "s3://$S3_BUCKET/$(s3_key "$1")" || {
+      AWS_ERROR=$(tr -s '\n' ' ' <"$WORK/aws.err")
+      die "reading $(dest_url "$1") failed: ${AWS_ERROR% }"
+    }
+  else
+    run_child "$WORK/sha256.out" "$WORK/aws.err" sha256sum -- "$DEST_DIR/$1" || die "reading $(dest_url "$1") failed: $(tr -s '\n' ' ' <"$WORK/aws.err")"
+  fi
+  sum=$(<"$WORK/sha256.out")
+  printf '%s' "${sum%% *}"
+}
+
+# s3_stream_sha256 S3_URL: the object through sha256sum (run by dest_sha256 under run_child).
+s3_stream_sha256() {
+  local -a endpoint=()
+  [[ -z $S3_ENDPOINT_URL ]] || endpoint=(--endpoint-url "$S3_ENDPOINT_URL")
+  set -o pipefail
+  aws "${endpoint[@]}" s3 cp --only-show-errors --no-progress "$1" - | sha256sum
+}
+
 # dest_list PREFIX: every file below <destination>/PREFIX (PREFIX ends with /) as "<path relative to the
 # destination>\t<size>", one a line (one listing call for S3).
 dest_list() {
@@ -136,6 +160,15 @@ dest_backups() {
     [split("\n")[] | select(. != "") | split("\t")[0] | split("/") | select(length > 1 and (.[0] | test($pattern)))
       | {ts: .[0], manifest: (.[1:] == ["manifest.json"])}]
     | group_by(.ts)[] | "\(.[0].ts) \(if any(.manifest) then "complete" else "incomplete" end)"' "$1"
+}
+
+# dest_delete_file REL: deletes one file at the destination; exits on failure.
+dest_delete_file() {
+  if [[ $DEST_KIND == s3 ]]; then
+    aws_cli s3 rm --only-show-errors "s3://$S3_BUCKET/$(s3_key "$1")" || die "deleting $(dest_url "$1") failed: ${AWS_ERROR:-aws exited non-zero}"
+  else
+    rm -f -- "$DEST_DIR/$1" 2>"$WORK/rm.err" || die "deleting $(dest_url "$1") failed: $(tr -s '\n' ' ' <"$WORK/rm.err")"
+  fi
 }
 
 # dest_delete TS...: deletes whole backups.

@@ -118,3 +118,16 @@ body_jq() {
 
 # collection_path NAME: /collections/<NAME, encoded for a URL path>
 collection_path() { printf '/collections/%s' "$(jq -rn --arg c "$1" '$c | @uri')"; }
+
+# check_timeout_inputs: adds what is wrong with SNAPSHOT_TIMEOUT_SECONDS and TRANSFER_MIN_MIB_PER_SECOND to the caller's
+# array `problems`.
+check_timeout_inputs() {
+  [[ $SNAPSHOT_TIMEOUT_SECONDS =~ ^[1-9][0-9]*$ ]] || problems+=("SNAPSHOT_TIMEOUT_SECONDS must be a whole number >= 1, got \"$SNAPSHOT_TIMEOUT_SECONDS\"")
+  [[ $TRANSFER_MIN_MIB_PER_SECOND =~ ^[1-9][0-9]*$ ]] || problems+=("TRANSFER_MIN_MIB_PER_SECOND must be a whole number >= 1, got \"$TRANSFER_MIN_MIB_PER_SECOND\"")
+}
+
+# transfer_seconds BYTES: the time limit of a snapshot step that moves BYTES: SNAPSHOT_TIMEOUT_SECONDS plus the time
+# BYTES take at TRANSFER_MIN_MIB_PER_SECOND, the slowest rate still taken as progress.
+transfer_seconds() {
+  echo $((SNAPSHOT_TIMEOUT_SECONDS + ${1:-0} / (TRANSFER_MIN_MIB_PER_SECOND * 1048576)))
+}

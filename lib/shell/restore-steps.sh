@@ -17,13 +17,15 @@ restore_read_inputs() {
   RESTORE_TIMESTAMP="${RESTORE_TIMESTAMP:-}"
   RESTORE_COLLECTIONS="${RESTORE_COLLECTIONS:-}"
   RESTORE_TARGET_SUFFIX="${RESTORE_TARGET_SUFFIX:-}"
+  RESTORE_REPLACE_INCOMPATIBLE="${RESTORE_REPLACE_INCOMPATIBLE:-false}"
   HTTP_TIMEOUT_SECONDS="${HTTP_TIMEOUT_SECONDS:-120}"
-  SNAPSHOT_TIMEOUT_SECONDS="${SNAPSHOT_TIMEOUT_SECONDS:-3600}"
+  SNAPSHOT_TIMEOUT_SECONDS="${SNAPSHOT_TIMEOUT_SECONDS:-600}"
+  TRANSFER_MIN_MIB_PER_SECOND="${TRANSFER_MIN_MIB_PER_SECOND:-25}"
 
   check_peers_and_destination
   PEER_COUNT=${#PEERS[@]}
   if [[ -z $SCRATCH_DIR ]]; then
-    problems+=("SCRATCH_DIR is required: a writable directory for the downloaded backup")
+    problems+=("SCRATCH_DIR is required: a writable directory for one snapshot at a time")
   elif [[ ! -d $SCRATCH_DIR || ! -w $SCRATCH_DIR ]]; then
     problems+=("SCRATCH_DIR \"$SCRATCH_DIR\" is not a writable directory")
   fi
@@ -34,7 +36,9 @@ restore_read_inputs() {
   fi
   [[ $RESTORE_TARGET_SUFFIX =~ ^[A-Za-z0-9_-]*$ ]] || problems+=("RESTORE_TARGET_SUFFIX may hold only letters, digits, _ and -, got \"$RESTORE_TARGET_SUFFIX\"")
   [[ $HTTP_TIMEOUT_SECONDS =~ ^[1-9][0-9]*$ ]] || problems+=("HTTP_TIMEOUT_SECONDS must be a whole number >= 1, got \"$HTTP_TIMEOUT_SECONDS\"")
-  [[ $SNAPSHOT_TIMEOUT_SECONDS =~ ^[1-9][0-9]*$ ]] || problems+=("SNAPSHOT_TIMEOUT_SECONDS must be a whole number >= 1, got \"$SNAPSHOT_TIMEOUT_SECONDS\"")
+  [[ $RESTORE_REPLACE_INCOMPATIBLE == true || $RESTORE_REPLACE_INCOMPATIBLE == false ]] ||
+    problems+=("RESTORE_REPLACE_INCOMPATIBLE must be true or false, got \"$RESTORE_REPLACE_INCOMPATIBLE\"")
+  check_timeout_inputs
   if [[ $DEST_KIND == s3 ]] && ! command -v aws >/dev/null 2>&1; then
     problems+=("the AWS CLI (aws) is needed for an s3:// BACKUP_DESTINATION but is not on PATH")
   fi
@@ -45,28 +49,16 @@ restore_read_inputs() {
 restore_setup() { dest_setup_work; }
 
 restore_cleanup() {
+  forget_upload
   [[ -z ${WORK:-} ]] || rm -rf -- "$WORK"
 }
 
-# upload_snapshot BASE_URL PATH FILE: POSTs FILE as the multipart field `snapshot`; sets what http sets.
-# shellcheck disable=SC2034 # HTTP_* are read by http_problem and body_jq (qdrant-api.sh)
+# upload_snapshot BASE_URL PATH FILE NAME SIZE: POSTs FILE as the multipart field `snapshot`, file name NAME (where
+# Qdrant keeps it: <snapshots>/<collection>/NAME); the time limit follows SIZE. Sets what http sets.
 upload_snapshot() {
   local file=${3//\\/\\\\}
   file=${file//\"/\\\"}
-  HTTP_MAX_TIME=$SNAPSHOT_TIMEOUT_SECONDS http "$1" POST "$2" "" -F "snapshot=@\"$file\";type=application/octet-stream"
-}
-
-# fnmatch_escape TEXT: TEXT as a literal AWS CLI --include pattern.
-fnmatch_escape() {
-  local in=$1 out="" ch i
-  for ((i = 0; i < ${#in}; i++)); do
-    ch=${in:i:1}
-    case $ch in
-    '[' | '*' | '?') out+="[$ch]" ;;
-    *) out+=$ch ;;
-    esac
-  done
-  printf '%s' "$out"
+  HTTP_MAX_TIME=$(transfer_seconds "$5") http "$1" POST "$2" "" -F "snapshot=@\"$file\";filename=$4;type=application/octet-stream"
 }
 
 # restore_resolve_timestamp: sets BACKUP_TS from RESTORE_TIMESTAMP (or the newest complete backup).
@@ -181,36 +173,24 @@ restore_check_peers() {
   fi
 }
 
-# restore_fetch_files: makes every file of the SELECTED collections available under FILES_ROOT and checks its size
-# and sha256 against the manifest; exits listing every mismatch before anything is written to Qdrant.
-restore_fetch_files() {
-  local c rel size sum actual_size actual_sum count=0 bytes=0
-  local -a filters=() bad=()
-  if [[ $DEST_KIND == s3 ]]; then
-    FILES_ROOT="$WORK/files"
-    if ((${#SELECTED[@]} == ${#BACKUP_COLLECTIONS[@]})); then
-      filters=(--exclude manifest.json)
-    else
-      filters=(--exclude "*")
-      for c in "${SELECTED[@]}"; do filters+=(--include "$(fnmatch_escape "$c")/*"); done
-    fi
-    ((${#SELECTED[@]} == 0)) ||
-      aws_cli s3 cp --recursive --only-show-errors --no-progress "s3://$S3_BUCKET/$(s3_key "$BACKUP_TS/")" "$FILES_ROOT/" "${filters[@]}" ||
-      die "downloading $(dest_url "$BACKUP_TS/") failed: ${AWS_ERROR:-aws exited non-zero}"
-  else
-    FILES_ROOT="$DEST_DIR/$BACKUP_TS" # read in place
-  fi
+# restore_check_files: checks every file of the SELECTED collections against the manifest before anything is written
+# to Qdrant: its size from the listing of the destination restore_resolve_timestamp made, its sha256 by reading it once
+# without keeping it (S3: the AWS CLI streams it into sha256sum). Exits listing every mismatch.
+restore_check_files() {
+  local rel size sum found actual count=0 bytes=0
+  local -a bad=()
+  local -A sizes=()
+  while IFS=$'\t' read -r rel size; do sizes[$rel]=$size; done <"$WORK/listing.tsv"
   while IFS=$'\t' read -r rel size sum; do
     [[ -n $rel ]] || continue
-    if [[ ! -f $FILES_ROOT/$rel ]]; then
+    found=${sizes[$BACKUP_TS/$rel]-}
+    if [[ -z $found ]]; then
       bad+=("$(dest_url "$BACKUP_TS/$rel") is listed in the manifest but missing")
       continue
     fi
-    actual_size=$(stat -c %s -- "$FILES_ROOT/$rel")
-    actual_sum=$(sha256sum -- "$FILES_ROOT/$rel")
-    actual_sum=${actual_sum%% *}
-    if [[ $actual_size != "$size" || $actual_sum != "$sum" ]]; then
-      bad+=("$(dest_url "$BACKUP_TS/$rel"): sha256 $actual_sum ($actual_size bytes) but the manifest says $sum ($size bytes)")
+    actual=$(dest_sha256 "$BACKUP_TS/$rel")
+    if [[ $found != "$size" || $actual != "$sum" ]]; then
+      bad+=("$(dest_url "$BACKUP_TS/$rel"): sha256 $actual ($found bytes) but the manifest says $sum ($size bytes)")
     else
       count=$((count + 1)) bytes=$((bytes + size))
     fi
@@ -219,22 +199,166 @@ restore_fetch_files() {
   log "checked $count file(s), $bytes bytes: every sha256 matches the manifest"
 }
 
-# restore_upload COLLECTION: uploads the collection's snapshot(s) into <collection><suffix>, peer N's file to peer N.
-restore_upload() {
-  local c=$1 target=$1$RESTORE_TARGET_SUFFIX path peer rel sum existed n
-  path=$(collection_path "$target")
-  api_ok "${PEERS[0]}" GET "$path/exists"
-  existed=$(body_jq -r '.result.exists')
-  while IFS=$'\t' read -r n rel sum; do
-    peer=${PEERS[n]}
-    upload_snapshot "$peer" "$path/snapshots/upload?priority=snapshot&checksum=$sum" "$FILES_ROOT/$rel" || http_failed
-    [[ $HTTP_STATUS == 2?? ]] || http_failed
-    if ((PEER_COUNT == 1)); then
-      log "collection \"$target\": $([[ $existed == true ]] && echo replaced || echo created) from $(dest_url "$BACKUP_TS/$rel")"
-    else
-      log "collection \"$target\" peer $n: $([[ $existed == true ]] && echo replaced || echo restored) from $(dest_url "$BACKUP_TS/$rel")"
+# restore_plan: decides, reading only, what each SELECTED collection needs before its snapshots can go in, and refuses
+# (exit 1, nothing written) what cannot work. Qdrant recovers a snapshot into an existing collection only when the
+# vectors and shard_number are the snapshot's (recover.rs); a missing collection it creates from the snapshot.
+# Sets VERB[c] (how the log says it: replaced, or created / restored) and ACTION[c]: upload (exists and fits, or missing on a single node: Qdrant creates it from the snapshot), create
+# (missing in a cluster: created from the manifest so its shards can be placed first), recreate (exists, does not fit,
+# and is empty or RESTORE_REPLACE_INCOMPATIBLE is true).
+# shellcheck disable=SC2016 # $names in the jq programs are jq variables
+restore_plan() {
+  local c target exists fit
+  local -a refused=()
+  declare -gA ACTION=() WHY=() VERB=()
+  for c in "${SELECTED[@]}"; do
+    target=$c$RESTORE_TARGET_SUFFIX
+    if ((PEER_COUNT == 1)); then VERB[$c]=created; else VERB[$c]=restored; fi
+    api_ok "${PEERS[0]}" GET "$(collection_path "$target")/exists"
+    exists=$(body_jq -r '.result.exists')
+    if [[ $exists != true ]]; then
+      if ((PEER_COUNT == 1)); then ACTION[$c]=upload; else ACTION[$c]=create; fi
+      continue
     fi
-  done < <(jq -r --arg c "$c" '.collections[$c].files | sort_by(.peer)[] | "\(.peer)\t\(.path)\t\(.sha256)"' "$MANIFEST")
+    api_ok "${PEERS[0]}" GET "$(collection_path "$target")"
+    # "" when it fits, else why not: "<points> <what differs>"
+    fit=$(body_jq -r --argjson want "$(jq -c --arg c "$c" '.collections[$c].config.params' "$MANIFEST")" '
+      .result as $r | $r.config.params as $p
+      | [if $p.shard_number != $want.shard_number then "has shard_number \($p.shard_number), the backup \($want.shard_number)" else empty end,
+         if $p.vectors != $want.vectors then "has vectors \($p.vectors | tojson), the backup \($want.vectors | tojson)" else empty end]
+      | if length == 0 then "" else "\($r.points_count // 0) \(join(" and "))" end')
+    if [[ -z $fit ]]; then
+      ACTION[$c]=upload VERB[$c]=replaced
+    elif [[ ${fit%% *} == 0 || $RESTORE_REPLACE_INCOMPATIBLE == true ]]; then
+      ACTION[$c]=recreate WHY[$c]="holds ${fit%% *} point(s) and ${fit#* }"
+    else
+      refused+=("collection \"$target\" holds ${fit%% *} point(s) and ${fit#* }: Qdrant refuses a snapshot whose shard_number or vectors differ, so the collection would have to be deleted first; set RESTORE_REPLACE_INCOMPATIBLE=true to delete it and recreate it from the backup")
+    fi
+  done
+  ((${#refused[@]} == 0)) || die_listing "nothing was restored: ${#refused[@]} collection(s) hold points and cannot take the backup's snapshots" "${refused[@]}"
+}
+
+# restore_create COLLECTION TARGET: creates TARGET from the manifest's configuration (shard number, replication,
+# vectors, indexing, optimizers, quantization) and payload indexes.
+# shellcheck disable=SC2016 # $names in the jq programs are jq variables
+restore_create() {
+  local c=$1 path body field schema n=0
+  path=$(collection_path "$2")
+  # GET's config as PUT's body: params (but the read fan-out settings, which only PATCH takes) at the top level.
+  body=$(jq -c --arg c "$c" '.collections[$c].config as $k | ($k.params | del(.read_fan_out_factor, .read_fan_out_delay_ms)) + {
+      hnsw_config: $k.hnsw_config, optimizers_config: $k.optimizer_config, wal_config: $k.wal_config,
+      quantization_config: $k.quantization_config, strict_mode_config: $k.strict_mode_config, metadata: $k.metadata}
+    | with_entries(select(.value != null))' "$MANIFEST")
+  api_ok "${PEERS[0]}" PUT "$path" "$body"
+  body=$(jq -c --arg c "$c" '.collections[$c].config.params | {read_fan_out_factor, read_fan_out_delay_ms} | with_entries(select(.value != null))' "$MANIFEST")
+  [[ $body == "{}" ]] || api_ok "${PEERS[0]}" PATCH "$path" "{\"params\": $body}"
+  while IFS=$'\t' read -r field schema; do
+    [[ -n $field ]] || continue
+    api_ok "${PEERS[0]}" PUT "$path/index?wait=true" "$(jq -cn --arg f "$field" --argjson s "$schema" '{field_name: $f, field_schema: $s}')"
+    n=$((n + 1))
+  done < <(jq -r --arg c "$c" '.collections[$c].payload_schema // {} | to_entries[] | "\(.key)\t\(.value.params // .value.data_type | tojson)"' "$MANIFEST")
+  log "collection \"$2\": created from the manifest's configuration (shard_number $(jq -r --arg c "$c" '.collections[$c].config.params.shard_number' "$MANIFEST"), $n payload index(es))"
+}
+
+# restore_place_shards COLLECTION TARGET: moves, adds or drops shard replicas until every peer ordinal holds the
+# shards it held in the backup (the manifest's `shards` per file), then waits until every peer reports that placement.
+# shellcheck disable=SC2016 # $names in the jq programs are jq variables
+restore_place_shards() {
+  local c=$1 path n op ops want tries
+  path=$(collection_path "$2")
+  want=$(jq -c --arg c "$c" '[.collections[$c].files[] | {o: .peer, shards: (.shards // null)}]' "$MANIFEST")
+  if [[ $(jq -r 'any(.[]; .shards == null)' <<<"$want") == true ]]; then
+    warn "collection \"$2\": backup $BACKUP_TS does not record which peer held which shard (made before that was recorded); Qdrant's own placement is kept, so a shard may be restored from a snapshot that does not hold it (the points_count check below tells)"
+    return 0
+  fi
+  for ((tries = 0; ; tries++)); do
+    : >"$WORK/placement.jsonl"
+    for ((n = 0; n < PEER_COUNT; n++)); do
+      api_ok "${PEERS[n]}" GET "$path/cluster"
+      body_jq -c --argjson o "$n" '{o: $o, id: .result.peer_id, shards: [.result.local_shards[].shard_id], moving: (.result.shard_transfers | length)}' >>"$WORK/placement.jsonl"
+    done
+    ops=$(jq -sc --argjson want "$want" '
+      . as $cur | (map({key: (.o | tostring), value: .id}) | from_entries) as $id
+      | def holders($list; $s): [$list[] | select(.shards | index([$s])) | .o];
+      if any(.[]; .moving > 0) then "wait"
+      else [[$cur[].shards[], $want[].shards[]] | unique[] as $s
+        | holders($cur; $s) as $have | holders($want; $s) as $need | ($need - $have) as $add | ($have - $need) as $drop
+        | ([$add, $drop] | map(length) | min) as $k
+        | (range(0; $k) as $i | {move_shard: {shard_id: $s, from_peer_id: $id[$drop[$i] | tostring], to_peer_id: $id[$add[$i] | tostring]}}),
+          ($add[$k:][] as $to | {replicate_shard: {shard_id: $s, from_peer_id: $id[(($have - $drop) + $add[:$k])[0] | tostring], to_peer_id: $id[$to | tostring]}}),
+          ($drop[$k:][] as $from | {drop_replica: {shard_id: $s, peer_id: $id[$from | tostring]}})]
+      end' "$WORK/placement.jsonl")
+    [[ $ops != "[]" ]] || break
+    ((tries < SNAPSHOT_TIMEOUT_SECONDS)) || die "collection \"$2\": its shards are not where backup $BACKUP_TS had them after ${SNAPSHOT_TIMEOUT_SECONDS}s (last seen: $(jq -sc . "$WORK/placement.jsonl"))"
+    if [[ $ops == '"wait"' ]]; then
+      sleep 1
+      continue
+    fi
+    while IFS= read -r op; do
+      api_ok "${PEERS[0]}" POST "$path/cluster" "$op"
+      log "collection \"$2\": $(jq -r --argjson peers "$(jq -sc 'map({key: (.id | tostring), value: .o}) | from_entries' "$WORK/placement.jsonl")" '
+        def ord($id): "peer \($peers[$id | tostring])";
+        if .move_shard then "shard \(.move_shard.shard_id) moved from \(ord(.move_shard.from_peer_id)) to \(ord(.move_shard.to_peer_id))"
+        elif .replicate_shard then "shard \(.replicate_shard.shard_id) replicated to \(ord(.replicate_shard.to_peer_id))"
+        else "shard \(.drop_replica.shard_id) dropped from \(ord(.drop_replica.peer_id))" end' <<<"$op"), as in the backup"
+    done < <(jq -c '.[]' <<<"$ops")
+  done
+}
+
+# restore_prepare COLLECTION: what restore_plan decided, before the snapshots go in: the incompatible collection deleted,
+# a collection created from the manifest (cluster mode), and in cluster mode each peer's shards where the backup had them.
+restore_prepare() {
+  local c=$1 target=$1$RESTORE_TARGET_SUFFIX
+  if [[ ${ACTION[$c]} == recreate ]]; then
+    api_ok "${PEERS[0]}" DELETE "$(collection_path "$target")"
+    log "collection \"$target\": deleted: it ${WHY[$c]}, so it could not take the backup's snapshots"
+  fi
+  if ((PEER_COUNT > 1)); then
+    [[ ${ACTION[$c]} == upload ]] || restore_create "$c" "$target"
+    restore_place_shards "$c" "$target"
+  fi
+}
+
+UPLOADED="" # "<peer URL> <path>" of an uploaded snapshot file still on Qdrant's disk
+
+# forget_upload: deletes the uploaded snapshot file Qdrant keeps in the collection's snapshot folder; warns on failure.
+forget_upload() {
+  [[ -n $UPLOADED ]] || return 0
+  local base=${UPLOADED%% *} path=${UPLOADED#* }
+  UPLOADED=""
+  if ! http "$base" DELETE "$path" || [[ $HTTP_STATUS != 2?? && $HTTP_STATUS != 404 ]]; then
+    warn "could not delete the uploaded snapshot from Qdrant's disk (DELETE $path on $base: ${HTTP_ERROR:-HTTP $HTTP_STATUS}); delete it by hand"
+  fi
+}
+
+# restore_upload COLLECTION: its snapshot(s) into <collection><suffix>, peer N's file to peer N, one file at a time:
+# from S3 into SCRATCH_DIR (a file:// backup is read in place), uploaded with its sha256 (Qdrant checks it), the copy
+# Qdrant keeps deleted from its disk, the scratch copy deleted.
+restore_upload() {
+  local c=$1 target=$1$RESTORE_TARGET_SUFFIX path peer rel size sum n name file problem
+  path=$(collection_path "$target")
+  while IFS=$'\t' read -r n rel size sum; do
+    peer=${PEERS[n]}
+    name="qdrant-restore-$BACKUP_TS-peer-$n.snapshot"
+    if [[ $DEST_KIND == s3 ]]; then
+      file="$WORK/$name"
+      dest_get "$BACKUP_TS/$rel" "$file"
+    else
+      file="$DEST_DIR/$BACKUP_TS/$rel"
+    fi
+    UPLOADED="$peer $path/snapshots/$name"
+    if ! upload_snapshot "$peer" "$path/snapshots/upload?priority=snapshot&checksum=$sum" "$file" "$name" "$size" || [[ $HTTP_STATUS != 2?? ]]; then
+      problem=$(http_problem)
+      forget_upload
+      die "$problem"
+    fi
+    forget_upload
+    [[ $DEST_KIND != s3 ]] || rm -f -- "$file"
+    if ((PEER_COUNT == 1)); then
+      log "collection \"$target\": ${VERB[$c]} from $(dest_url "$BACKUP_TS/$rel")"
+    else
+      log "collection \"$target\" peer $n: ${VERB[$c]} from $(dest_url "$BACKUP_TS/$rel")"
+    fi
+  done < <(jq -r --arg c "$c" '.collections[$c].files | sort_by(.peer)[] | "\(.peer)\t\(.path)\t\(.size)\t\(.sha256)"' "$MANIFEST")
 }
 
 # restore_points_problem COLLECTION: compares <collection><suffix>'s points_count with the manifest; prints a report
