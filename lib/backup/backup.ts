@@ -44,6 +44,9 @@ export const BACKUP_SCRIPTS = [
   "restore-steps.sh",
 ] as const;
 
+/** The region S3-compatible endpoints are addressed in: MinIO's default, which it assumes unless configured otherwise. */
+export const S3_COMPATIBLE_REGION = "us-east-1";
+
 /** The customer's prefix in the bucket, as the qdrant-deployment module lays it out. */
 export const backupPrefix = (customerName: string) => `qdrant-backups/${customerName}`;
 
@@ -137,6 +140,7 @@ export class QdrantBackup extends Construct {
         ...common,
         serviceAccountName: (restoreAccount as WorkloadServiceAccount).name,
         timestamp: inputs.backupRestoreTimestamp as string,
+        replaceIncompatible: conditionOf(inputs.backupRestoreReplaceIncompatible),
         // Qdrant up, collections settled, and the role trusting the restore ServiceAccount before it runs.
         dependsOn: [...props.restoreAfter, ...(identity ? identity.dependables : [])],
       }),
@@ -156,7 +160,9 @@ export class QdrantBackup extends Construct {
       destination: `s3://${bucketName}/${prefix}`,
       s3EndpointUrl: inputs.backupS3Endpoint,
       credentialsSecret: inputs.backupS3CredentialsSecret,
-      awsRegion: onAws === false ? undefined : awsRegion,
+      // An S3-compatible endpoint gets a region too: without one the AWS CLI asks the instance metadata service for
+      // it before every call (a k3s node has none; each try can take a second).
+      awsRegion: onAws === false ? S3_COMPATIBLE_REGION : onAws === true ? awsRegion : choose(onAws, awsRegion as string, S3_COMPATIBLE_REGION),
       // A bucket this module created expires backups with its lifecycle rule; anywhere else the job prunes.
       prune: not(createBucket),
     };
@@ -169,7 +175,7 @@ export class QdrantBackup extends Construct {
       // format() rather than the template: the names are Terraform expressions inside a conditional here.
       destination: choose(s3, Token.asString(Fn.format(`s3://%s/${backupPrefix("%s")}`, [bucketName, inputs.customerName])), `file://${BACKUPS_MOUNT}`),
       volumeClaimName: fromPart(claim, claim?.metadata.name, "") as string,
-      when: { aws: onAws, credentials: isSet(inputs.backupS3CredentialsSecret), volume: not(s3) },
+      when: { region: s3, credentials: isSet(inputs.backupS3CredentialsSecret), volume: not(s3) },
     };
   }
 
