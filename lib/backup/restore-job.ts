@@ -3,7 +3,9 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { QdrantNames } from "../core/naming";
 import { addBackupTargetBlocks, backupPodTemplate, BackupPodProps } from "./backup-pod";
-import { Condition, conditionText } from "../terraform/conditional";
+import { Condition, isDecided } from "../terraform/conditional";
+
+const REPLACE_INCOMPATIBLE = { name: "RESTORE_REPLACE_INCOMPATIBLE", value: "true" };
 
 export interface QdrantRestoreJobProps extends Omit<BackupPodProps, "component" | "script" | "extraEnv"> {
   readonly names: QdrantNames;
@@ -34,10 +36,8 @@ export class QdrantRestoreJob extends Construct {
       ...props,
       component: "restore",
       script: "qdrant-restore.sh",
-      extraEnv: [
-        { name: "RESTORE_TIMESTAMP", value: props.timestamp },
-        { name: "RESTORE_REPLACE_INCOMPATIBLE", value: conditionText(props.replaceIncompatible) },
-      ],
+      // RESTORE_REPLACE_INCOMPATIBLE only when allowed: a Job whose pod spec changes is replaced, and so runs again.
+      extraEnv: [{ name: "RESTORE_TIMESTAMP", value: props.timestamp }, ...(props.replaceIncompatible === true ? [REPLACE_INCOMPATIBLE] : [])],
     });
     const job = new JobV1(this, "resource", {
       metadata: { name, namespace: props.namespace, labels: template.metadata.labels },
@@ -45,7 +45,8 @@ export class QdrantRestoreJob extends Construct {
       waitForCompletion: false,
       dependsOn: props.dependsOn,
     });
-    addBackupTargetBlocks(job, "spec.template.spec", props.target);
+    const replace = props.replaceIncompatible;
+    addBackupTargetBlocks(job, "spec.template.spec", props.target, isDecided(replace) ? [] : [{ when: replace, content: REPLACE_INCOMPATIBLE }]);
     this.jobName = job.metadata.name;
   }
 }

@@ -11,7 +11,9 @@ describe("QdrantRestoreJob", () => {
     const container = job.spec.template.spec.container[0];
     expect(container.command).toEqual(["bash", "/etc/qdrant-backup/qdrant-restore.sh"]);
     expect(container.env).toContainEqual({ name: "RESTORE_TIMESTAMP", value: "20261120_020000" });
-    expect(container.env).toContainEqual({ name: "RESTORE_REPLACE_INCOMPATIBLE", value: "false" });
+    // Only what a restore needs: a new variable in its pod spec would replace a Job still there, and restore again.
+    expect(container.env.map((e: Json) => e.name)).not.toContain("RESTORE_REPLACE_INCOMPATIBLE");
+    expect(container.env.map((e: Json) => e.name)).not.toContain("SNAPSHOT_VOLUME_SIZE");
     // No TTL: Terraform would create a Job the TTL controller deleted again, and so restore again.
     expect(job.spec.ttl_seconds_after_finished).toBeUndefined();
     expect(container.env.map((e: Json) => e.name)).toContain("QDRANT_API_KEY");
