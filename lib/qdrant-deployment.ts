@@ -1,4 +1,4 @@
-import { Annotations, Fn, Op, TerraformOutput, Token } from "cdktf";
+import { Annotations, Fn, Op, TerraformOutput, TerraformStack, Token } from "cdktf";
 import { and, Condition, conditionOf, fromPart, not, optionalPart } from "./terraform/conditional";
 import { isUnresolvedToken } from "./config/tokens";
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
@@ -22,7 +22,7 @@ import { QdrantStatefulSet, scrapeAnnotations } from "./core/statefulset";
 import { QdrantStorageClass } from "./core/storage-class";
 import { QdrantTls } from "./core/tls";
 import { GRPC_PORT, HTTP_PORT, qdrantNames, QdrantNames } from "./core/naming";
-import { useAddressTable } from "./terraform/addresses";
+import { addressPrefix, useAddressTable } from "./terraform/addresses";
 
 /** QdrantDeployment's props: the inputs of lib/config/schema.ts (see the README's inputs table). */
 export type QdrantDeploymentProps = QdrantDeploymentInput;
@@ -82,6 +82,8 @@ export class QdrantDeployment extends Construct {
     const { inputs, names } = this;
 
     const namespace = optionalPart(conditionOf(inputs.createNamespace), () => new QdrantNamespace(this, "namespace", { names }));
+    // A stack that stops creating its namespace forgets it instead of deleting it (and everything in it).
+    if (inputs.createNamespace === false) forgetNamespace(this);
     this.namespaceName = fromPart(namespace, namespace?.name, names.namespace) as string;
     const common = { names, namespace: this.namespaceName };
 
@@ -199,4 +201,15 @@ export class QdrantDeployment extends Construct {
     }
     for (const warning of sizingWarningsOf(inputs)) Annotations.of(this).addWarning(`sizing: ${warning}`);
   }
+}
+
+/**
+ * A `removed` block (Terraform >= 1.7) for the deployment's namespace with `destroy = false`: when a stack that
+ * created the namespace is switched to createNamespace false, Terraform takes the namespace out of its state and
+ * leaves it standing, rather than deleting it with everything else in it. Without such a state it does nothing.
+ */
+function forgetNamespace(deployment: Construct): void {
+  TerraformStack.of(deployment).addOverride("removed", [
+    { from: `kubernetes_namespace_v1.${addressPrefix(deployment.node.id)}`, lifecycle: { destroy: false } },
+  ]);
 }

@@ -11,13 +11,20 @@ export interface QdrantBackupCronJobProps extends Omit<BackupPodProps, "componen
   readonly schedule: string;
 }
 
+/**
+ * A finished run's Job, pod and scratch volume (a generic ephemeral volume, deleted with its pod) go after ten
+ * minutes, so no snapshot-sized volume sits idle until the history limit rotates it out. What a run said stays at
+ * the destination (<TS>/backup.log); whether it succeeded stays in the CronJob's status, which the alerts read.
+ */
+export const BACKUP_JOB_TTL_SECONDS = 600;
+
 const SCRIPTS = { backup: "qdrant-backup.sh", "backup-verify": "qdrant-backup-verify.sh" } as const;
 /** Name suffixes: `<name>-backup` (as in the qdrant-deployment module) and `<name>-verify` (CronJob names stop at 52 characters). */
 const SUFFIXES = { backup: "backup", "backup-verify": "verify" } as const;
 
 /**
  * A CronJob running a backup script in UTC: never two at once (Forbid), a missed run may start up to an hour
- * late, a run is stopped after six hours, and the last three successful and failed Jobs stay for their logs.
+ * late, a run is stopped after six hours, and a finished Job is deleted after BACKUP_JOB_TTL_SECONDS.
  * The backup writes manifest.json last, so a run that fails leaves no complete-looking backup.
  */
 export class QdrantBackupCronJob extends Construct {
@@ -38,7 +45,7 @@ export class QdrantBackupCronJob extends Construct {
         failedJobsHistoryLimit: 3,
         jobTemplate: {
           metadata: { labels: template.metadata.labels },
-          spec: { backoffLimit: 1, activeDeadlineSeconds: 6 * 3600, template },
+          spec: { backoffLimit: 1, activeDeadlineSeconds: 6 * 3600, ttlSecondsAfterFinished: String(BACKUP_JOB_TTL_SECONDS), template },
         },
       },
     });

@@ -26,18 +26,29 @@ export interface BackupTarget {
    * The module stack, whose target is a variable: when the AWS region, the credentials Secret and the backup
    * volume apply. Those pod parts are then dynamic blocks (addBackupTargetBlocks), not in the template.
    */
-  readonly when?: { aws: Condition; credentials: Condition; volume: Condition };
+  readonly when?: { region: Condition; credentials: Condition; volume: Condition };
 }
 
-/** The pod parts of a target chosen by variables, as dynamic blocks on the resource at `podSpecPath`. */
-export function addBackupTargetBlocks(resource: { addOverride(path: string, value: unknown): void }, podSpecPath: string, target: BackupTarget): void {
-  if (!target.when) return;
+/**
+ * The pod parts of a target chosen by variables, as dynamic blocks on the resource at `podSpecPath`, and environment
+ * variables that only some values of a variable add (`env`; all dynamic env blocks must come in one call).
+ */
+export function addBackupTargetBlocks(
+  resource: { addOverride(path: string, value: unknown): void },
+  podSpecPath: string,
+  target: BackupTarget,
+  env: { when: Condition; content: { name: string; value: string } }[] = [],
+): void {
   const container = `${podSpecPath}.container.0`;
   const region = target.awsRegion as string;
-  addConditionalBlocks(resource, container, "env", [
-    { when: target.when.aws, content: { name: "AWS_REGION", value: region } },
-    { when: target.when.aws, content: { name: "AWS_DEFAULT_REGION", value: region } },
-  ]);
+  const regionEnv = target.when
+    ? [
+        { when: target.when.region, content: { name: "AWS_REGION", value: region } },
+        { when: target.when.region, content: { name: "AWS_DEFAULT_REGION", value: region } },
+      ]
+    : [];
+  addConditionalBlocks(resource, container, "env", [...regionEnv, ...env]);
+  if (!target.when) return;
   addConditionalBlocks(resource, container, "env_from", [{ when: target.when.credentials, content: { secret_ref: [{ name: target.credentialsSecret }] } }]);
   addConditionalBlocks(resource, container, "volume_mount", [{ when: target.when.volume, content: { name: "backups", mount_path: BACKUPS_MOUNT } }]);
   addConditionalBlocks(resource, podSpecPath, "volume", [
@@ -87,6 +98,8 @@ export function backupPodTemplate(props: BackupPodProps) {
     // The AWS CLI keeps its cache under $HOME; the root filesystem is read-only.
     { name: "HOME", value: SCRATCH_MOUNT },
     { name: "QDRANT_VERSION", value: inputs.qdrantVersion },
+    // No snapshot is bigger than Qdrant's snapshot volume: the backup's time limit for making one follows its size.
+    ...(props.component === "backup" ? [{ name: "SNAPSHOT_VOLUME_SIZE", value: inputs.snapshotStorageSize ?? inputs.storageSize }] : []),
     { name: "BACKUP_RETENTION_DAYS", value: String(inputs.backupRetentionDays) },
     { name: "BACKUP_PRUNE", value: conditionText(target.prune) },
     ...(target.s3EndpointUrl ? [{ name: "S3_ENDPOINT_URL", value: target.s3EndpointUrl }] : []),

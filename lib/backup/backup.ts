@@ -33,6 +33,20 @@ export interface QdrantBackupProps {
   readonly restoreAfter: ITerraformDependable[];
 }
 
+/** The scripts in the backup ConfigMap: the three the pods run and the libraries they source (lib/shell/). */
+export const BACKUP_SCRIPTS = [
+  "qdrant-backup.sh",
+  "qdrant-restore.sh",
+  "qdrant-backup-verify.sh",
+  "log.sh",
+  "qdrant-api.sh",
+  "backup-destination.sh",
+  "restore-steps.sh",
+] as const;
+
+/** The region S3-compatible endpoints are addressed in: MinIO's default, which it assumes unless configured otherwise. */
+export const S3_COMPATIBLE_REGION = "us-east-1";
+
 /** The customer's prefix in the bucket, as the qdrant-deployment module lays it out. */
 export const backupPrefix = (customerName: string) => `qdrant-backups/${customerName}`;
 
@@ -96,7 +110,7 @@ export class QdrantBackup extends Construct {
 
     const scripts = new ConfigMapV1(this, "scripts", {
       metadata: { name: `${name}-scripts`, namespace: props.namespace, labels: jobPodLabels(names, "backup") },
-      data: Object.fromEntries((["qdrant-backup.sh", "qdrant-restore.sh", "qdrant-backup-verify.sh", "qdrant-api.sh"] as const).map((f) => [f, scriptLiteral(f)])),
+      data: Object.fromEntries(BACKUP_SCRIPTS.map((f) => [f, scriptLiteral(f)])),
     });
 
     const target = this.target(props, bucketName, prefix, s3, onAws, createBucket);
@@ -126,6 +140,7 @@ export class QdrantBackup extends Construct {
         ...common,
         serviceAccountName: (restoreAccount as WorkloadServiceAccount).name,
         timestamp: inputs.backupRestoreTimestamp as string,
+        replaceIncompatible: conditionOf(inputs.backupRestoreReplaceIncompatible),
         // Qdrant up, collections settled, and the role trusting the restore ServiceAccount before it runs.
         dependsOn: [...props.restoreAfter, ...(identity ? identity.dependables : [])],
       }),
@@ -145,7 +160,9 @@ export class QdrantBackup extends Construct {
       destination: `s3://${bucketName}/${prefix}`,
       s3EndpointUrl: inputs.backupS3Endpoint,
       credentialsSecret: inputs.backupS3CredentialsSecret,
-      awsRegion: onAws === false ? undefined : awsRegion,
+      // An S3-compatible endpoint gets a region too: without one the AWS CLI asks the instance metadata service for
+      // it before every call (a k3s node has none; each try can take a second).
+      awsRegion: onAws === false ? S3_COMPATIBLE_REGION : onAws === true ? awsRegion : choose(onAws, awsRegion as string, S3_COMPATIBLE_REGION),
       // A bucket this module created expires backups with its lifecycle rule; anywhere else the job prunes.
       prune: not(createBucket),
     };
@@ -158,7 +175,7 @@ export class QdrantBackup extends Construct {
       // format() rather than the template: the names are Terraform expressions inside a conditional here.
       destination: choose(s3, Token.asString(Fn.format(`s3://%s/${backupPrefix("%s")}`, [bucketName, inputs.customerName])), `file://${BACKUPS_MOUNT}`),
       volumeClaimName: fromPart(claim, claim?.metadata.name, "") as string,
-      when: { aws: onAws, credentials: isSet(inputs.backupS3CredentialsSecret), volume: not(s3) },
+      when: { region: s3, credentials: isSet(inputs.backupS3CredentialsSecret), volume: not(s3) },
     };
   }
 

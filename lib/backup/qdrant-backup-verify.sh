@@ -3,9 +3,9 @@
 # into a scratch collection <collection>_restore_check, compares it with the backup's manifest, and deletes the scratch
 # collections again (always, also when something fails), so a broken backup is found before it is needed.
 #
-# Run by the optional verification CronJob. Uses the functions of qdrant-restore.sh, which must sit in the same
-# directory with the qdrant-api.sh it sources (mount all three from the ConfigMap). Needs bash >= 4.4, curl, jq,
-# coreutils and, for s3://, the AWS CLI v2.
+# Run by the optional verification CronJob. Sources log.sh, qdrant-api.sh, backup-destination.sh and restore-steps.sh
+# (the restore's steps), which must sit in the same directory (mounted from the ConfigMap). Needs bash >= 4.4, curl,
+# jq, coreutils and, for s3://, the AWS CLI v2.
 # Single-node backups only: a backup taken from several peers, or several QDRANT_PEER_URLS, is refused (exit 2).
 # Collection names ending in _restore_check are reserved for these scratch copies (qdrant-backup.sh skips them).
 #
@@ -30,23 +30,12 @@
 # deleted; 2 bad inputs or a cluster backup.
 set -euo pipefail
 
+# shellcheck disable=SC2034 # read by log.sh
 PROG="qdrant-backup-verify"
 readonly SUFFIX="_restore_check"
-here=${BASH_SOURCE[0]%/*}
-[[ $here != "${BASH_SOURCE[0]}" ]] || here=.
-if [[ ! -r $here/qdrant-restore.sh ]]; then
-  printf '%s: error: %s\n' "$PROG" "qdrant-restore.sh must be in the same directory as this script ($here)" >&2
-  exit 2
-fi
-# shellcheck source=/dev/null # qdrant-restore.sh, linted on its own
-source "$here/qdrant-restore.sh"
-
-# shellcheck disable=SC2034 # read by restore_read_inputs (qdrant-restore.sh)
-RESTORE_TIMESTAMP=latest RESTORE_TARGET_SUFFIX=$SUFFIX RESTORE_COLLECTIONS=${VERIFY_COLLECTIONS:-}
-problems=()
-restore_read_inputs
-((PEER_COUNT <= 1)) || problems+=("QDRANT_PEER_URLS lists $PEER_COUNT peers; backup verification supports single-node Qdrant only")
-exit_on_problems
+here=$(dirname "${BASH_SOURCE[0]}")
+# shellcheck source=/dev/null # the libraries are linted on their own
+for lib in log.sh qdrant-api.sh backup-destination.sh restore-steps.sh; do . "$here/$lib"; done
 
 SCRATCH_COLLECTIONS=()
 FAILED_CLEANUP=0
@@ -80,30 +69,6 @@ verify_exit() {
   exit "$rc"
 }
 
-restore_setup
-trap verify_exit EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-
-restore_resolve_timestamp
-restore_fetch_manifest
-if ((MANIFEST_PEERS > 1)); then
-  error "backup $BACKUP_TS was taken from $MANIFEST_PEERS peers; backup verification supports single-node backups only"
-  exit 2
-fi
-# Scratch copies that a killed run left behind and a backup then saved are not verified (the name is reserved).
-kept=()
-for c in "${BACKUP_COLLECTIONS[@]}"; do
-  if [[ $c == *"$SUFFIX" ]]; then log "skipping collection \"$c\": a scratch copy of an earlier verification"; else kept+=("$c"); fi
-done
-BACKUP_COLLECTIONS=("${kept[@]}")
-restore_select_collections
-for c in "${SELECTED[@]}"; do SCRATCH_COLLECTIONS+=("$c$SUFFIX"); done
-restore_check_peers
-delete_scratch_collections " (left over from an earlier run)"
-restore_fetch_files
-for c in "${SELECTED[@]}"; do restore_upload "$c"; done
-
 # The comparison: a difference is {path, want, got}; `want` from the manifest, `got` from the restored copy.
 # shellcheck disable=SC2016 # $names below are jq variables
 readonly COMPARE_JQ='
@@ -122,24 +87,61 @@ def schema: (. // {}) | map_values(del(.points));
       | {path: "payload_schema.\($k)", want: null, got: $g[$k]}]
 | .[] | "\(.path) is \(.want | if . == null then "not set" else tojson end) in the manifest but \(.got | if . == null then "not set" else tojson end) in the restored copy"'
 
-differences=()
-for c in "${SELECTED[@]}"; do
-  restore_points_problem "$c"
-  [[ -z $POINTS_PROBLEM ]] || differences+=("$POINTS_PROBLEM")
-  api_ok "${PEERS[0]}" GET "$(collection_path "$c$SUFFIX")"
-  found=$(jq -r --argjson want "$(jq -c --arg c "$c" '.collections[$c]' "$MANIFEST")" "$COMPARE_JQ" <<<"$(body_jq -c '.result')") ||
-    die "comparing collection \"$c\" failed"
-  if [[ -z $found ]]; then
-    log "collection \"$c$SUFFIX\": config and payload indexes match the manifest"
-  else
-    while IFS= read -r line; do differences+=("collection \"$c$SUFFIX\": $line"); done <<<"$found"
-  fi
-done
+main() {
+  local c kept found line differences
+  # shellcheck disable=SC2034 # read by restore_read_inputs (restore-steps.sh)
+  RESTORE_TIMESTAMP=latest RESTORE_TARGET_SUFFIX=$SUFFIX RESTORE_COLLECTIONS=${VERIFY_COLLECTIONS:-}
+  problems=()
+  restore_read_inputs
+  ((PEER_COUNT <= 1)) || problems+=("QDRANT_PEER_URLS lists $PEER_COUNT peers; backup verification supports single-node Qdrant only")
+  exit_on_problems
 
-delete_scratch_collections ""
-((FAILED_CLEANUP == 0)) || differences+=("a scratch collection could not be deleted (see above)")
-if ((${#differences[@]} > 0)); then
-  for d in "${differences[@]}"; do error "$d"; done
-  die "backup $BACKUP_TS FAILED verification: ${#differences[@]} difference(s) between the restored copies and the manifest"
+  restore_setup
+  trap verify_exit EXIT
+  trap 'stop_child; exit 143' TERM
+  trap 'stop_child; exit 130' INT
+
+  restore_resolve_timestamp
+  restore_fetch_manifest
+  if ((MANIFEST_PEERS > 1)); then
+    error "backup $BACKUP_TS was taken from $MANIFEST_PEERS peers; backup verification supports single-node backups only"
+    exit 2
+  fi
+  # Scratch copies that a killed run left behind and a backup then saved are not verified (the name is reserved).
+  kept=()
+  for c in "${BACKUP_COLLECTIONS[@]}"; do
+    if [[ $c == *"$SUFFIX" ]]; then log "skipping collection \"$c\": a scratch copy of an earlier verification"; else kept+=("$c"); fi
+  done
+  BACKUP_COLLECTIONS=("${kept[@]}")
+  restore_select_collections
+  for c in "${SELECTED[@]}"; do SCRATCH_COLLECTIONS+=("$c$SUFFIX"); done
+  restore_check_peers
+  delete_scratch_collections " (left over from an earlier run)"
+  restore_check_files
+  restore_plan
+  for c in "${SELECTED[@]}"; do restore_upload "$c"; done
+
+  differences=()
+  for c in "${SELECTED[@]}"; do
+    restore_points_problem "$c"
+    [[ -z $POINTS_PROBLEM ]] || differences+=("$POINTS_PROBLEM")
+    api_ok "${PEERS[0]}" GET "$(collection_path "$c$SUFFIX")"
+    found=$(jq -r --argjson want "$(jq -c --arg c "$c" '.collections[$c]' "$MANIFEST")" "$COMPARE_JQ" <<<"$(body_jq -c '.result')") ||
+      die "comparing collection \"$c\" failed"
+    if [[ -z $found ]]; then
+      log "collection \"$c$SUFFIX\": config and payload indexes match the manifest"
+    else
+      while IFS= read -r line; do differences+=("collection \"$c$SUFFIX\": $line"); done <<<"$found"
+    fi
+  done
+
+  delete_scratch_collections ""
+  ((FAILED_CLEANUP == 0)) || differences+=("a scratch collection could not be deleted (see above)")
+  ((${#differences[@]} == 0)) ||
+    die_listing "backup $BACKUP_TS FAILED verification: ${#differences[@]} difference(s) between the restored copies and the manifest" "${differences[@]}"
+  log "backup $BACKUP_TS verified: ${#SELECTED[@]} collection(s) restored as <name>$SUFFIX and matched the manifest"
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  main "$@"
 fi
-log "backup $BACKUP_TS verified: ${#SELECTED[@]} collection(s) restored as <name>$SUFFIX and matched the manifest"

@@ -3,20 +3,27 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { QdrantNames } from "../core/naming";
 import { addBackupTargetBlocks, backupPodTemplate, BackupPodProps } from "./backup-pod";
+import { Condition, isDecided } from "../terraform/conditional";
+
+const REPLACE_INCOMPATIBLE = { name: "RESTORE_REPLACE_INCOMPATIBLE", value: "true" };
 
 export interface QdrantRestoreJobProps extends Omit<BackupPodProps, "component" | "script" | "extraEnv"> {
   readonly names: QdrantNames;
   readonly namespace: string;
   /** YYYYMMDD_HHMMSS or "latest". */
   readonly timestamp: string;
+  /** May delete a collection that holds points but cannot take the backup's snapshots (backupRestoreReplaceIncompatible). */
+  readonly replaceIncompatible: Condition;
   readonly dependsOn: ITerraformDependable[];
 }
 
 /**
- * The opt-in restore: downloads the named backup, checks every file's sha256 against its manifest before
- * touching Qdrant, then uploads each collection (each peer's snapshot to the same peer ordinal). It refuses,
- * saying why, when the peer count differs from the backup's. Apply does not wait for it: follow
- * `kubectl logs job/<name>-restore`.
+ * The opt-in restore: checks every file of the named backup against its manifest (size and sha256) before
+ * touching Qdrant, recreates collections that cannot take the snapshots (empty ones; ones holding points only with
+ * backupRestoreReplaceIncompatible), puts each peer's shards back on that peer, then streams the snapshots one at a
+ * time (each peer's snapshot to the same peer ordinal). It refuses, saying why, when the peer count differs from the
+ * backup's. Apply does not wait for it: follow `kubectl logs job/<name>-restore`. No TTL: a Job the TTL controller
+ * deleted would be created again by the next apply, and so restore again.
  */
 export class QdrantRestoreJob extends Construct {
   readonly jobName: string;
@@ -29,7 +36,8 @@ export class QdrantRestoreJob extends Construct {
       ...props,
       component: "restore",
       script: "qdrant-restore.sh",
-      extraEnv: [{ name: "RESTORE_TIMESTAMP", value: props.timestamp }],
+      // RESTORE_REPLACE_INCOMPATIBLE only when allowed: a Job whose pod spec changes is replaced, and so runs again.
+      extraEnv: [{ name: "RESTORE_TIMESTAMP", value: props.timestamp }, ...(props.replaceIncompatible === true ? [REPLACE_INCOMPATIBLE] : [])],
     });
     const job = new JobV1(this, "resource", {
       metadata: { name, namespace: props.namespace, labels: template.metadata.labels },
@@ -37,7 +45,8 @@ export class QdrantRestoreJob extends Construct {
       waitForCompletion: false,
       dependsOn: props.dependsOn,
     });
-    addBackupTargetBlocks(job, "spec.template.spec", props.target);
+    const replace = props.replaceIncompatible;
+    addBackupTargetBlocks(job, "spec.template.spec", props.target, isDecided(replace) ? [] : [{ when: replace, content: REPLACE_INCOMPATIBLE }]);
     this.jobName = job.metadata.name;
   }
 }

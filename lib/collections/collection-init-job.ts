@@ -51,13 +51,14 @@ export class CollectionInitJob extends Construct {
     const fromTerraform = isUnresolvedToken(inputs.collectionsConfig);
     const data = {
       [SCRIPT]: scriptLiteral(SCRIPT),
+      "log.sh": scriptLiteral("log.sh"),
       "qdrant-api.sh": scriptLiteral("qdrant-api.sh"),
       "collections.json": fromTerraform ? Fn.jsonencode(inputs.collectionsConfig) : `${JSON.stringify(collectionRequests(inputs), null, 2)}\n`,
     };
     const checksummed = { data, image: inputs.jobImage, replicas: inputs.replicas };
     // With Terraform inputs, Terraform hashes them; the scripts go in as their own hash (script text inside an
     // expression would need a second layer of template escaping).
-    const scriptsHash = createHash("sha256").update(data[SCRIPT] + data["qdrant-api.sh"]).digest("hex");
+    const scriptsHash = createHash("sha256").update(data[SCRIPT] + data["log.sh"] + data["qdrant-api.sh"]).digest("hex");
     this.checksum = fromTerraform
       ? Fn.sha256(Fn.jsonencode({ scripts: scriptsHash, collections: data["collections.json"], image: inputs.jobImage, replicas: inputs.replicas }))
       : createHash("sha256").update(JSON.stringify(checksummed)).digest("hex");

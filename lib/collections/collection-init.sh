@@ -2,7 +2,7 @@
 # collection-init.sh: makes Qdrant's collections and payload indexes match a declared list. Safe to re-run.
 #
 # Run by the collection-init Job (mounted from a ConfigMap). Needs bash, curl and jq only; writes no files. Sources
-# qdrant-api.sh (the HTTP helpers), which must sit in the same directory.
+# log.sh and qdrant-api.sh (the HTTP helpers), which must sit in the same directory.
 #
 # Environment:
 #   QDRANT_URL             required, e.g. http://acme-corp-qdrant.qdrant.svc.cluster.local:6333
@@ -39,72 +39,66 @@
 # 2 bad inputs (every problem is listed).
 set -euo pipefail
 
-readonly PROG="collection-init"
-
-log() { printf '%s\n' "$*"; }
-warn() { printf '%s: warning: %s\n' "$PROG" "$*" >&2; }
-die() {
-  printf '%s: error: %s\n' "$PROG" "$*" >&2
-  exit 1
-}
+# shellcheck disable=SC2034 # read by log.sh
+PROG="collection-init"
+here=$(dirname "${BASH_SOURCE[0]}")
+# shellcheck source=/dev/null # the libraries are linted on their own
+for lib in log.sh qdrant-api.sh; do . "$here/$lib"; done
 
 # ---------------------------------------------------------------------------------------------- inputs
 
-QDRANT_URL="${QDRANT_URL:-}"
-QDRANT_API_KEY="${QDRANT_API_KEY:-}"
-COLLECTIONS_FILE="${COLLECTIONS_FILE:-}"
-EXPECTED_PEERS="${EXPECTED_PEERS:-1}"
-WAIT_TIMEOUT_SECONDS="${WAIT_TIMEOUT_SECONDS:-300}"
-WAIT_INTERVAL_SECONDS="${WAIT_INTERVAL_SECONDS:-2}"
-HTTP_TIMEOUT_SECONDS="${HTTP_TIMEOUT_SECONDS:-120}"
+# init_read_inputs: reads the environment into globals; exits 2 listing every problem.
+init_read_inputs() {
+  QDRANT_URL="${QDRANT_URL:-}"
+  QDRANT_API_KEY="${QDRANT_API_KEY:-}"
+  COLLECTIONS_FILE="${COLLECTIONS_FILE:-}"
+  EXPECTED_PEERS="${EXPECTED_PEERS:-1}"
+  WAIT_TIMEOUT_SECONDS="${WAIT_TIMEOUT_SECONDS:-300}"
+  WAIT_INTERVAL_SECONDS="${WAIT_INTERVAL_SECONDS:-2}"
+  HTTP_TIMEOUT_SECONDS="${HTTP_TIMEOUT_SECONDS:-120}"
 
-problems=()
-[[ -n $QDRANT_URL ]] || problems+=("QDRANT_URL is required (e.g. http://qdrant.qdrant.svc.cluster.local:6333)")
-[[ $QDRANT_URL =~ ^https?://[^[:space:]]+$ || -z $QDRANT_URL ]] || problems+=("QDRANT_URL must be an http:// or https:// URL, got \"$QDRANT_URL\"")
-[[ $QDRANT_API_KEY != *$'\n'* ]] || problems+=("QDRANT_API_KEY must not contain a line break")
-[[ $EXPECTED_PEERS =~ ^[1-9][0-9]*$ ]] || problems+=("EXPECTED_PEERS must be a whole number >= 1, got \"$EXPECTED_PEERS\"")
-[[ $WAIT_TIMEOUT_SECONDS =~ ^[0-9]+(\.[0-9]+)?$ ]] || problems+=("WAIT_TIMEOUT_SECONDS must be a number of seconds, got \"$WAIT_TIMEOUT_SECONDS\"")
-[[ $WAIT_INTERVAL_SECONDS =~ ^[0-9]+(\.[0-9]+)?$ ]] || problems+=("WAIT_INTERVAL_SECONDS must be a number of seconds, got \"$WAIT_INTERVAL_SECONDS\"")
-[[ $HTTP_TIMEOUT_SECONDS =~ ^[1-9][0-9]*$ ]] || problems+=("HTTP_TIMEOUT_SECONDS must be a whole number >= 1, got \"$HTTP_TIMEOUT_SECONDS\"")
-if [[ -z $COLLECTIONS_FILE ]]; then
-  problems+=("COLLECTIONS_FILE is required (a JSON array of collections)")
-elif [[ ! -r $COLLECTIONS_FILE ]]; then
-  problems+=("COLLECTIONS_FILE \"$COLLECTIONS_FILE\" is not a readable file")
-else
-  file_problems=$(jq -r '
-    def where: "entry \(.key)" + (if (.value | type) == "object" and (.value.name | type) == "string" then " (\(.value.name | tojson))" else "" end);
-    if type != "array" then "must be a JSON array, got \(type)"
-    else
-      (to_entries[] | where as $w | .value |
-        if type != "object" then "\($w): must be an object"
-        else
-          (if (.name | type) != "string" or .name == "" or (.name | test("[[:cntrl:]/]"))
-           then "\($w): name must be a non-empty string without control characters or /" else empty end),
-          (if (.config | type) != "object" then "\($w): config must be an object (the body of PUT /collections/{name})" else empty end),
-          (if has("payload_indexes") and (.payload_indexes | type) != "array" then "\($w): payload_indexes must be an array"
-           else (.payload_indexes // [])[] |
-             if (type != "object") or ((.field_name | type) != "string") or (.field_name | test("[[:cntrl:]]"))
-               or ((.field_schema | type) as $t | $t != "string" and $t != "object")
-             then "\($w): each payload index needs field_name (string) and field_schema (string or object), got \(tojson)"
-             else empty end
-           end)
-        end),
-      ([.[] | objects | .name | strings] | group_by(.)[] | select(length > 1) | "collection \"\(.[0])\" is declared \(length) times")
-    end' "$COLLECTIONS_FILE" 2>&1) || file_problems="is not valid JSON: $file_problems"
-  while IFS= read -r line; do
-    [[ -z $line ]] || problems+=("COLLECTIONS_FILE $line")
-  done < <(printf '%s\n' "$file_problems")
-fi
-if ((${#problems[@]} > 0)); then
-  for p in "${problems[@]}"; do printf '%s: error: %s\n' "$PROG" "$p" >&2; done
-  exit 2
-fi
-QDRANT_URL="${QDRANT_URL%/}"
+  problems=()
+  [[ -n $QDRANT_URL ]] || problems+=("QDRANT_URL is required (e.g. http://qdrant.qdrant.svc.cluster.local:6333)")
+  [[ $QDRANT_URL =~ ^https?://[^[:space:]]+$ || -z $QDRANT_URL ]] || problems+=("QDRANT_URL must be an http:// or https:// URL, got \"$QDRANT_URL\"")
+  [[ $QDRANT_API_KEY != *$'\n'* ]] || problems+=("QDRANT_API_KEY must not contain a line break")
+  [[ $EXPECTED_PEERS =~ ^[1-9][0-9]*$ ]] || problems+=("EXPECTED_PEERS must be a whole number >= 1, got \"$EXPECTED_PEERS\"")
+  [[ $WAIT_TIMEOUT_SECONDS =~ ^[0-9]+(\.[0-9]+)?$ ]] || problems+=("WAIT_TIMEOUT_SECONDS must be a number of seconds, got \"$WAIT_TIMEOUT_SECONDS\"")
+  [[ $WAIT_INTERVAL_SECONDS =~ ^[0-9]+(\.[0-9]+)?$ ]] || problems+=("WAIT_INTERVAL_SECONDS must be a number of seconds, got \"$WAIT_INTERVAL_SECONDS\"")
+  [[ $HTTP_TIMEOUT_SECONDS =~ ^[1-9][0-9]*$ ]] || problems+=("HTTP_TIMEOUT_SECONDS must be a whole number >= 1, got \"$HTTP_TIMEOUT_SECONDS\"")
+  if [[ -z $COLLECTIONS_FILE ]]; then
+    problems+=("COLLECTIONS_FILE is required (a JSON array of collections)")
+  elif [[ ! -r $COLLECTIONS_FILE ]]; then
+    problems+=("COLLECTIONS_FILE \"$COLLECTIONS_FILE\" is not a readable file")
+  else
+    file_problems=$(jq -r '
+      def where: "entry \(.key)" + (if (.value | type) == "object" and (.value.name | type) == "string" then " (\(.value.name | tojson))" else "" end);
+      if type != "array" then "must be a JSON array, got \(type)"
+      else
+        (to_entries[] | where as $w | .value |
+          if type != "object" then "\($w): must be an object"
+          else
+            (if (.name | type) != "string" or .name == "" or (.name | test("[[:cntrl:]/]"))
+             then "\($w): name must be a non-empty string without control characters or /" else empty end),
+            (if (.config | type) != "object" then "\($w): config must be an object (the body of PUT /collections/{name})" else empty end),
+            (if has("payload_indexes") and (.payload_indexes | type) != "array" then "\($w): payload_indexes must be an array"
+             else (.payload_indexes // [])[] |
+               if (type != "object") or ((.field_name | type) != "string") or (.field_name | test("[[:cntrl:]]"))
+                 or ((.field_schema | type) as $t | $t != "string" and $t != "object")
+               then "\($w): each payload index needs field_name (string) and field_schema (string or object), got \(tojson)"
+               else empty end
+             end)
+          end),
+        ([.[] | objects | .name | strings] | group_by(.)[] | select(length > 1) | "collection \"\(.[0])\" is declared \(length) times")
+      end' "$COLLECTIONS_FILE" 2>&1) || file_problems="is not valid JSON: $file_problems"
+    while IFS= read -r line; do
+      [[ -z $line ]] || problems+=("COLLECTIONS_FILE $line")
+    done < <(printf '%s\n' "$file_problems")
+  fi
+  exit_on_problems
+  QDRANT_URL="${QDRANT_URL%/}"
+}
 
 # ---------------------------------------------------------------------------------------------- HTTP
-
-# shellcheck source=/dev/null # qdrant-api.sh, linted on its own
-. "$(dirname "${BASH_SOURCE[0]}")/qdrant-api.sh"
 
 # http METHOD PATH [JSON_BODY]: http_request to QDRANT_URL, named "METHOD PATH" in messages.
 http() { http_request "$1 $2" "$QDRANT_URL$2" "$1" "${3-}"; }
@@ -180,17 +174,20 @@ peers_joined() {
   ((PEERS_SEEN >= EXPECTED_PEERS))
 }
 
-# Polls get a short limit per request, so one hung request cannot outlast WAIT_TIMEOUT_SECONDS by much.
-HTTP_MAX_TIME=10
-log "waiting for Qdrant at $QDRANT_URL to be ready (GET /readyz)"
-wait_until "GET /readyz to answer 2xx" qdrant_ready
-if ((EXPECTED_PEERS > 1)); then
-  log "waiting for $EXPECTED_PEERS peers (GET /cluster)"
-  wait_until "GET /cluster to list $EXPECTED_PEERS peers" peers_joined
-  log "cluster has $PEERS_SEEN peers"
-fi
-# shellcheck disable=SC2034 # read by http_request (qdrant-api.sh)
-HTTP_MAX_TIME=""
+# init_wait: waits for Qdrant to be ready and, in cluster mode, for every peer.
+init_wait() {
+  # Polls get a short limit per request, so one hung request cannot outlast WAIT_TIMEOUT_SECONDS by much.
+  HTTP_MAX_TIME=10
+  log "waiting for Qdrant at $QDRANT_URL to be ready (GET /readyz)"
+  wait_until "GET /readyz to answer 2xx" qdrant_ready
+  if ((EXPECTED_PEERS > 1)); then
+    log "waiting for $EXPECTED_PEERS peers (GET /cluster)"
+    wait_until "GET /cluster to list $EXPECTED_PEERS peers" peers_joined
+    log "cluster has $PEERS_SEEN peers"
+  fi
+  # shellcheck disable=SC2034 # read by http_request (qdrant-api.sh)
+  HTTP_MAX_TIME=""
+}
 
 # ---------------------------------------------------------------------------------------------- planning
 
@@ -296,32 +293,34 @@ read_plan() {
   done
 }
 
-# One line each, per collection: name, name encoded for a URL path, the entry, its config.
-mapfile -t lines < <(jq -r '.[] | .name, (.name | @uri), tojson, (.config | tojson)' "$COLLECTIONS_FILE")
-count=$((${#lines[@]} / 4))
-names=() paths=() entries=() configs=() plans=() # plans: "create", or plan_for's lines
-fixed_problems=()
-for ((i = 0; i < count; i++)); do
-  name=${lines[i * 4]}
-  path="/collections/${lines[i * 4 + 1]}"
-  names+=("$name") paths+=("$path") entries+=("${lines[i * 4 + 2]}") configs+=("${lines[i * 4 + 3]}")
-  api_ok GET "$path/exists"
-  exists=$(body_jq -r '.result.exists')
-  if [[ $exists != true ]]; then
-    plans+=(create)
-    continue
-  fi
-  api_ok GET "$path"
-  plan=$(plan_for "$HTTP_BODY" "${entries[i]}") || die "GET $path answered HTTP $HTTP_STATUS with an unexpected body: ${HTTP_BODY:0:300}"
-  plans+=("$plan")
-  read_plan < <(printf '%s\n' "$plan")
-  for problem in "${PLAN_PROBLEMS[@]}"; do fixed_problems+=("collection \"$name\": $problem; $FIXED_SUFFIX"); done
-done
+# init_plan: reads every collection (GET only) and plans; exits naming every setting that cannot change in place.
+init_plan() {
+  local i name path exists plan problem
+  # One line each, per collection: name, name encoded for a URL path, the entry, its config.
+  mapfile -t lines < <(jq -r '.[] | .name, (.name | @uri), tojson, (.config | tojson)' "$COLLECTIONS_FILE")
+  count=$((${#lines[@]} / 4))
+  names=() paths=() entries=() configs=() plans=() # plans: "create", or plan_for's lines
+  fixed_problems=()
+  for ((i = 0; i < count; i++)); do
+    name=${lines[i * 4]}
+    path="/collections/${lines[i * 4 + 1]}"
+    names+=("$name") paths+=("$path") entries+=("${lines[i * 4 + 2]}") configs+=("${lines[i * 4 + 3]}")
+    api_ok GET "$path/exists"
+    exists=$(body_jq -r '.result.exists')
+    if [[ $exists != true ]]; then
+      plans+=(create)
+      continue
+    fi
+    api_ok GET "$path"
+    plan=$(plan_for "$HTTP_BODY" "${entries[i]}") || die "GET $path answered HTTP $HTTP_STATUS with an unexpected body: ${HTTP_BODY:0:300}"
+    plans+=("$plan")
+    read_plan < <(printf '%s\n' "$plan")
+    for problem in "${PLAN_PROBLEMS[@]}"; do fixed_problems+=("collection \"$name\": $problem; $FIXED_SUFFIX"); done
+  done
 
-if ((${#fixed_problems[@]} > 0)); then
-  for p in "${fixed_problems[@]}"; do printf '%s: error: %s\n' "$PROG" "$p" >&2; done
-  die "${#fixed_problems[@]} setting(s) differ in ways Qdrant cannot change in place; nothing was changed"
-fi
+  ((${#fixed_problems[@]} == 0)) ||
+    die_listing "${#fixed_problems[@]} setting(s) differ in ways Qdrant cannot change in place; nothing was changed" "${fixed_problems[@]}"
+}
 
 # ---------------------------------------------------------------------------------------------- applying
 
@@ -356,42 +355,54 @@ apply_plan() {
   done
 }
 
-fixed_problems=()
-for ((i = 0; i < count; i++)); do
-  name=${names[i]} path=${paths[i]} entry=${entries[i]} plan=${plans[i]}
-  if [[ $plan != create ]]; then
-    read_plan < <(printf '%s\n' "$plan")
-    apply_plan "$name" "$path" "$entry"
-    if ((CHANGED == 0)); then
-      log "collection \"$name\": unchanged"
-      unchanged=$((unchanged + 1))
-    fi
-    continue
-  fi
-  api PUT "$path" "${configs[i]}"
-  if [[ $HTTP_STATUS == 2?? ]]; then
-    log "collection \"$name\": created"
-    created=$((created + 1))
-    plan=$(plan_for '{"result": {"config": {}, "payload_schema": {}}}' "$entry")
-    read_plan < <(printf '%s\n' "$plan")
-    PLAN_PATCH="{}" PLAN_NOTES="" # a new collection has exactly the config; only its indexes are missing
-  elif [[ $HTTP_STATUS == 409 ]]; then
-    log "collection \"$name\": created meanwhile by another client (409 Conflict); checking its settings"
-    api_ok GET "$path"
-    plan=$(plan_for "$HTTP_BODY" "$entry") || die "GET $path answered HTTP $HTTP_STATUS with an unexpected body: ${HTTP_BODY:0:300}"
-    read_plan < <(printf '%s\n' "$plan")
-    if ((${#PLAN_PROBLEMS[@]} > 0)); then
-      for problem in "${PLAN_PROBLEMS[@]}"; do fixed_problems+=("collection \"$name\": $problem; $FIXED_SUFFIX"); done
+# init_apply: creates, PATCHes and indexes what init_plan found; exits naming what a concurrent creator set differently.
+init_apply() {
+  local i name path entry plan problem
+  fixed_problems=()
+  for ((i = 0; i < count; i++)); do
+    name=${names[i]} path=${paths[i]} entry=${entries[i]} plan=${plans[i]}
+    if [[ $plan != create ]]; then
+      read_plan < <(printf '%s\n' "$plan")
+      apply_plan "$name" "$path" "$entry"
+      if ((CHANGED == 0)); then
+        log "collection \"$name\": unchanged"
+        unchanged=$((unchanged + 1))
+      fi
       continue
     fi
-  else
-    http_failed
-  fi
-  apply_plan "$name" "$path" "$entry"
-done
+    api PUT "$path" "${configs[i]}"
+    if [[ $HTTP_STATUS == 2?? ]]; then
+      log "collection \"$name\": created"
+      created=$((created + 1))
+      plan=$(plan_for '{"result": {"config": {}, "payload_schema": {}}}' "$entry")
+      read_plan < <(printf '%s\n' "$plan")
+      PLAN_PATCH="{}" PLAN_NOTES="" # a new collection has exactly the config; only its indexes are missing
+    elif [[ $HTTP_STATUS == 409 ]]; then
+      log "collection \"$name\": created meanwhile by another client (409 Conflict); checking its settings"
+      api_ok GET "$path"
+      plan=$(plan_for "$HTTP_BODY" "$entry") || die "GET $path answered HTTP $HTTP_STATUS with an unexpected body: ${HTTP_BODY:0:300}"
+      read_plan < <(printf '%s\n' "$plan")
+      if ((${#PLAN_PROBLEMS[@]} > 0)); then
+        for problem in "${PLAN_PROBLEMS[@]}"; do fixed_problems+=("collection \"$name\": $problem; $FIXED_SUFFIX"); done
+        continue
+      fi
+    else
+      http_failed
+    fi
+    apply_plan "$name" "$path" "$entry"
+  done
 
-if ((${#fixed_problems[@]} > 0)); then
-  for p in "${fixed_problems[@]}"; do printf '%s: error: %s\n' "$PROG" "$p" >&2; done
-  die "${#fixed_problems[@]} setting(s) differ in ways Qdrant cannot change in place"
+  ((${#fixed_problems[@]} == 0)) || die_listing "${#fixed_problems[@]} setting(s) differ in ways Qdrant cannot change in place" "${fixed_problems[@]}"
+  log "done: $count collection(s): $created created, $updated updated, $unchanged unchanged; $indexes_added payload index(es) added or changed"
+}
+
+main() {
+  init_read_inputs
+  init_wait
+  init_plan
+  init_apply
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  main "$@"
 fi
-log "done: $count collection(s): $created created, $updated updated, $unchanged unchanged; $indexes_added payload index(es) added or changed"

@@ -209,6 +209,12 @@ export const qdrantInputShape = {
     .meta(terraformChecks({ check: "pattern", error: 'must be a backup timestamp YYYYMMDD_HHMMSS or "latest"' }))
     .optional()
     .describe("Creates a restore Job for this backup (opt-in; remove after the restore)."),
+  backupRestoreReplaceIncompatible: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Lets the restore Job delete a collection that holds points but has another shard count or vectors than the backup, and recreate it from the backup; false: the restore refuses, writing nothing.",
+    ),
   backupVerifySchedule: z
     .string()
     .refine((v) => isUnresolvedToken(v) || cronProblem(v) === undefined, {

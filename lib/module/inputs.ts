@@ -89,6 +89,7 @@ export function declareModuleInputs(stack: TerraformStack): QdrantInputs {
     backupScratchSize: backupScratchSize.asString,
     backupScratchStorageClassName: scratchStorageClassName.asString,
     backupRestoreTimestamp: str("backupRestoreTimestamp"),
+    backupRestoreReplaceIncompatible: bool("backupRestoreReplaceIncompatible"),
     backupVerifySchedule: str("backupVerifySchedule"),
     eksClusterName: str("eksClusterName"),
     // The requests the collection-init script reads, computed by Terraform from collections_config.

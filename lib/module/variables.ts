@@ -46,6 +46,7 @@ export const MODULE_INPUTS = [
   "backupScratchSize",
   "backupScratchStorageClassName",
   "backupRestoreTimestamp",
+  "backupRestoreReplaceIncompatible",
   "backupVerifySchedule",
   "eksClusterName",
   "collectionsConfig",

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# qdrant-api.sh: the HTTP helpers that collection-init.sh, qdrant-backup.sh and qdrant-restore.sh (and through it
-# qdrant-backup-verify.sh) share for talking to Qdrant's REST API, and the input checks the backup scripts share. Sourced, never run: it only defines variables and
-# functions, and must sit in the same directory as the scripts that source it (mount it from the same ConfigMap).
+# qdrant-api.sh: the HTTP helpers every pod script uses to talk to Qdrant's REST API (collection-init.sh,
+# qdrant-backup.sh, qdrant-restore.sh, qdrant-backup-verify.sh). Sourced, never run: it only defines variables and
+# functions, and must sit in the same directory as the scripts that source it (mounted from the same ConfigMap),
+# with log.sh (die, run_child), sourced first.
 #
 # The sourcing script provides:
 #   QDRANT_API_KEY        the API key, or empty; sent as the `api-key` header through curl's --config on a pipe (never
 #                         in a process's arguments) and never printed
 #   HTTP_TIMEOUT_SECONDS  limit for one request made with http_request (HTTP_MAX_TIME overrides it)
-#   die MESSAGE...        prints an error and exits 1
-#   http ARGS...          its own request function (setting what http_request sets), used by api_ok
-#   http_failed           exits with what went wrong in the last request (http_problem says it for most scripts)
-# and may add texts for curl exit codes its transfers can cause to CURL_ERROR_TEXTS (code -> text).
+#   HTTP_WORK             optional: a writable directory; then curl runs through run_child (a TERM signal stops a long
+#                         transfer at once) and its output passes through files there. Unset: no file is written.
+# and may redefine http (the script's request function, used by api_ok) and http_failed (exits with what went wrong
+# in the last request), and add texts for curl exit codes its transfers can cause to CURL_ERROR_TEXTS (code -> text).
 
 # The last request: its answer (HTTP_STATUS, HTTP_BODY), or why none came (HTTP_ERROR), and how messages name it
 # (HTTP_LAST).
@@ -57,16 +58,32 @@ http_answer() {
   HTTP_BODY=${2%$'\n'*}
 }
 
-# http_request NAME URL METHOD [JSON_BODY]: one request; NAME is how messages call it (HTTP_LAST). Sets what
-# http_answer sets. HTTP_MAX_TIME overrides HTTP_TIMEOUT_SECONDS.
+# http_request NAME URL METHOD [JSON_BODY [CURL_ARGS...]]: one request; NAME is how messages call it (HTTP_LAST).
+# CURL_ARGS add to curl's (e.g. -o FILE to keep the body in a file, -F to upload one). Sets what http_answer sets.
+# HTTP_MAX_TIME overrides HTTP_TIMEOUT_SECONDS.
 http_request() {
   local name=$1 url=$2 method=$3 body=${4-} out rc=0
-  local -a args=(--silent --show-error --connect-timeout 10 --max-time "${HTTP_MAX_TIME:-$HTTP_TIMEOUT_SECONDS}" -X "$method" -w '\n%{http_code}')
-  [[ -z $body ]] || args+=(-H 'Content-Type: application/json' --data-binary @-)
+  local -a args=(--silent --show-error --connect-timeout 10 --max-time "${HTTP_MAX_TIME:-$HTTP_TIMEOUT_SECONDS}" -X "$method" -w '\n%{http_code}' "${@:5}")
   HTTP_STATUS="" HTTP_BODY="" HTTP_ERROR="" HTTP_LAST=$name
-  out=$(printf '%s' "$body" | curl --config <(curl_secret_config) "${args[@]}" "$url" 2>/dev/null) || rc=$?
+  if [[ -n ${HTTP_WORK:-} ]]; then
+    if [[ -n $body ]]; then
+      printf '%s' "$body" >"$HTTP_WORK/http.request"
+      args+=(-H 'Content-Type: application/json' --data-binary "@$HTTP_WORK/http.request")
+    fi
+    run_child "$HTTP_WORK/http.out" /dev/null curl --config <(curl_secret_config) "${args[@]}" "$url" || rc=$?
+    out=$(<"$HTTP_WORK/http.out")
+  else
+    [[ -z $body ]] || args+=(-H 'Content-Type: application/json' --data-binary @-)
+    out=$(printf '%s' "$body" | curl --config <(curl_secret_config) "${args[@]}" "$url" 2>/dev/null) || rc=$?
+  fi
   http_answer "$rc" "$out"
 }
+
+# http BASE_URL METHOD PATH [JSON_BODY [CURL_ARGS...]]: http_request to one peer, named "METHOD PATH (BASE_URL)".
+http() { http_request "$2 $3 ($1)" "$1$3" "$2" "${4-}" "${@:5}"; }
+
+# http_failed: exits with what went wrong in the last request.
+http_failed() { die "$(http_problem)"; }
 
 # Qdrant's error text from the last answer ({"status":{"error":"..."}}), else the start of the body.
 qdrant_error() {
@@ -102,39 +119,15 @@ body_jq() {
 # collection_path NAME: /collections/<NAME, encoded for a URL path>
 collection_path() { printf '/collections/%s' "$(jq -rn --arg c "$1" '$c | @uri')"; }
 
-# check_peers_and_destination: the input checks of qdrant-backup.sh and qdrant-restore.sh. Reads QDRANT_PEER_URLS,
-# QDRANT_API_KEY, BACKUP_DESTINATION and S3_ENDPOINT_URL; sets PEERS (each without a trailing /), DEST_KIND (s3 or
-# file), S3_BUCKET, S3_PREFIX and DEST_DIR; adds what is wrong to the caller's array `problems`.
-# shellcheck disable=SC2034 # the globals it sets are read by the caller
-check_peers_and_destination() {
-  local i
-  local -A seen=()
-  PEERS=()
-  read -r -a PEERS <<<"$QDRANT_PEER_URLS" || true
-  if ((${#PEERS[@]} == 0)); then
-    problems+=("QDRANT_PEER_URLS is required: space-separated base URLs, one per peer in ordinal order (e.g. http://acme-qdrant-0.acme-qdrant-headless:6333)")
-  fi
-  for i in "${!PEERS[@]}"; do
-    PEERS[i]=${PEERS[i]%/}
-    [[ ${PEERS[i]} =~ ^https?://[^[:space:]/]+(/[^[:space:]]*)?$ ]] || problems+=("QDRANT_PEER_URLS entry $i must be an http:// or https:// URL, got \"${PEERS[i]}\"")
-    [[ -z ${seen[${PEERS[i]}]+x} ]] || problems+=("QDRANT_PEER_URLS lists ${PEERS[i]} twice")
-    seen[${PEERS[i]}]=1
-  done
-  [[ $QDRANT_API_KEY != *$'\n'* ]] || problems+=("QDRANT_API_KEY must not contain a line break")
-  DEST_KIND="" S3_BUCKET="" S3_PREFIX="" DEST_DIR=""
-  if [[ -z $BACKUP_DESTINATION ]]; then
-    problems+=("BACKUP_DESTINATION is required: s3://<bucket>/<prefix> or file:///<directory>")
-  elif [[ $BACKUP_DESTINATION =~ ^s3://([^/]+)(/(.*))?$ ]]; then
-    DEST_KIND=s3 S3_BUCKET=${BASH_REMATCH[1]} S3_PREFIX=${BASH_REMATCH[3]}
-    while [[ $S3_PREFIX == */ ]]; do S3_PREFIX=${S3_PREFIX%/}; done
-    [[ $S3_BUCKET =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || problems+=("BACKUP_DESTINATION has an invalid S3 bucket name \"$S3_BUCKET\" (3-63 characters: a-z, 0-9, '.', '-')")
-    [[ $S3_PREFIX != *[[:cntrl:]]* && $S3_PREFIX != *//* ]] || problems+=("BACKUP_DESTINATION has an invalid S3 prefix \"$S3_PREFIX\"")
-  elif [[ $BACKUP_DESTINATION =~ ^file://(/.*)$ ]]; then
-    DEST_KIND=file DEST_DIR=${BASH_REMATCH[1]}
-    while [[ $DEST_DIR == ?*/ ]]; do DEST_DIR=${DEST_DIR%/}; done
-    [[ $DEST_DIR != / ]] || problems+=("BACKUP_DESTINATION must name a directory below /, got \"$BACKUP_DESTINATION\"")
-  else
-    problems+=("BACKUP_DESTINATION must be s3://<bucket>/<prefix> or file:///<absolute directory>, got \"$BACKUP_DESTINATION\"")
-  fi
-  [[ -z $S3_ENDPOINT_URL || $S3_ENDPOINT_URL =~ ^https?://[^[:space:]]+$ ]] || problems+=("S3_ENDPOINT_URL must be an http:// or https:// URL, got \"$S3_ENDPOINT_URL\"")
+# check_timeout_inputs: adds what is wrong with SNAPSHOT_TIMEOUT_SECONDS and TRANSFER_MIN_MIB_PER_SECOND to the caller's
+# array `problems`.
+check_timeout_inputs() {
+  [[ $SNAPSHOT_TIMEOUT_SECONDS =~ ^[1-9][0-9]*$ ]] || problems+=("SNAPSHOT_TIMEOUT_SECONDS must be a whole number >= 1, got \"$SNAPSHOT_TIMEOUT_SECONDS\"")
+  [[ $TRANSFER_MIN_MIB_PER_SECOND =~ ^[1-9][0-9]*$ ]] || problems+=("TRANSFER_MIN_MIB_PER_SECOND must be a whole number >= 1, got \"$TRANSFER_MIN_MIB_PER_SECOND\"")
+}
+
+# transfer_seconds BYTES: the time limit of a snapshot step that moves BYTES: SNAPSHOT_TIMEOUT_SECONDS plus the time
+# BYTES take at TRANSFER_MIN_MIB_PER_SECOND, the slowest rate still taken as progress.
+transfer_seconds() {
+  echo $((SNAPSHOT_TIMEOUT_SECONDS + ${1:-0} / (TRANSFER_MIN_MIB_PER_SECOND * 1048576)))
 }

@@ -3,7 +3,10 @@ import { join } from "node:path";
 
 /** Where each shell script lives, under lib/ (`npm run build` copies them beside the compiled code). */
 export const SCRIPT_PATHS = {
+  "log.sh": "shell/log.sh",
   "qdrant-api.sh": "shell/qdrant-api.sh",
+  "backup-destination.sh": "shell/backup-destination.sh",
+  "restore-steps.sh": "shell/restore-steps.sh",
   "collection-init.sh": "collections/collection-init.sh",
   "qdrant-backup.sh": "backup/qdrant-backup.sh",
   "qdrant-restore.sh": "backup/qdrant-restore.sh",

@@ -8,7 +8,7 @@ describe("QdrantBackupCronJob", () => {
   const json = synthDeployment({ ...eksBackup, replicas: 2 });
   const cron = resource(json, "kubernetes_cron_job_v1", "qdrant_backup");
 
-  it("is the seed's <customer>-qdrant-backup CronJob, in UTC, never overlapping, with bounded runs and history", () => {
+  it("is the seed's <customer>-qdrant-backup CronJob, in UTC, never overlapping, with bounded runs, and finished Jobs (with their scratch volumes) gone after ten minutes", () => {
     expect(cron.metadata.name).toBe("acme-qdrant-backup");
     expect(cron.spec).toMatchObject({
       schedule: "0 2 * * *",
@@ -18,7 +18,7 @@ describe("QdrantBackupCronJob", () => {
       successful_jobs_history_limit: 3,
       failed_jobs_history_limit: 3,
     });
-    expect(cron.spec.job_template.spec).toMatchObject({ backoff_limit: 1, active_deadline_seconds: 21600 });
+    expect(cron.spec.job_template.spec).toMatchObject({ backoff_limit: 1, active_deadline_seconds: 21600, ttl_seconds_after_finished: "600" });
   });
 
   it("snapshots every peer, uploads to the customer's prefix, and prunes when the bucket is not the module's", () => {
@@ -29,6 +29,7 @@ describe("QdrantBackupCronJob", () => {
       BACKUP_PRUNE: "true",
       BACKUP_RETENTION_DAYS: "30",
       QDRANT_VERSION: "v1.19.0",
+      SNAPSHOT_VOLUME_SIZE: "50Gi",
       QDRANT_API_KEY: { secret_key_ref: { name: "${kubernetes_secret_v1.qdrant_api_key.metadata[0].name}", key: "api-key" } },
     });
     const created = resource(synthDeployment({ ...eksBackup, backupCreateBucket: true }), "kubernetes_cron_job_v1", "qdrant_backup");
@@ -74,7 +75,12 @@ describe("QdrantBackupCronJob", () => {
     const minio = synthDeployment({ backupEnabled: true, backupS3Bucket: "backups", backupS3Endpoint: "http://minio.minio:9000", backupS3CredentialsSecret: "minio-creds" });
     const pod = podOf(resource(minio, "kubernetes_cron_job_v1", "qdrant_backup"));
     expect(pod.container[0].env_from).toEqual([{ secret_ref: { name: "minio-creds" } }]);
-    expect(envOf(resource(minio, "kubernetes_cron_job_v1", "qdrant_backup")).S3_ENDPOINT_URL).toBe("http://minio.minio:9000");
+    // A region, so the AWS CLI does not ask an instance metadata service for one before each call.
+    expect(envOf(resource(minio, "kubernetes_cron_job_v1", "qdrant_backup"))).toMatchObject({
+      S3_ENDPOINT_URL: "http://minio.minio:9000",
+      AWS_REGION: "us-east-1",
+      AWS_DEFAULT_REGION: "us-east-1",
+    });
     expect(minio.resource.aws_iam_role).toBeUndefined();
   });
 
@@ -82,6 +88,7 @@ describe("QdrantBackupCronJob", () => {
     const verify = resource(synthDeployment({ ...eksBackup, backupVerifySchedule: "0 5 * * 0" }), "kubernetes_cron_job_v1", "qdrant_verify");
     expect(verify.metadata.name).toBe("acme-qdrant-verify");
     expect(podOf(verify).container[0].command).toEqual(["bash", "/etc/qdrant-backup/qdrant-backup-verify.sh"]);
+    expect(verify.spec.job_template.spec.ttl_seconds_after_finished).toBe("600");
     expect(synthDeployment().resource.kubernetes_cron_job_v1).toBeUndefined();
   });
 });

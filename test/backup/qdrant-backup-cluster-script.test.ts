@@ -1,13 +1,16 @@
 /**
  * Cluster mode of lib/backup/qdrant-backup.sh and qdrant-restore.sh: three Qdrant stand-ins play the three peers of a
- * StatefulSet (each answers GET /cluster with 3 peers and holds its own points, as each real peer holds its own shards).
- * Stand-in limits: its peers do not share collection metadata, and a peer reports only its own points_count (a real
- * cluster reports the collection's total on every peer); the scripts read points_count on the first peer only.
+ * StatefulSet (startQdrantCluster): they share their collections, each collection's shards are placed on peers the way
+ * Qdrant spreads them (not shard k on peer k), each peer's snapshot holds its own shards, and a restored snapshot
+ * brings back only the shards that have a replica on the peer it is uploaded to (Qdrant v1.19's recover.rs).
  */
 import { STANDIN_PEER_ID } from "../support/qdrant-model";
-import { startQdrantStandin, type QdrantStandin, type RecordedRequest } from "../support/qdrant-standin";
+import { startQdrantCluster, startQdrantStandin, type QdrantStandin, type RecordedRequest } from "../support/qdrant-standin";
 import { requireAwsCli, startS3Server, type S3Server } from "../support/s3-server";
-import { baseEnv, cleanupTempDirs, copyStore, fileStore, infos, readManifest, runBackup, runRestore, s3Store, seed, sha256 } from "../support/backup-fixtures";
+import { baseEnv, call, cleanupTempDirs, COLLECTIONS, copyStore, fileStore, infos, readManifest, runBackup, runRestore, s3Store, seed, sha256 } from "../support/backup-fixtures";
+
+// The AWS CLI costs about a second of CPU a call: on a busy machine a test with several calls needs more than the default.
+jest.setTimeout(180_000);
 
 const TS = "20250301_020000";
 const brief = (r: RecordedRequest) => `${r.method} ${r.path}`;
@@ -25,38 +28,51 @@ afterAll(async () => {
   cleanupTempDirs();
 });
 
-it("backs up every peer to peer-<ordinal>/, restores each peer's snapshot to the same ordinal, and refuses another peer count", async () => {
-  peers = await Promise.all([0, 1, 2].map(() => startQdrantStandin({ version: "1.19", peers: 3, snapshotPaddingBytes: 16 << 10 })));
-  for (const [i, q] of peers.entries()) await seed(q, { names: ["documents"], extraPoints: 40 + 10 * i });
-  const before = peers.map(infos);
+it("backs up every peer to peer-<ordinal>/ with the shards it holds, refuses another peer count, and after the init Job recreated the collection with another shard count puts each shard back on its peer", async () => {
+  peers = await startQdrantCluster(3, { version: "1.19", snapshotPaddingBytes: 16 << 10 });
+  // "documents" was created when the cluster had one peer (shard_number 1); after the scale-up an operator moved its
+  // shard from peer 1, where Qdrant had put it, to peer 2.
+  await seed(peers[0], { names: ["documents"], extraPoints: 40 });
+  expect(peers.map((q) => q.state.localShards("documents"))).toEqual([[], [0], []]);
+  await call(peers[0], "POST", "/collections/documents/cluster", { move_shard: { shard_id: 0, from_peer_id: STANDIN_PEER_ID + 1, to_peer_id: STANDIN_PEER_ID + 2 } });
+  expect(peers.map((q) => q.state.localShards("documents"))).toEqual([[], [], [0]]);
+  for (const q of peers) q.clearRequests();
+  const before = infos(peers[0]);
   const bytes = peers.map((q) => q.state.serialize("documents"));
-  expect(new Set(bytes.map(sha256)).size).toBe(3); // every peer holds other data
+  expect(new Set(bytes.map(sha256)).size).toBe(2); // peers 0 and 1 hold no shard; peer 2 holds all 40 points
   const store = s3Store(s3, "qdrant-backups/acme-corp");
   const url = store.destination;
   const env = { ...baseEnv(s3), QDRANT_PEER_URLS: peers.map((q) => q.url).join(" "), BACKUP_DESTINATION: url };
 
-  // Backup: one snapshot per peer.
+  // Backup: one snapshot per peer, and which shards each peer held.
   const r = await runBackup({ ...env, BACKUP_TIMESTAMP: TS });
   expect(r.errorLines).toEqual([]);
   expect(r.code).toBe(0);
   const file = (n: number) => `documents/peer-${n}/snapshot_${TS}.snapshot`;
-  const snapshot = `documents-${STANDIN_PEER_ID}-2025-01-01-00-00-01.snapshot`;
+  const snapshot = (n: number) => `documents-${STANDIN_PEER_ID + n}-2025-01-01-00-00-01.snapshot`;
   expect(r.lines).toEqual([
     `backup ${TS}: 1 collection(s) on 3 peers (cluster) to ${url}/${TS}/`,
-    ...[0, 1, 2].map((n) => `collection "documents" peer ${n}: snapshot ${snapshot} (${bytes[n].length} bytes, sha256 ${sha256(bytes[n])}) stored as ${url}/${TS}/${file(n)}`),
+    ...[0, 1, 2].map((n) => `collection "documents" peer ${n}: snapshot ${snapshot(n)} (${bytes[n].length} bytes, sha256 ${sha256(bytes[n])}) stored as ${url}/${TS}/${file(n)}`),
     `backup ${TS} complete: 1 collection(s), 3 snapshot file(s), ${bytes[0].length + bytes[1].length + bytes[2].length} bytes; manifest ${url}/${TS}/manifest.json`,
   ]);
-  expect(await store.list()).toEqual([`${TS}/${file(0)}`, `${TS}/${file(1)}`, `${TS}/${file(2)}`, `${TS}/manifest.json`]);
+  expect(await store.list()).toEqual([`${TS}/backup.log`, `${TS}/${file(0)}`, `${TS}/${file(1)}`, `${TS}/${file(2)}`, `${TS}/manifest.json`]);
   for (const n of [0, 1, 2]) expect((await store.get(`${TS}/${file(n)}`)).equals(bytes[n])).toBe(true);
   const manifest = await readManifest(store, TS);
   expect(manifest).toMatchObject({ peer_count: 3, collections: { documents: { points_count: 40, points_count_after: 40 } } });
-  expect(manifest.collections.documents.files).toEqual([0, 1, 2].map((n) => ({ peer: n, path: file(n), size: bytes[n].length, sha256: sha256(bytes[n]) })));
-  // The first peer answers the reads; every peer makes, serves and deletes its own snapshot.
-  const snapshotPath = `/collections/documents/snapshots/${snapshot}`;
-  const ownSnapshot = ["POST /collections/documents/snapshots", `GET ${snapshotPath}`, `DELETE ${snapshotPath}`];
-  expect(peers[0].requests.map(brief)).toEqual(["GET /cluster", "GET /", "GET /collections", "GET /collections/documents", ...ownSnapshot, "GET /collections/documents"]);
-  expect(peers[1].requests.map(brief)).toEqual(ownSnapshot);
-  expect(peers[2].requests.map(brief)).toEqual(ownSnapshot);
+  expect(manifest.collections.documents.files).toEqual(
+    [0, 1, 2].map((n) => ({ peer: n, path: file(n), size: bytes[n].length, sha256: sha256(bytes[n]), shards: n === 2 ? [0] : [] })),
+  );
+  // The first peer answers the reads; every peer lists, makes, serves and deletes its own snapshot, and says which shards it holds.
+  const own = (n: number) => [
+    "GET /collections/documents/snapshots",
+    "POST /collections/documents/snapshots",
+    `GET /collections/documents/snapshots/${snapshot(n)}`,
+    `DELETE /collections/documents/snapshots/${snapshot(n)}`,
+    "GET /collections/documents/cluster",
+  ];
+  expect(peers[0].requests.map(brief)).toEqual(["GET /cluster", "GET /", "GET /collections", "GET /collections/documents", ...own(0), "GET /collections/documents"]);
+  expect(peers[1].requests.map(brief)).toEqual(own(1));
+  expect(peers[2].requests.map(brief)).toEqual(own(2));
   for (const q of peers) expect(q.state.listSnapshots("documents")).toEqual([]);
 
   // Refusals, tried on the same backup copied to a directory (faster without the AWS CLI; the same code decides).
@@ -75,18 +91,18 @@ it("backs up every peer to peer-<ordinal>/, restores each peer's snapshot to the
   ]);
   expect(peers.flatMap((q) => q.requests)).toEqual([]);
 
-  // Four peers; and three URLs but a cluster that counts two peers.
-  const extra = await startQdrantStandin({ version: "1.19", peers: 4 });
+  // Five peers (a scale-up after the backup); and three URLs but a cluster that counts two peers.
+  const extra = await Promise.all([4, 5].map(() => startQdrantStandin({ version: "1.19", peers: 5 })));
   try {
-    const four = await runRestore({ ...env, BACKUP_DESTINATION: local.destination, QDRANT_PEER_URLS: [...peers, extra].map((q) => q.url).join(" "), RESTORE_TIMESTAMP: TS });
-    expect(four.code).toBe(1);
-    expect(four.errorLines.slice(1)).toEqual([
-      'qdrant-restore: error: cannot restore collection "documents": peer 3 would get no snapshot, so the shards Qdrant places there would be missing',
+    const five = await runRestore({ ...env, BACKUP_DESTINATION: local.destination, QDRANT_PEER_URLS: [...peers, ...extra].map((q) => q.url).join(" "), RESTORE_TIMESTAMP: TS });
+    expect(five.code).toBe(1);
+    expect(five.errorLines.slice(1)).toEqual([
+      'qdrant-restore: error: cannot restore collection "documents": peers 3..4 would get no snapshot, so the shards Qdrant places there would be missing',
       "qdrant-restore: error: nothing was restored; run the restore against exactly 3 peer(s) (replicas: 3), listed in ordinal order in QDRANT_PEER_URLS",
     ]);
-    expect(extra.requests).toEqual([]);
+    expect(extra.flatMap((q) => q.requests)).toEqual([]);
   } finally {
-    await extra.close();
+    await Promise.all(extra.map((q) => q.close()));
   }
   const miscounted = await runRestore({ ...env, BACKUP_DESTINATION: local.destination, RESTORE_TIMESTAMP: TS });
   expect(miscounted.code).toBe(1);
@@ -95,11 +111,14 @@ it("backs up every peer to peer-<ordinal>/, restores each peer's snapshot to the
   ]);
   expect(peers.flatMap((q) => q.writes())).toEqual([]);
 
-  // Every peer lost its data; the cluster has three peers again. Each gets back its own snapshot (from the copy: the
-  // S3 download is the drill's, in qdrant-backup.test.ts).
+  // Disaster: the collection is lost. The init Job recreates it, empty, with today's peer count as shard_number:
+  // Qdrant would refuse the backup's snapshots ("Snapshot is not compatible"), so the restore recreates it from the
+  // manifest, moves its shard back to peer 2, and then uploads each peer's snapshot to that peer.
   peers[0].setPeers(3);
   peers[1].setPeers(3);
-  for (const q of peers) q.state.delete("documents");
+  peers[0].state.delete("documents");
+  await call(peers[0], "PUT", "/collections/documents", { ...COLLECTIONS.documents.config, shard_number: 3 });
+  for (const q of peers) q.clearRequests();
   const rr = await runRestore({ ...env, BACKUP_DESTINATION: local.destination, RESTORE_TIMESTAMP: "latest" });
   expect(rr.errorLines).toEqual([]);
   expect(rr.code).toBe(0);
@@ -107,16 +126,32 @@ it("backs up every peer to peer-<ordinal>/, restores each peer's snapshot to the
     `newest complete backup under ${local.destination}/: ${TS}`,
     `backup ${TS}: 1 collection(s) from 3 peer(s), Qdrant 1.19.0`,
     `checked 3 file(s), ${bytes[0].length + bytes[1].length + bytes[2].length} bytes: every sha256 matches the manifest`,
+    'collection "documents": deleted: it holds 0 point(s) and has shard_number 3, the backup 1, so it could not take the backup\'s snapshots',
+    'collection "documents": created from the manifest\'s configuration (shard_number 1, 3 payload index(es))',
+    'collection "documents": shard 0 moved from peer 1 to peer 2, as in the backup',
     ...[0, 1, 2].map((n) => `collection "documents" peer ${n}: restored from ${local.destination}/${TS}/${file(n)}`),
     'collection "documents": points_count 40 matches the manifest',
     `restore of backup ${TS} complete: 1 collection(s)`,
   ]);
+  expect(infos(peers[0])).toEqual(before);
+  expect(peers.map((q) => q.state.localShards("documents"))).toEqual([[], [], [0]]);
   for (const n of [0, 1, 2]) {
     expect(peers[n].uploads.map((u) => [u.collection, sha256(u.bytes)])).toEqual([["documents", sha256(bytes[n])]]);
-    expect(infos(peers[n])).toEqual(before[n]);
-    expect(peers[n].writes().map((w) => `${w.method} ${w.path}?${new URLSearchParams(w.query).toString()}`)).toEqual([
-      `POST /collections/documents/snapshots/upload?priority=snapshot&checksum=${sha256(bytes[n])}`,
+    // Each uploaded file is deleted from the peer's disk once the collection is recovered.
+    const upload = `qdrant-restore-${TS}-peer-${n}.snapshot`;
+    expect(peers[n].writes().slice(-2).map((w) => `${w.method} ${w.path} ${w.status}`)).toEqual([
+      `POST /collections/documents/snapshots/upload 200`,
+      `DELETE /collections/documents/snapshots/${upload} 200`,
     ]);
+    expect(peers[n].state.listSnapshots("documents")).toEqual([]);
   }
+  expect(peers[0].writes().map(brief)).toEqual([
+    "DELETE /collections/documents",
+    "PUT /collections/documents",
+    ...["document_id", "tenant", "upload_timestamp"].map(() => "PUT /collections/documents/index"),
+    "POST /collections/documents/cluster",
+    "POST /collections/documents/snapshots/upload",
+    `DELETE /collections/documents/snapshots/qdrant-restore-${TS}-peer-0.snapshot`,
+  ]);
   for (const q of peers) expect(q.violations).toEqual([]);
 });

@@ -1,16 +1,15 @@
 /**
  * lib/backup/qdrant-backup.sh (and, in the drill, qdrant-restore.sh), run for real with bash, curl, jq and Debian's
  * AWS CLI v2 against s3rver on loopback and the Qdrant stand-in (test/support/qdrant-standin.ts), which checks every
- * request against Qdrant's OpenAPI document of each version.
+ * request against Qdrant's OpenAPI document of each version. Interrupted runs: qdrant-backup-interrupted-script.test.ts.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { STANDIN_PEER_ID } from "../support/qdrant-model";
-import { startQdrantStandin, type QdrantStandin, type QdrantVersion, type RecordedRequest, type StandinOptions } from "../support/qdrant-standin";
-import { requireAwsCli, startS3Server, type S3Server } from "../support/s3-server";
+import type { QdrantVersion, RecordedRequest } from "../support/qdrant-standin";
+import type { S3Server } from "../support/s3-server";
 import {
   baseEnv,
-  cleanupTempDirs,
   fileStore,
   infos,
   readManifest,
@@ -18,38 +17,25 @@ import {
   runRestore,
   s3Store,
   scratchLeftovers,
+  scriptTestServers,
   seed,
   sha256,
   stampDaysAgo,
-  startScript,
   tempDir,
-  waitFor,
   type Store,
 } from "../support/backup-fixtures";
+
+// The AWS CLI costs about a second of CPU a call: on a busy machine a test with several calls needs more than the default.
+jest.setTimeout(180_000);
 
 const TS = "20250301_020000";
 const snapshotName = (c: string, n: number) => `${c}-${STANDIN_PEER_ID}-2025-01-01-00-00-0${n}.snapshot`;
 const brief = (r: RecordedRequest) => `${r.method} ${r.path}${Object.keys(r.query).length ? "?" + new URLSearchParams(r.query).toString() : ""} ${r.status}`;
 
+const servers = scriptTestServers();
+const standin = servers.standin;
 let s3: S3Server;
-const standins: QdrantStandin[] = [];
-async function standin(opts: StandinOptions): Promise<QdrantStandin> {
-  const q = await startQdrantStandin(opts);
-  standins.push(q);
-  return q;
-}
-
-beforeAll(async () => {
-  requireAwsCli();
-  s3 = await startS3Server();
-});
-afterEach(async () => {
-  await Promise.all(standins.splice(0).map((q) => q.close()));
-});
-afterAll(async () => {
-  await s3?.close();
-  cleanupTempDirs();
-});
+beforeAll(() => void (s3 = servers.s3()));
 
 describe.each([
   { version: "1.19" as QdrantVersion, kind: "s3" },
@@ -77,7 +63,12 @@ describe.each([
     ]);
 
     // The layout, the bytes, and the manifest.
-    expect(await store.list()).toEqual([`${TS}/conversations/snapshot_${TS}.snapshot`, `${TS}/documents/snapshot_${TS}.snapshot`, `${TS}/manifest.json`]);
+    expect(await store.list()).toEqual([`${TS}/backup.log`, `${TS}/conversations/snapshot_${TS}.snapshot`, `${TS}/documents/snapshot_${TS}.snapshot`, `${TS}/manifest.json`]);
+    // The run's log outlives its pod: every line it printed, and how it ended.
+    const log = (await store.get(`${TS}/backup.log`)).toString().split("\n");
+    expect(log[0]).toMatch(/^qdrant-backup: run started at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(log.slice(1, -2)).toEqual(r.lines);
+    expect(log.at(-2)).toMatch(/^qdrant-backup: run ended at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ with exit status 0$/);
     expect((await store.get(`${TS}/conversations/snapshot_${TS}.snapshot`)).equals(bytes.conversations)).toBe(true);
     expect((await store.get(`${TS}/documents/snapshot_${TS}.snapshot`)).equals(bytes.documents)).toBe(true);
     const entry = (c: "conversations" | "documents") => {
@@ -118,11 +109,13 @@ describe.each([
       "GET / 200",
       "GET /collections 200",
       "GET /collections/conversations 200",
+      "GET /collections/conversations/snapshots 200",
       "POST /collections/conversations/snapshots?wait=true 200",
       `GET ${snap("conversations", 1)} 200`,
       `DELETE ${snap("conversations", 1)} 200`,
       "GET /collections/conversations 200",
       "GET /collections/documents 200",
+      "GET /collections/documents/snapshots 200",
       "POST /collections/documents/snapshots?wait=true 200",
       `GET ${snap("documents", 2)} 200`,
       `DELETE ${snap("documents", 2)} 200`,
@@ -153,125 +146,25 @@ describe.each([
       ["conversations", sha256(bytes.conversations)],
       ["documents", sha256(bytes.documents)],
     ]);
+    // Each file goes up with its sha256 (Qdrant checks it) under a name of the restore's own, and the copy Qdrant keeps
+    // in the collection's snapshot folder is deleted right after.
+    const upload = `qdrant-restore-${TS}-peer-0.snapshot`;
     expect(q.writes().map((w) => ({ method: w.method, path: w.path, query: w.query, body: w.body, status: w.status }))).toEqual(
-      (["conversations", "documents"] as const).map((c) => ({
-        method: "POST",
-        path: `/collections/${c}/snapshots/upload`,
-        query: { priority: "snapshot", checksum: sha256(bytes[c]) },
-        body: { multipart: { snapshot: { filename: `snapshot_${TS}.snapshot`, bytes: bytes[c].length } } },
-        status: 200,
-      })),
+      (["conversations", "documents"] as const).flatMap((c) => [
+        {
+          method: "POST",
+          path: `/collections/${c}/snapshots/upload`,
+          query: { priority: "snapshot", checksum: sha256(bytes[c]) },
+          body: { multipart: { snapshot: { filename: upload, bytes: bytes[c].length } } },
+          status: 200,
+        },
+        { method: "DELETE", path: `/collections/${c}/snapshots/${upload}`, query: {}, body: undefined, status: 200 },
+      ]),
     );
-    expect(q.violations).toEqual([]);
-    expect(scratchLeftovers(env)).toEqual([]);
-  });
-});
-
-describe("an interrupted backup leaves no manifest, and the next run succeeds", () => {
-  it("a snapshot download cut mid-way: the run fails naming it and deletes the snapshot from Qdrant's disk", async () => {
-    const q = await standin({ version: "1.19", snapshotPaddingBytes: 256 << 10 });
-    await seed(q);
-    const store = fileStore();
-    const env = { ...baseEnv(), QDRANT_PEER_URLS: q.url, BACKUP_DESTINATION: store.destination, BACKUP_TIMESTAMP: TS };
-    q.throttleDownloads({ chunkBytes: 32 << 10, delayMs: 1 });
-    q.abortNextDownload(100 << 10);
-
-    const r = await runBackup(env);
-    expect(r.code).toBe(1);
-    const snap = `/collections/conversations/snapshots/${snapshotName("conversations", 1)}`;
-    expect(r.errorLines).toEqual([
-      `qdrant-backup: error: GET ${snap} (${q.url}) failed: the connection closed before the whole body arrived (truncated transfer)`,
-      `qdrant-backup: error: backup ${TS} FAILED: no manifest was written, so ${store.destination}/${TS}/ is incomplete and will never be restored; the next run makes a new backup`,
-    ]);
-    expect(r.lines.at(-1)).toBe(`deleted the unfinished snapshot from Qdrant's disk: DELETE ${snap} (${q.url})`);
-    expect(await store.list()).toEqual([]);
     expect(q.state.listSnapshots("conversations")).toEqual([]);
-    expect(scratchLeftovers(env)).toEqual([]);
-
-    const again = await runBackup(env);
-    expect(again.errorLines).toEqual([]);
-    expect(again.code).toBe(0);
-    expect(await store.list()).toEqual([`${TS}/conversations/snapshot_${TS}.snapshot`, `${TS}/documents/snapshot_${TS}.snapshot`, `${TS}/manifest.json`]);
-    expect(q.violations).toEqual([]);
-  });
-
-  it("an S3 upload cut mid-way (a 9 MB multipart upload): the run fails naming it, restore finds nothing to restore, the next run succeeds", async () => {
-    const q = await standin({ version: "1.19", snapshotPaddingBytes: 9 << 20 });
-    await seed(q, { names: ["documents"] });
-    const store = s3Store(s3, "cut");
-    const env = { ...baseEnv(s3), QDRANT_PEER_URLS: q.url, BACKUP_DESTINATION: store.destination, BACKUP_TIMESTAMP: TS };
-    s3.cutUploads({ key: /\/documents\//, afterBytes: 1 << 20 });
-    let r;
-    try {
-      r = await runBackup({ ...env, AWS_MAX_ATTEMPTS: "1" }); // no retry, no back-off: the cut is what is tested
-    } finally {
-      s3.cutUploads(undefined);
-    }
-    expect(s3.cutCount).toBeGreaterThan(0);
-    expect(r.code).toBe(1);
-    expect(r.errorLines).toEqual([
-      expect.stringMatching(new RegExp(`^qdrant-backup: error: upload to ${store.destination}/${TS}/documents/snapshot_${TS}\\.snapshot failed: .+`)),
-      `qdrant-backup: error: backup ${TS} FAILED: no manifest was written, so ${store.destination}/${TS}/ is incomplete and will never be restored; the next run makes a new backup`,
-    ]);
-    expect(await store.list()).toEqual([]); // the parts uploaded before the cut never became an object
-    expect(q.state.listSnapshots("documents")).toEqual([]); // deleted from Qdrant's disk once downloaded
-    expect(scratchLeftovers(env)).toEqual([]);
-
-    const refused = await runRestore({ ...env, RESTORE_TIMESTAMP: TS });
-    expect(refused.code).toBe(1);
-    expect(refused.errorLines).toEqual([
-      `qdrant-restore: error: no backup ${TS} under ${store.destination}/; complete backups (newest last): none`,
-    ]);
-
-    const again = await runBackup(env);
-    expect(again.errorLines).toEqual([]);
-    expect(again.code).toBe(0);
-    expect(await store.list()).toEqual([`${TS}/documents/snapshot_${TS}.snapshot`, `${TS}/manifest.json`]);
-    const manifest = await readManifest(store, TS);
-    expect((await store.get(`${TS}/documents/snapshot_${TS}.snapshot`)).length).toBe(manifest.collections.documents.files[0].size);
-    expect(sha256(await store.get(`${TS}/documents/snapshot_${TS}.snapshot`))).toBe(manifest.collections.documents.files[0].sha256);
-    expect(q.violations).toEqual([]);
-  });
-
-  it("SIGTERM during a slow download (the Job's deadline): stops at once, deletes the snapshot from Qdrant's disk, exits 143", async () => {
-    const q = await standin({ version: "1.19", snapshotPaddingBytes: 1 << 20 });
-    await seed(q, { names: ["documents"] });
-    q.throttleDownloads({ chunkBytes: 16 << 10, delayMs: 50 }); // the whole download would take over 3 s
-    const store = fileStore();
-    const env = { ...baseEnv(), QDRANT_PEER_URLS: q.url, BACKUP_DESTINATION: store.destination, BACKUP_TIMESTAMP: TS };
-    const { child, result } = startScript("qdrant-backup.sh", env);
-    const snap = `/collections/documents/snapshots/${snapshotName("documents", 1)}`;
-    await waitFor(() => q.requests.some((x) => x.method === "GET" && x.path === snap), "the snapshot download to start");
-    await new Promise((r) => setTimeout(r, 200));
-    const killedAt = Date.now();
-    child.kill("SIGTERM");
-    const r = await result;
-    expect(Date.now() - killedAt).toBeLessThan(1500);
-    expect(r.code).toBe(143);
-    expect(r.errorLines).toEqual([
-      "qdrant-backup: error: stopped by SIGTERM (the Job deadline or the pod being deleted)",
-      `qdrant-backup: error: backup ${TS} FAILED: no manifest was written, so ${store.destination}/${TS}/ is incomplete and will never be restored; the next run makes a new backup`,
-    ]);
-    expect(r.lines.at(-1)).toBe(`deleted the unfinished snapshot from Qdrant's disk: DELETE ${snap} (${q.url})`);
     expect(q.state.listSnapshots("documents")).toEqual([]);
-    expect(await store.list()).toEqual([]);
+    expect(q.violations).toEqual([]);
     expect(scratchLeftovers(env)).toEqual([]);
-    expect(q.violations).toEqual([]);
-  });
-
-  it("a snapshot Qdrant cannot create: the run fails naming the request and Qdrant's error, with no manifest", async () => {
-    const q = await standin({ version: "1.13" });
-    await seed(q);
-    const store = fileStore();
-    q.failNext("POST", /^\/collections\/documents\/snapshots$/, 500, "Service internal error: No space left on device");
-    const r = await runBackup({ ...baseEnv(), QDRANT_PEER_URLS: q.url, BACKUP_DESTINATION: store.destination, BACKUP_TIMESTAMP: TS });
-    expect(r.code).toBe(1);
-    expect(r.errorLines).toEqual([
-      `qdrant-backup: error: POST /collections/documents/snapshots?wait=true (${q.url}) answered HTTP 500: Service internal error: No space left on device`,
-      `qdrant-backup: error: backup ${TS} FAILED: no manifest was written, so ${store.destination}/${TS}/ is incomplete and will never be restored; the next run makes a new backup`,
-    ]);
-    expect(await store.list()).toEqual([`${TS}/conversations/snapshot_${TS}.snapshot`]);
-    expect(q.violations).toEqual([]);
   });
 });
 
@@ -310,6 +203,7 @@ describe("retention with BACKUP_PRUNE=true", () => {
       `${c6}/documents/snapshot_${c6}.snapshot`,
       `${c6}/manifest.json`,
       `${i1}/documents/snapshot_${i1}.snapshot`,
+      `${now}/backup.log`,
       `${now}/documents/snapshot_${now}.snapshot`,
       `${now}/manifest.json`,
       "notes.txt",
@@ -331,7 +225,7 @@ describe("retention with BACKUP_PRUNE=true", () => {
     const unpruned = await runBackup({ ...env, BACKUP_TIMESTAMP: older, BACKUP_PRUNE: "false" });
     expect(unpruned.code).toBe(0);
     expect(unpruned.lines.filter((l) => l.startsWith("prune"))).toEqual([]);
-    expect((await store.list()).length).toBe(6);
+    expect((await store.list()).length).toBe(7);
 
     const old = stampDaysAgo(31.01);
     const r = await runBackup({ ...env, BACKUP_TIMESTAMP: old, BACKUP_PRUNE: "true" });
@@ -345,7 +239,7 @@ describe("retention with BACKUP_PRUNE=true", () => {
       `prune: deleting ${i10} (incomplete: no manifest, 10 days old)`,
       "prune: retention 7 days: deleted 4 backup(s), kept 1",
     ]);
-    expect(await store.list()).toEqual([`${old}/conversations/snapshot_${old}.snapshot`, `${old}/manifest.json`]);
+    expect(await store.list()).toEqual([`${old}/backup.log`, `${old}/conversations/snapshot_${old}.snapshot`, `${old}/manifest.json`]);
   });
 });
 
@@ -413,7 +307,26 @@ describe("qdrant-backup.sh checks", () => {
       `qdrant-backup: error: Qdrant at ${q.url} reports 3 peer(s) (cluster enabled) but QDRANT_PEER_URLS lists 1; snapshots are per peer, so list every peer's URL in ordinal order`,
     ]);
     expect(q.writes()).toEqual([]);
-    expect(await store.list()).toEqual([]);
+    // The run's log is kept at the destination, so the reason outlives the pod.
+    const files = await store.list();
+    expect(files).toEqual([expect.stringMatching(/^\d{8}_\d{6}\/backup\.log$/)]);
+    expect((await store.get(files[0])).toString()).toContain(r.errorLines[0]);
+  });
+
+  it("gives each snapshot step a time limit that follows its size: creating by the snapshot volume, downloading by the snapshot", async () => {
+    const q = await standin({ version: "1.13", snapshotPaddingBytes: 3 << 20 });
+    await seed(q, { names: ["conversations"] });
+    const shimDir = tempDir("shim");
+    const argsLog = path.join(shimDir, "args.log");
+    fs.writeFileSync(path.join(shimDir, "curl"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${argsLog}'\nexec /usr/bin/curl "$@"\n`, { mode: 0o755 });
+    const env = { ...baseEnv(), PATH: `${shimDir}:/usr/bin:/bin`, QDRANT_PEER_URLS: q.url, BACKUP_DESTINATION: fileStore().destination, BACKUP_TIMESTAMP: TS };
+    const r = await runBackup({ ...env, SNAPSHOT_TIMEOUT_SECONDS: "30", TRANSFER_MIN_MIB_PER_SECOND: "1", SNAPSHOT_VOLUME_SIZE: "200Mi" });
+    expect(r.code).toBe(0);
+    const calls = fs.readFileSync(argsLog, "utf8").split("\n");
+    const maxTime = (match: RegExp) => calls.filter((c) => match.test(c)).map((c) => /--max-time (\d+)/.exec(c)?.[1]);
+    expect(maxTime(/-X POST .*\/snapshots\?wait=true/)).toEqual(["230"]); // 30 s + 200 MiB at 1 MiB/s
+    expect(maxTime(/-X GET .*-o .*\/snapshots\/conversations-/)).toEqual(["33"]); // 30 s + 3 MiB at 1 MiB/s
+    expect(maxTime(/-X GET .*\/collections\/conversations$/)).toEqual(["10", "10"]); // HTTP_TIMEOUT_SECONDS
   });
 
   it("lists every input problem at once and exits 2", async () => {
@@ -426,6 +339,7 @@ describe("qdrant-backup.sh checks", () => {
       BACKUP_PRUNE: "yes",
       BACKUP_TIMESTAMP: "20251340_000000",
       HTTP_TIMEOUT_SECONDS: "0",
+      SNAPSHOT_VOLUME_SIZE: "lots",
     });
     expect(r.code).toBe(2);
     expect(r.errorLines).toEqual([
@@ -437,6 +351,7 @@ describe("qdrant-backup.sh checks", () => {
       'qdrant-backup: error: BACKUP_PRUNE must be true or false, got "yes"',
       'qdrant-backup: error: BACKUP_TIMESTAMP must be a UTC time as YYYYMMDD_HHMMSS, got "20251340_000000"',
       'qdrant-backup: error: HTTP_TIMEOUT_SECONDS must be a whole number >= 1, got "0"',
+      'qdrant-backup: error: SNAPSHOT_VOLUME_SIZE must be a Kubernetes quantity such as 500Gi, got "lots"',
     ]);
     const none = await runBackup({ PATH: "/usr/bin:/bin", BACKUP_PRUNE: "true" });
     expect(none.code).toBe(2);

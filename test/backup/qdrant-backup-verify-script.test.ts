@@ -1,10 +1,13 @@
 /**
- * lib/backup/qdrant-backup-verify.sh (which sources qdrant-restore.sh), run for real with bash, curl and jq against the
- * Qdrant stand-in, on backups that qdrant-backup.sh wrote to a directory (the S3 path is the restore's, tested in
- * qdrant-backup.test.ts).
+ * lib/backup/qdrant-backup-verify.sh (which sources the restore's steps, lib/shell/restore-steps.sh), run for real with
+ * bash, curl and jq against the Qdrant stand-in, on backups that qdrant-backup.sh wrote to a directory (the S3 path is
+ * the restore's, tested in qdrant-restore-script.test.ts).
  */
 import { startQdrantStandin, type QdrantStandin, type QdrantVersion } from "../support/qdrant-standin";
 import { backupPerVersion, baseEnv, cleanupTempDirs, copyStore, fileStore, infos, readManifest, runVerify, seed, type Store } from "../support/backup-fixtures";
+
+// Two backups are made before the tests: on a busy machine that takes longer than the default.
+jest.setTimeout(120_000);
 
 const TS = "20250301_020000";
 const standins: QdrantStandin[] = [];

@@ -5,7 +5,12 @@
  */
 import { startQdrantStandin, type QdrantStandin, type QdrantVersion } from "../support/qdrant-standin";
 import { requireAwsCli, startS3Server, type S3Server } from "../support/s3-server";
-import { backupPerVersion, baseEnv, cleanupTempDirs, copyStore, fileStore, infos, readManifest, runRestore, s3Store, seed, sha256, type Store } from "../support/backup-fixtures";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { backupPerVersion, baseEnv, call, cleanupTempDirs, COLLECTIONS, copyStore, fileStore, infos, readManifest, runBackup, runRestore, s3Store, seed, sha256, type Store } from "../support/backup-fixtures";
+
+// The AWS CLI costs about a second of CPU a call: on a busy machine a test with several calls needs more than the default.
+jest.setTimeout(180_000);
 
 const TS = "20250301_020000";
 let s3: S3Server;
@@ -81,8 +86,11 @@ it("restores chosen collections under another name (downloading only theirs from
   const copy = await runRestore({ ...env, BACKUP_DESTINATION: store.destination, RESTORE_TIMESTAMP: TS, RESTORE_COLLECTIONS: "documents", RESTORE_TARGET_SUFFIX: "_copy" });
   expect(copy.errorLines).toEqual([]);
   expect(copy.code).toBe(0);
+  // The manifest, then the chosen collection's file twice: read through sha256sum (nothing kept) before anything is
+  // written to Qdrant, then downloaded for its upload.
   expect(s3.requests.filter((x) => x.method === "GET" && x.key !== "")).toEqual([
     { method: "GET", key: `subset/${TS}/manifest.json` },
+    { method: "GET", key: `subset/${TS}/documents/snapshot_${TS}.snapshot` },
     { method: "GET", key: `subset/${TS}/documents/snapshot_${TS}.snapshot` },
   ]);
   expect(copy.lines.slice(1)).toEqual([
@@ -99,6 +107,99 @@ it("restores chosen collections under another name (downloading only theirs from
   expect(back.code).toBe(0);
   expect(back.lines).toContain(`collection "documents": replaced from ${local.destination}/${TS}/documents/snapshot_${TS}.snapshot`);
   expect(q.state.info("documents")).toEqual(before.documents);
+  // Qdrant keeps every uploaded file in the collection's snapshot folder; the restore deletes each one.
+  expect(q.writes().filter((w) => w.method === "DELETE").map((w) => w.path)).toEqual([
+    `/collections/documents_copy/snapshots/qdrant-restore-${TS}-peer-0.snapshot`,
+    `/collections/documents/snapshots/qdrant-restore-${TS}-peer-0.snapshot`,
+  ]);
+  expect([...q.state.snapshots.values()].flat()).toEqual([]);
+  expect(q.violations).toEqual([]);
+});
+
+it("streams from S3 one snapshot at a time: the scratch space never holds more than the largest snapshot (measured whenever S3 or Qdrant gets a request)", async () => {
+  const q = await startQdrantStandin({ version: "1.19", snapshotPaddingBytes: 1 << 20 });
+  standins.push(q);
+  await seed(q);
+  const local = fileStore();
+  const made = await runBackup({ ...baseEnv(), QDRANT_PEER_URLS: q.url, BACKUP_DESTINATION: local.destination, BACKUP_TIMESTAMP: TS });
+  expect(made.code).toBe(0);
+  const store = s3Store(s3, "streamed");
+  await copyStore(local, store);
+  const sizes = Object.values((await readManifest(store, TS)).collections).map((c) => c.files[0].size);
+  const largest = Math.max(...sizes);
+  const before = infos(q);
+  for (const c of [...q.state.collections.keys()]) q.state.delete(c);
+
+  const env: Record<string, string> = { ...baseEnv(s3), QDRANT_PEER_URLS: q.url, BACKUP_DESTINATION: store.destination, RESTORE_TIMESTAMP: TS };
+  const held = () => {
+    let bytes = 0;
+    for (const f of fs.readdirSync(env.SCRATCH_DIR, { recursive: true }) as string[]) {
+      try {
+        const st = fs.statSync(path.join(env.SCRATCH_DIR, f));
+        if (st.isFile()) bytes += st.size;
+      } catch {
+        // removed while counting
+      }
+    }
+    return bytes;
+  };
+  const seen: number[] = [];
+  s3.onRequest(() => seen.push(held()));
+  q.onRequest(() => seen.push(held()));
+  try {
+    const r = await runRestore(env);
+    expect(r.errorLines).toEqual([]);
+    expect(r.code).toBe(0);
+  } finally {
+    s3.onRequest(undefined);
+    q.onRequest(undefined);
+  }
+  expect(infos(q)).toEqual(before);
+  // Each upload reached Qdrant with its whole file in the scratch space (so the measure sees it), and never more
+  // than that file plus the work files (the manifest, listings: a few KiB). All at once would be ${sizes.join(" + ")}.
+  expect(Math.max(...seen)).toBeGreaterThanOrEqual(largest);
+  expect(Math.max(...seen)).toBeLessThan(largest + (64 << 10));
+  expect(Math.max(...seen)).toBeLessThan(sizes[0] + sizes[1]);
+  expect([...q.state.snapshots.values()].flat()).toEqual([]);
+  expect(q.violations).toEqual([]);
+});
+
+it("recreates an empty collection whose shard count the backup does not share, and refuses one holding points unless RESTORE_REPLACE_INCOMPATIBLE is true", async () => {
+  const { q, env } = await backedUp();
+  const before = infos(q);
+  // The init Job recreated "documents" with another shard count; nothing is in it yet.
+  q.state.delete("documents");
+  await call(q, "PUT", "/collections/documents", { ...COLLECTIONS.documents.config, shard_number: 2 });
+  q.clearRequests();
+  const empty = await runRestore({ ...env, RESTORE_TIMESTAMP: TS, RESTORE_COLLECTIONS: "documents" });
+  expect(empty.errorLines).toEqual([]);
+  expect(empty.code).toBe(0);
+  expect(empty.lines.slice(2, 4)).toEqual([
+    'collection "documents": deleted: it holds 0 point(s) and has shard_number 2, the backup 1, so it could not take the backup\'s snapshots',
+    `collection "documents": created from ${env.BACKUP_DESTINATION}/${TS}/documents/snapshot_${TS}.snapshot`,
+  ]);
+  expect(q.state.info("documents")).toEqual(before.documents);
+
+  // Now it holds points and has another shard count: nothing is written without the explicit input.
+  q.state.delete("documents");
+  await call(q, "PUT", "/collections/documents", { ...COLLECTIONS.documents.config, shard_number: 2 });
+  q.state.addPoints("documents", 5);
+  q.clearRequests();
+  const refused = await runRestore({ ...env, RESTORE_TIMESTAMP: TS });
+  expect(refused.code).toBe(1);
+  expect(refused.errorLines).toEqual([
+    'qdrant-restore: error: collection "documents" holds 5 point(s) and has shard_number 2, the backup 1: Qdrant refuses a snapshot whose shard_number or vectors differ, so the collection would have to be deleted first; set RESTORE_REPLACE_INCOMPATIBLE=true to delete it and recreate it from the backup',
+    "qdrant-restore: error: nothing was restored: 1 collection(s) hold points and cannot take the backup's snapshots",
+  ]);
+  expect(q.writes()).toEqual([]);
+  expect(q.state.info("documents").points_count).toBe(5);
+
+  const replaced = await runRestore({ ...env, RESTORE_TIMESTAMP: TS, RESTORE_REPLACE_INCOMPATIBLE: "true" });
+  expect(replaced.errorLines).toEqual([]);
+  expect(replaced.code).toBe(0);
+  expect(replaced.lines).toContain('collection "documents": deleted: it holds 5 point(s) and has shard_number 2, the backup 1, so it could not take the backup\'s snapshots');
+  expect(infos(q)).toEqual(before);
+  expect([...q.state.snapshots.values()].flat()).toEqual([]);
   expect(q.violations).toEqual([]);
 });
 
@@ -170,6 +271,12 @@ it("says which backups exist when the one asked for is missing, incomplete or ha
   expect(q.writes()).toEqual([]);
 });
 
+it("keeps the AWS CLI's own words when S3 refuses", async () => {
+  const r = await runRestore({ ...baseEnv(s3), QDRANT_PEER_URLS: "http://127.0.0.1:9", BACKUP_DESTINATION: "s3://no-such-bucket/x", RESTORE_TIMESTAMP: "latest" });
+  expect(r.code).toBe(1);
+  expect(r.errorLines).toEqual([expect.stringMatching(/^qdrant-restore: error: listing s3:\/\/no-such-bucket\/x\/ failed: .*NoSuchBucket.*$/)]);
+});
+
 it("lists every input problem at once and exits 2", async () => {
   const r = await runRestore({
     PATH: "/usr/bin:/bin",
@@ -178,7 +285,9 @@ it("lists every input problem at once and exits 2", async () => {
     SCRATCH_DIR: "/nonexistent",
     RESTORE_TIMESTAMP: "yesterday",
     RESTORE_TARGET_SUFFIX: "/x",
+    RESTORE_REPLACE_INCOMPATIBLE: "yes",
     SNAPSHOT_TIMEOUT_SECONDS: "soon",
+    TRANSFER_MIN_MIB_PER_SECOND: "0",
   });
   expect(r.code).toBe(2);
   expect(r.errorLines).toEqual([
@@ -187,13 +296,15 @@ it("lists every input problem at once and exits 2", async () => {
     'qdrant-restore: error: SCRATCH_DIR "/nonexistent" is not a writable directory',
     'qdrant-restore: error: RESTORE_TIMESTAMP must be YYYYMMDD_HHMMSS or latest, got "yesterday"',
     'qdrant-restore: error: RESTORE_TARGET_SUFFIX may hold only letters, digits, _ and -, got "/x"',
+    'qdrant-restore: error: RESTORE_REPLACE_INCOMPATIBLE must be true or false, got "yes"',
     'qdrant-restore: error: SNAPSHOT_TIMEOUT_SECONDS must be a whole number >= 1, got "soon"',
+    'qdrant-restore: error: TRANSFER_MIN_MIB_PER_SECOND must be a whole number >= 1, got "0"',
   ]);
   const none = await runRestore({ PATH: "/usr/bin:/bin" });
   expect(none.errorLines).toEqual([
     "qdrant-restore: error: QDRANT_PEER_URLS is required: space-separated base URLs, one per peer in ordinal order (e.g. http://acme-qdrant-0.acme-qdrant-headless:6333)",
     "qdrant-restore: error: BACKUP_DESTINATION is required: s3://<bucket>/<prefix> or file:///<directory>",
-    "qdrant-restore: error: SCRATCH_DIR is required: a writable directory for the downloaded backup",
+    "qdrant-restore: error: SCRATCH_DIR is required: a writable directory for one snapshot at a time",
     "qdrant-restore: error: RESTORE_TIMESTAMP is required: a backup's YYYYMMDD_HHMMSS, or latest",
   ]);
 });

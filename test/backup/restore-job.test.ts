@@ -11,11 +11,21 @@ describe("QdrantRestoreJob", () => {
     const container = job.spec.template.spec.container[0];
     expect(container.command).toEqual(["bash", "/etc/qdrant-backup/qdrant-restore.sh"]);
     expect(container.env).toContainEqual({ name: "RESTORE_TIMESTAMP", value: "20261120_020000" });
+    // Only what a restore needs: a new variable in its pod spec would replace a Job still there, and restore again.
+    expect(container.env.map((e: Json) => e.name)).not.toContain("RESTORE_REPLACE_INCOMPATIBLE");
+    expect(container.env.map((e: Json) => e.name)).not.toContain("SNAPSHOT_VOLUME_SIZE");
+    // No TTL: Terraform would create a Job the TTL controller deleted again, and so restore again.
+    expect(job.spec.ttl_seconds_after_finished).toBeUndefined();
     expect(container.env.map((e: Json) => e.name)).toContain("QDRANT_API_KEY");
     expect(job.spec.template.spec.service_account_name).toBe("${kubernetes_service_account_v1.qdrant_restore.metadata[0].name}");
     expect(resource(json, "kubernetes_service_account_v1", "qdrant_restore").metadata.annotations).toEqual({ "eks.amazonaws.com/role-arn": "${aws_iam_role.qdrant_backup.arn}" });
     const sub = json.data.aws_iam_policy_document.qdrant_backup_trust.statement[0].condition[0].values;
     expect(sub).toEqual(["system:serviceaccount:qdrant:acme-qdrant-backup", "system:serviceaccount:qdrant:acme-qdrant-restore"]);
+  });
+
+  it("may delete a collection holding points that cannot take the backup's snapshots only when backupRestoreReplaceIncompatible says so", () => {
+    const json = synthDeployment({ eksClusterName: "eks", backupEnabled: true, backupS3Bucket: "bkt", backupRestoreTimestamp: "latest", backupRestoreReplaceIncompatible: true });
+    expect(resource(json, "kubernetes_job_v1", "qdrant_restore").spec.template.spec.container[0].env).toContainEqual({ name: "RESTORE_REPLACE_INCOMPATIBLE", value: "true" });
   });
 
   it("is absent unless a timestamp is given", () => {

@@ -26,7 +26,7 @@ describe("CollectionInitJob", () => {
   it("runs the real script from its ConfigMap with the collections as Qdrant request bodies", () => {
     const configMap = resource(json, "kubernetes_config_map_v1", "qdrant_init");
     expect(configMap.metadata.name).toBe("acme-qdrant-init");
-    expect(Object.keys(configMap.data)).toEqual(["collection-init.sh", "collections.json", "qdrant-api.sh"]);
+    expect(Object.keys(configMap.data)).toEqual(["collection-init.sh", "collections.json", "log.sh", "qdrant-api.sh"]);
     expect(JSON.parse(configMap.data["collections.json"])).toEqual(collectionRequests(resolveInputs({ customerName: "acme", apiKeySource: "generate", backupEnabled: false, replicas: 3 })));
     expect(container.command).toEqual(["bash", "/etc/qdrant-init/collection-init.sh"]);
     expect(container.image).toBe("alpine/k8s:1.33.4");

@@ -60,7 +60,7 @@ describe("module variables", () => {
   it("are the module inputs, in order, with the seed's snake_case names", () => {
     expect(variables.map((v) => v.name)).toEqual(MODULE_INPUTS.map(snakeCase));
     expect(variables.map((v) => v.name)).toEqual(expect.arrayContaining(SEED_VARIABLES));
-    expect(MODULE_INPUTS).toHaveLength(58);
+    expect(MODULE_INPUTS).toHaveLength(59);
   });
 
   it("leave out exactly the CDKTF-only inputs", () => {

@@ -33,7 +33,7 @@ describe("homelab stack reproduces spike #30", () => {
 
   it("runs qdrant/qdrant:v1.13.2 as StatefulSet qdrant in namespace cortex with one replica", () => {
     expect(sts.metadata.name).toBe("qdrant");
-    expect(json.resource.kubernetes_namespace_v1.qdrant.metadata.name).toBe("cortex");
+    expect(sts.metadata.namespace).toBe("cortex");
     expect(container.image).toBe("qdrant/qdrant:v1.13.2");
     expect(sts.spec.replicas).toBe("1");
   });
@@ -72,6 +72,28 @@ describe("homelab stack reproduces spike #30", () => {
   it("serves qdrant.cortex.svc.cluster.local on 6333 and 6334", () => {
     expect(json.output.connection_string.value).toBe("http://qdrant.cortex.svc.cluster.local:6333");
     expect(json.resource.kubernetes_service_v1.qdrant.spec.port.map((p: Json) => p.port)).toEqual([6333, 6334]);
+  });
+
+  it("leaves namespace cortex to the control plane: not created, and forgotten rather than deleted by a state that had it", () => {
+    expect(json.resource.kubernetes_namespace_v1).toBeUndefined();
+    expect(json.removed).toEqual([{ from: "kubernetes_namespace_v1.qdrant", lifecycle: { destroy: false } }]);
+  });
+
+  it("has what the runbook's migration from the kustomize deployment imports, and keeps its PVC", () => {
+    const runbook = readFileSync(join(__dirname, "../../docs/runbook.md"), "utf8");
+    const section = runbook.slice(runbook.indexOf("## 6. Homelab"), runbook.indexOf("## Backup checks"));
+    const imports = [...section.matchAll(/^terraform import (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]);
+    expect(imports.map(([address]) => address)).toEqual(["kubernetes_service_v1.qdrant", "kubernetes_network_policy_v1.qdrant"]);
+    for (const [address, id] of imports) {
+      const [type, name] = address.split(".");
+      const metadata = json.resource[type]?.[name]?.metadata;
+      expect(`${metadata?.namespace}/${metadata?.name}`).toBe(id);
+    }
+    // The old StatefulSet's claim: <claim template>-<StatefulSet>-<ordinal>.
+    const pvc = `${sts.spec.volume_claim_template[0].metadata.name}-${sts.metadata.name}-0`;
+    expect(pvc).toBe("qdrant-data-qdrant-0");
+    expect(section.match(/qdrant-data-qdrant-0/g)?.length).toBeGreaterThanOrEqual(3);
+    expect(section).toContain("kubectl -n $NS delete statefulset qdrant --cascade=orphan");
   });
 
   it("connects with the kubeconfig context from homelab.yaml and keeps state in a relative local path", () => {

@@ -9,7 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { startQdrantStandin, type QdrantStandin, type QdrantVersion } from "./qdrant-standin";
 import { runScript, SCRIPTS_DIR, type ScriptResult } from "./run-script";
-import { awsEnv, type S3Server } from "./s3-server";
+import { awsEnv, requireAwsCli, startS3Server, type S3Server } from "./s3-server";
+import type { StandinOptions } from "./qdrant-standin";
 
 export const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 
@@ -42,7 +43,8 @@ export const COLLECTIONS = {
 
 export type CollectionName = keyof typeof COLLECTIONS;
 
-async function call(q: QdrantStandin, method: string, p: string, body: unknown, apiKey?: string): Promise<void> {
+/** A request to the stand-in from the test (as an operator or the init Job would send it); throws unless 2xx. */
+export async function call(q: QdrantStandin, method: string, p: string, body: unknown, apiKey?: string): Promise<void> {
   const res = await fetch(q.url + p, {
     method,
     headers: { "content-type": "application/json", ...(apiKey ? { "api-key": apiKey } : {}) },
@@ -108,9 +110,9 @@ export function baseEnv(s3?: S3Server): Record<string, string> {
   };
 }
 
-export const runBackup = (env: Record<string, string>): Promise<ScriptResult> => runScript("qdrant-backup.sh", env, 40000);
-export const runRestore = (env: Record<string, string>): Promise<ScriptResult> => runScript("qdrant-restore.sh", env, 40000);
-export const runVerify = (env: Record<string, string>): Promise<ScriptResult> => runScript("qdrant-backup-verify.sh", env, 40000);
+export const runBackup = (env: Record<string, string>): Promise<ScriptResult> => runScript("qdrant-backup.sh", env, 90000);
+export const runRestore = (env: Record<string, string>): Promise<ScriptResult> => runScript("qdrant-restore.sh", env, 90000);
+export const runVerify = (env: Record<string, string>): Promise<ScriptResult> => runScript("qdrant-backup-verify.sh", env, 90000);
 
 /** YYYYMMDD_HHMMSS of a moment `daysAgo` days (fractions allowed) before now, UTC. */
 export function stampDaysAgo(daysAgo: number): string {
@@ -212,10 +214,38 @@ export function startScript(script: string, env: Record<string, string>): { chil
 }
 
 /** Resolves once `check` returns true (polled every 10 ms), or rejects after `timeoutMs`. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 60000): Promise<void> {
   const start = Date.now();
   while (!check()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * For a script test file: one S3 server for the whole file (`s3()` once beforeAll has run), Qdrant stand-ins closed
+ * after each test, temporary directories removed at the end.
+ */
+export function scriptTestServers(): { s3: () => S3Server; standin: (opts: StandinOptions) => Promise<QdrantStandin> } {
+  let s3: S3Server | undefined;
+  const standins: QdrantStandin[] = [];
+  beforeAll(async () => {
+    requireAwsCli();
+    s3 = await startS3Server();
+  });
+  afterEach(async () => {
+    await Promise.all(standins.splice(0).map((q) => q.close()));
+  });
+  afterAll(async () => {
+    await s3?.close();
+    cleanupTempDirs();
+  });
+  return {
+    s3: () => s3 as S3Server,
+    standin: async (opts) => {
+      const q = await startQdrantStandin(opts);
+      standins.push(q);
+      return q;
+    },
+  };
 }

@@ -25,8 +25,29 @@ export interface CollectionState {
   /** `result.config` of GET /collections/{c}: params, hnsw_config, optimizer_config, wal_config, quantization_config, … */
   config: Obj;
   payloadSchema: Record<string, PayloadIndex>;
-  /** point id (as JSON text) → payload */
+  /** point id (as JSON text) → payload; a point lives in shard `shardOf(id, shard_number)` */
   points: Map<string, Obj | null>;
+  /** shard id → the ordinals of the peers holding a replica of it */
+  placement: number[][];
+}
+
+/**
+ * What the peers of one cluster share: the collections (their config, payload indexes, placement and points). Each
+ * peer (a QdrantModel with its ordinal) keeps its own snapshot files, as each Qdrant peer has its own disk.
+ */
+export class ClusterState {
+  readonly collections = new Map<string, CollectionState>();
+  constructor(readonly size: number) {}
+}
+
+/**
+ * The shard a point id lives in. Qdrant hashes ids onto a ring (lib/collection/src/hash_ring.rs); the stand-in takes a
+ * numeric id modulo the shard count, and the first byte of a string id's sha256: spread out, not Qdrant's placement.
+ */
+export function shardOf(idJson: string, shardNumber: number): number {
+  const id = JSON.parse(idJson) as unknown;
+  const n = typeof id === "number" ? id : createHash("sha256").update(String(id)).digest()[0];
+  return n % shardNumber;
 }
 
 export interface Snapshot {
@@ -111,17 +132,67 @@ export function loadDefaults(version: QdrantVersion): Defaults {
 }
 
 export class QdrantModel {
-  readonly collections = new Map<string, CollectionState>();
+  /** This peer's snapshot files, per collection (Qdrant's <snapshots_path>/<collection>/). */
   readonly snapshots = new Map<string, Snapshot[]>();
-  /** Number of peers in cluster mode; undefined means cluster mode is disabled. */
+  /** Number of peers GET /cluster reports in cluster mode; undefined means cluster mode is disabled. */
   peers: number | undefined;
   /** Extra bytes appended to every snapshot (deterministic filler), to make transfers big. */
   snapshotPaddingBytes = 0;
   private readonly defaults: Defaults;
   private clock = Date.UTC(2025, 0, 1, 0, 0, 0);
+  private realClock = false;
 
-  constructor(readonly version: QdrantVersion) {
+  /**
+   * @param cluster the collections this peer shares with the other peers of its cluster (its own by default)
+   * @param ordinal this peer's place in the cluster (its StatefulSet ordinal)
+   */
+  constructor(
+    readonly version: QdrantVersion,
+    readonly cluster: ClusterState = new ClusterState(1),
+    readonly ordinal = 0,
+  ) {
     this.defaults = loadDefaults(version);
+  }
+
+  get collections(): Map<string, CollectionState> {
+    return this.cluster.collections;
+  }
+
+  /** This peer's id: what GET /cluster and GET /collections/{c}/cluster report, and what snapshot names carry. */
+  get peerId(): number {
+    return STANDIN_PEER_ID + this.ordinal;
+  }
+
+  /** Set the clock that names snapshots (default: 2025-01-01, one second further per snapshot). */
+  useRealClock(): void {
+    this.realClock = true;
+  }
+
+  /**
+   * Where a new collection's shards go. Qdrant spreads shards evenly over the peers in an order it randomizes
+   * (ShardDistributionProposal in lib/storage/src/content_manager/shard_distribution.rs), so shard k is on no
+   * particular ordinal; the stand-in starts at ordinal 1 (wrapping), so a script that assumes shard k sits on peer k
+   * is caught. Replicas go on the following ordinals.
+   */
+  placeShards(shardNumber: number, replicationFactor: number): number[][] {
+    const size = this.cluster.size;
+    const replicas = Math.min(replicationFactor, size);
+    return Array.from({ length: shardNumber }, (_, k) => Array.from({ length: replicas }, (_, j) => (k + 1 + j) % size));
+  }
+
+  /** Shard ids of a collection with a replica on this peer. */
+  localShards(name: string): number[] {
+    return this.get(name)
+      .placement.map((owners, shard) => (owners.includes(this.ordinal) ? shard : -1))
+      .filter((shard) => shard >= 0);
+  }
+
+  /** The points of a collection that live in this peer's shards. */
+  localPoints(name: string): [string, Obj | null][] {
+    const c = this.get(name);
+    const local = new Set(this.localShards(name));
+    const shards = (c.config.params as Obj).shard_number as number;
+    return [...c.points.entries()].filter(([id]) => local.has(shardOf(id, shards)));
   }
 
   get(name: string): CollectionState {
@@ -152,7 +223,8 @@ export class QdrantModel {
     };
     const strict = body.strict_mode_config ?? d.strictMode;
     if (strict) config.strict_mode_config = clone(strict);
-    this.collections.set(name, { config, payloadSchema: {}, points: new Map() });
+    const placement = this.placeShards(params.shard_number as number, params.replication_factor as number);
+    this.collections.set(name, { config, payloadSchema: {}, points: new Map(), placement });
   }
 
   /** PATCH /collections/{name} (UpdateCollection): diffs merge, quantization replaces ("Disabled" removes). */
@@ -240,30 +312,59 @@ export class QdrantModel {
     };
   }
 
-  /** Deterministic bytes of a collection's state (not Qdrant's tar format). */
+  /** Deterministic bytes of this peer's part of a collection: config, payload indexes, its shards and their points (not Qdrant's tar format). */
   serialize(name: string): Buffer {
     const c = this.get(name);
     const state = {
       config: c.config,
       payload_schema: c.payloadSchema,
-      points: [...c.points.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([id, payload]) => [JSON.parse(id), payload]),
+      shards: this.localShards(name),
+      points: this.localPoints(name)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([id, payload]) => [JSON.parse(id), payload]),
       padding: this.snapshotPaddingBytes,
     };
     return Buffer.concat([Buffer.from(SNAPSHOT_MAGIC + stableJson(state) + "\n"), filler(this.snapshotPaddingBytes)]);
   }
 
-  /** POST /collections/{name}/snapshots. */
-  createSnapshot(name: string): Snapshot {
+  /**
+   * POST /collections/{name}/snapshots: named `<collection>-<peer id>-<UTC time the creation started>.snapshot`, as
+   * Collection::create_snapshot names it (lib/collection/src/collection/snapshots.rs). With `delayMs`, the file
+   * appears only after that long (Qdrant finishes a snapshot even when the client has gone).
+   */
+  createSnapshot(name: string, delayMs = 0): Promise<Snapshot> | Snapshot {
     const bytes = this.serialize(name);
     this.clock += 1000;
-    const iso = new Date(this.clock).toISOString().slice(0, 19);
+    const iso = new Date(this.realClock ? Date.now() : this.clock).toISOString().slice(0, 19);
     const snapshot: Snapshot = {
-      name: `${name}-${STANDIN_PEER_ID}-${iso.replace(/[T:]/g, "-")}.snapshot`,
+      name: `${name}-${this.peerId}-${iso.replace(/[T:]/g, "-")}.snapshot`,
       creationTime: iso,
       bytes,
       checksum: createHash("sha256").update(bytes).digest("hex"),
     };
-    this.snapshots.set(name, [...(this.snapshots.get(name) ?? []), snapshot]);
+    const store = () => {
+      this.snapshots.set(name, [...(this.snapshots.get(name) ?? []), snapshot]);
+      return snapshot;
+    };
+    return delayMs > 0 ? new Promise((resolve) => setTimeout(() => resolve(store()), delayMs)) : store();
+  }
+
+  /**
+   * An uploaded snapshot file lands in the collection's snapshot folder under its multipart file name (only the last
+   * path part; a UUID when there is none) and stays there after recovery: do_save_uploaded_snapshot in
+   * src/actix/api/snapshot_api.rs moves it to <snapshots_path>/<collection>/<name>, and download_snapshot
+   * (lib/storage/src/content_manager/snapshots/download.rs) hands a file:// location back as a persistent path.
+   */
+  saveUpload(name: string, filename: string | undefined, bytes: Buffer): Snapshot {
+    const base = filename?.split("/").pop() || `${createHash("sha256").update(bytes).digest("hex").slice(0, 32)}`;
+    const snapshot: Snapshot = {
+      name: base,
+      creationTime: new Date(this.realClock ? Date.now() : this.clock).toISOString().slice(0, 19),
+      bytes: Buffer.from(bytes),
+      checksum: createHash("sha256").update(bytes).digest("hex"),
+    };
+    // A file of the same name is replaced (move_file).
+    this.snapshots.set(name, [...(this.snapshots.get(name) ?? []).filter((s) => s.name !== base), snapshot]);
     return snapshot;
   }
 
@@ -283,18 +384,94 @@ export class QdrantModel {
     this.snapshots.set(name, this.listSnapshots(name).filter((x) => x !== s));
   }
 
-  /** POST /collections/{name}/snapshots/upload: replaces (or creates) the collection from snapshot bytes. */
+  /**
+   * Recovery from snapshot bytes on this peer, as _do_recover_from_snapshot does it
+   * (lib/storage/src/content_manager/snapshots/recover.rs): a missing collection is first created from the snapshot's
+   * config and payload indexes (shards placed as for any new collection); an existing one must have the snapshot's
+   * vectors and shard number, else 400 with Qdrant's text; then every shard that has a replica on this peer AND is in
+   * the snapshot gets the snapshot's points (other local shards are left as they are, "Shard is not in snapshot").
+   * An existing collection keeps its own config and payload indexes.
+   */
   restore(name: string, bytes: Buffer): void {
     const state = parseSnapshot(bytes);
-    this.collections.set(name, {
-      config: state.config,
-      payloadSchema: state.payload_schema,
-      points: new Map(state.points.map(([id, payload]) => [JSON.stringify(id), payload])),
-    });
+    const snapshotParams = state.config.params as Obj;
+    if (!this.collections.has(name)) {
+      const params = snapshotParams;
+      const placement = this.placeShards(params.shard_number as number, params.replication_factor as number);
+      this.collections.set(name, { config: clone(state.config), payloadSchema: clone(state.payload_schema), points: new Map(), placement });
+    }
+    const c = this.get(name);
+    const params = c.config.params as Obj;
+    if (stableJson(params.vectors) !== stableJson(snapshotParams.vectors)) {
+      // Qdrant prints both with Rust's {:?}; the stand-in prints JSON (the text after "Collection vectors: " is not Qdrant's).
+      throw new QdrantError(
+        400,
+        `Wrong input: Snapshot is not compatible with existing collection: Collection vectors: ${JSON.stringify(params.vectors)} Snapshot Vectors: ${JSON.stringify(snapshotParams.vectors)}`,
+      );
+    }
+    if (params.shard_number !== snapshotParams.shard_number) {
+      throw new QdrantError(
+        400,
+        `Wrong input: Snapshot is not compatible with existing collection: Collection shard number: ${params.shard_number} Snapshot shard number: ${snapshotParams.shard_number}`,
+      );
+    }
+    const shards = params.shard_number as number;
+    const recovered = new Set(this.localShards(name).filter((shard) => state.shards.includes(shard)));
+    for (const id of [...c.points.keys()]) if (recovered.has(shardOf(id, shards))) c.points.delete(id);
+    for (const [id, payload] of state.points) {
+      const key = JSON.stringify(id);
+      if (recovered.has(shardOf(key, shards))) c.points.set(key, payload);
+    }
   }
 
+  /** GET /collections/{name}/cluster on this peer. */
+  clusterInfo(name: string): Obj {
+    const c = this.get(name);
+    const shards = (c.config.params as Obj).shard_number as number;
+    const count = (shard: number) => [...c.points.keys()].filter((id) => shardOf(id, shards) === shard).length;
+    return {
+      peer_id: this.peerId,
+      shard_count: c.placement.length,
+      local_shards: this.localShards(name).map((shard_id) => ({ shard_id, points_count: count(shard_id), state: "Active" })),
+      remote_shards: c.placement.flatMap((owners, shard_id) =>
+        owners.filter((o) => o !== this.ordinal).map((o) => ({ shard_id, peer_id: STANDIN_PEER_ID + o, state: "Active" })),
+      ),
+      shard_transfers: [],
+    };
+  }
+
+  /**
+   * POST /collections/{name}/cluster: move_shard, replicate_shard and drop_replica, done at once (Qdrant transfers
+   * shards in the background and lists them in shard_transfers meanwhile; the stand-in's list is always empty).
+   */
+  updateCluster(name: string, body: Obj): void {
+    const c = this.get(name);
+    const ordinal = (peerId: unknown) => {
+      const o = Number(peerId) - STANDIN_PEER_ID;
+      if (!Number.isInteger(o) || o < 0 || o >= this.cluster.size) throw new QdrantError(400, `Wrong input: Peer ${String(peerId)} does not exist`);
+      return o;
+    };
+    const op = (body.move_shard ?? body.replicate_shard ?? body.drop_replica) as Obj | undefined;
+    if (!op) throw new QdrantError(501, "stand-in: only move_shard, replicate_shard and drop_replica are modelled");
+    const shard = op.shard_id as number;
+    const owners = c.placement[shard];
+    if (!owners) throw new QdrantError(400, `Wrong input: Shard ${shard} does not exist`);
+    if (body.drop_replica) {
+      const o = ordinal(op.peer_id);
+      if (!owners.includes(o)) throw new QdrantError(400, `Wrong input: Shard ${shard} does not have a replica on peer ${String(op.peer_id)}`);
+      if (owners.length === 1) throw new QdrantError(400, `Wrong input: Shard ${shard} must have at least one replica`);
+      c.placement[shard] = owners.filter((x) => x !== o);
+      return;
+    }
+    const from = ordinal(op.from_peer_id);
+    const to = ordinal(op.to_peer_id);
+    if (!owners.includes(from)) throw new QdrantError(400, `Wrong input: Shard ${shard} does not exist on peer ${String(op.from_peer_id)}`);
+    if (owners.includes(to)) throw new QdrantError(400, `Wrong input: Shard ${shard} is already on peer ${String(op.to_peer_id)}`);
+    c.placement[shard] = body.move_shard ? owners.map((x) => (x === from ? to : x)) : [...owners, to];
+  }
+
+  /** DELETE /collections/{name}. Qdrant leaves the collection's snapshot folder on disk (collection_meta_ops.rs removes none). */
   delete(name: string): boolean {
-    this.snapshots.delete(name);
     return this.collections.delete(name);
   }
 }
@@ -308,6 +485,8 @@ function filler(n: number): Buffer {
 interface SnapshotState {
   config: Obj;
   payload_schema: Record<string, PayloadIndex>;
+  /** the shard ids this peer held */
+  shards: number[];
   points: [unknown, Obj | null][];
   padding: number;
 }

@@ -5,7 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { qdrantOpenApi } from "./qdrant-openapi";
-import { startQdrantStandin, type QdrantStandin, type QdrantVersion } from "./qdrant-standin";
+import { STANDIN_PEER_ID } from "./qdrant-model";
+import { startQdrantCluster, startQdrantStandin, type QdrantStandin, type QdrantVersion } from "./qdrant-standin";
 
 async function call(s: QdrantStandin, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(s.url + path, {
@@ -35,6 +36,26 @@ const CREATE = {
   quantization_config: { scalar: { type: "int8", always_ram: true } },
   optimizers_config: { default_segment_number: 2 },
 };
+
+describe("a 3-peer stand-in cluster", () => {
+  it("shares collections, places shards off the ordinals, snapshots each peer's own shards, and moves a shard on request", async () => {
+    const peers = await startQdrantCluster(3, { version: "1.19" });
+    try {
+      await call(peers[0], "PUT", "/collections/docs", { ...CREATE, shard_number: 3 });
+      peers[0].state.addPoints("docs", 30);
+      expect(peers.map((q) => q.state.localShards("docs"))).toEqual([[2], [0], [1]]);
+      expect((await call(peers[2], "GET", "/collections/docs")).json.result).toMatchObject({ points_count: 30 });
+      const info = (await call(peers[1], "GET", "/collections/docs/cluster")).json.result as Record<string, unknown>;
+      expect(info).toMatchObject({ peer_id: STANDIN_PEER_ID + 1, shard_count: 3, local_shards: [{ shard_id: 0, points_count: 10, state: "Active" }], shard_transfers: [] });
+      const move = { move_shard: { shard_id: 0, from_peer_id: STANDIN_PEER_ID + 1, to_peer_id: STANDIN_PEER_ID + 2 } };
+      expect((await call(peers[0], "POST", "/collections/docs/cluster", move)).status).toBe(200);
+      expect(peers.map((q) => q.state.localShards("docs"))).toEqual([[2], [], [0, 1]]);
+      for (const q of peers) expect(q.violations).toEqual([]);
+    } finally {
+      await Promise.all(peers.map((q) => q.close()));
+    }
+  });
+});
 
 describe.each(["1.13", "1.19"] as const)("Qdrant %s stand-in", (version: QdrantVersion) => {
   let s: QdrantStandin;
@@ -158,6 +179,28 @@ describe.each(["1.13", "1.19"] as const)("Qdrant %s stand-in", (version: QdrantV
     expect((await upload(s, "docs", bytes, `?priority=snapshot&checksum=${"0".repeat(64)}`)).status).toBe(400);
     expect((await upload(s, "docs", bytes, `?priority=snapshot&checksum=${snapshot.checksum}`)).status).toBe(200);
     expect(s.state.info("docs")).toEqual(before);
+    expect(s.violations).toEqual([]);
+  });
+
+  it("keeps an uploaded snapshot in the collection's folder, and refuses one into a collection with another shard count (Qdrant v1.19 recover.rs)", async () => {
+    await call(s, "PUT", "/collections/docs", CREATE);
+    s.state.addPoints("docs", 3);
+    const created = await call(s, "POST", "/collections/docs/snapshots?wait=true");
+    const name = (created.json.result as { name: string }).name;
+    const bytes = Buffer.from(await (await fetch(`${s.url}/collections/docs/snapshots/${name}`)).arrayBuffer());
+    await call(s, "DELETE", `/collections/docs/snapshots/${name}`);
+
+    expect((await upload(s, "docs", bytes)).status).toBe(200);
+    expect(((await call(s, "GET", "/collections/docs/snapshots")).json.result as { name: string }[]).map((x) => x.name)).toEqual(["backup.snapshot"]);
+
+    await call(s, "DELETE", "/collections/docs");
+    await call(s, "PUT", "/collections/docs", { ...CREATE, shard_number: 2 });
+    const refused = await upload(s, "docs", bytes);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { status: { error: string } }).status.error).toBe(
+      "Wrong input: Snapshot is not compatible with existing collection: Collection shard number: 2 Snapshot shard number: 1",
+    );
+    expect(s.state.info("docs").points_count).toBe(0);
     expect(s.violations).toEqual([]);
   });
 

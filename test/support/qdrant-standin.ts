@@ -12,19 +12,31 @@
  *   PATCH merges diffs like Qdrant (null/absent keys unchanged; quantization replaced, "Disabled" removes it).
  * - Payload indexes: PUT /collections/{c}/index (re-creating with another type replaces it, as Qdrant does).
  * - Points: PUT /collections/{c}/points (ids and payloads kept, vectors only dimension-checked); addPoints helper.
- * - Snapshots per collection: POST (create), GET (list), GET {name} (download), DELETE, and
- *   POST /collections/{c}/snapshots/upload (multipart field `snapshot`; restores config, payload indexes and
- *   points, creating the collection if absent; honours `checksum`).
+ * - Snapshots per collection and peer: POST (create; optionally slow, finishing after the client has gone), GET
+ *   (list), GET {name} (download), DELETE, and POST /collections/{c}/snapshots/upload (multipart field `snapshot`;
+ *   honours `checksum`). An upload lands in the collection's snapshot list under its multipart file name and stays
+ *   there, as in Qdrant; recovery then follows Qdrant v1.19's recover.rs: a missing collection is created from the
+ *   snapshot's config and payload indexes; an existing one must have the snapshot's vectors and shard_number (400
+ *   "Wrong input: Snapshot is not compatible with existing collection: Collection shard number: A Snapshot shard
+ *   number: B" otherwise) and keeps its own config; each local shard that is in the snapshot gets its points.
+ * - Clusters (startQdrantCluster): N peers share their collections; each collection's shards are placed on peers
+ *   (not shard k on peer k: Qdrant randomizes the order), each peer's snapshot holds its own shards, GET
+ *   /collections/{c} counts the points of every shard, GET /collections/{c}/cluster shows the placement from that
+ *   peer, POST /collections/{c}/cluster moves, replicates and drops shard replicas (at once: no transfer is ever
+ *   listed as running).
  * - API keys: `api-key: <key>` or `Authorization: Bearer <key>`; 401 without a valid key; the read-only key
  *   may only GET (Qdrant also lets it search; nothing here needs that).
  * - Uploaded snapshot files are kept in `uploads` (collection and bytes), so tests can compare what was restored.
  * - Faults: failNext (one-shot status for a method and path), raceNextCreate (a concurrent client creates the
  *   collection just before the next PUT, which then gets Qdrant's 409), download throttling and abortNextDownload.
  *
- * Does not model: search or any vector semantics, segments and optimizers (status is always green), real Raft or
- * shard placement (peers are a number), replication or write consistency, aliases, shard keys, sparse-vector
- * updates, JWT, rate limits, strict mode enforcement, full-storage snapshots, Qdrant's error texts beyond the
- * common ones. Snapshots are NOT Qdrant's tar format: they are a deterministic serialization of the stand-in's
+ * Does not model (unverified against Qdrant): search or any vector semantics, segments and optimizers (status is
+ * always green), Raft and consensus timing (a cluster change is seen by every peer at once), Qdrant's hash ring (a
+ * point's shard is its numeric id modulo the shard count), replica states and shard transfers in progress, write
+ * consistency, priority=snapshot's handling of other replicas, the upload's temporary file under the snapshots
+ * volume's tmp/ directory, aliases, shard keys, sparse-vector updates, JWT, rate limits, strict mode enforcement,
+ * full-storage snapshots, Qdrant's error texts beyond the common ones (the vectors-mismatch text prints JSON where
+ * Qdrant prints Rust's debug form). Snapshots are NOT Qdrant's tar format: they are a deterministic serialization of the stand-in's
  * state (optionally padded to a chosen size), verified on upload.
  *
  * Every request is recorded in `requests`; every request that fails the OpenAPI check is answered 422 and
@@ -35,7 +47,7 @@ import { createHash } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { qdrantOpenApi, type QdrantVersion } from "./qdrant-openapi";
-import { FULL_VERSIONS, QdrantError, QdrantModel, STANDIN_PEER_ID, type Obj } from "./qdrant-model";
+import { ClusterState, FULL_VERSIONS, QdrantError, QdrantModel, STANDIN_PEER_ID, type Obj, type Snapshot } from "./qdrant-model";
 import { parseMultipart } from "./multipart";
 
 export type { QdrantVersion } from "./qdrant-openapi";
@@ -53,6 +65,10 @@ export interface StandinOptions {
   notReadyForRequests?: number;
   /** Filler bytes added to every snapshot, to make downloads and uploads big. */
   snapshotPaddingBytes?: number;
+  /** Snapshot names carry the real time (default: a fixed clock from 2025-01-01, so names are predictable). */
+  realClock?: boolean;
+  /** The peer's cluster and its ordinal in it (startQdrantCluster sets this). */
+  cluster?: { state: ClusterState; ordinal: number };
 }
 
 export interface RecordedRequest {
@@ -89,6 +105,10 @@ export interface QdrantStandin {
   failNext(method: string, path: RegExp, status: number, error?: string): void;
   /** Just before the next PUT /collections/{name}, a concurrent client creates it (with `body`, or the same body). */
   raceNextCreate(name: string, body?: Obj): void;
+  /** Snapshot creation takes this long (undefined: instant); the file appears then, whether the client waited or not. */
+  slowSnapshots(ms: number | undefined): void;
+  /** Called with each request as it arrives, before it is answered (e.g. to measure a script's scratch space then). */
+  onRequest(hook: ((r: RecordedRequest) => void) | undefined): void;
   /** Snapshot downloads are sent in chunks with a pause between them. */
   throttleDownloads(opts: { chunkBytes: number; delayMs: number } | undefined): void;
   /** The next snapshot download stops (connection destroyed) after this many body bytes. */
@@ -103,6 +123,8 @@ interface Reply {
   json?: unknown;
   text?: string;
   download?: Buffer;
+  /** The answer comes later (a slow snapshot). */
+  pending?: Promise<Reply>;
 }
 
 const AUTH_EXEMPT = new Set(["/", "/healthz", "/livez", "/readyz"]);
@@ -110,7 +132,10 @@ const ok = (result: unknown, status = 200): Reply => ({ status, json: { result, 
 
 export async function startQdrantStandin(opts: StandinOptions): Promise<QdrantStandin> {
   const api = qdrantOpenApi(opts.version);
-  const model = new QdrantModel(opts.version);
+  const model = new QdrantModel(opts.version, opts.cluster?.state, opts.cluster?.ordinal);
+  if (opts.realClock) model.useRealClock();
+  let snapshotDelayMs: number | undefined;
+  let requestHook: ((r: RecordedRequest) => void) | undefined;
   model.peers = opts.peers;
   model.snapshotPaddingBytes = opts.snapshotPaddingBytes ?? 0;
   const requests: RecordedRequest[] = [];
@@ -163,9 +188,15 @@ export async function startQdrantStandin(opts: StandinOptions): Promise<QdrantSt
         model.upsertPoints(c, body as Obj);
         return ok({ operation_id: 0, status: "completed" });
       case "POST /collections/{collection_name}/snapshots": {
-        const s = model.createSnapshot(c);
-        return ok({ name: s.name, creation_time: s.creationTime, size: s.bytes.length, checksum: s.checksum });
+        const describe = (s: Snapshot) => ok({ name: s.name, creation_time: s.creationTime, size: s.bytes.length, checksum: s.checksum });
+        const made = model.createSnapshot(c, snapshotDelayMs);
+        return made instanceof Promise ? { status: 200, pending: made.then(describe) } : describe(made);
       }
+      case "GET /collections/{collection_name}/cluster":
+        return ok(model.clusterInfo(c));
+      case "POST /collections/{collection_name}/cluster":
+        model.updateCluster(c, body as Obj);
+        return ok(true);
       case "GET /collections/{collection_name}/snapshots":
         return ok(model.listSnapshots(c).map((s) => ({ name: s.name, creation_time: s.creationTime, size: s.bytes.length, checksum: s.checksum })));
       case "GET /collections/{collection_name}/snapshots/{snapshot_name}":
@@ -180,8 +211,9 @@ export async function startQdrantStandin(opts: StandinOptions): Promise<QdrantSt
         if (checksum && createHash("sha256").update(file.data).digest("hex") !== checksum) {
           throw new QdrantError(400, "Wrong input: Snapshot checksum mismatch");
         }
-        model.restore(c, file.data);
+        model.saveUpload(c, file.filename, file.data);
         uploads.push({ collection: c, bytes: Buffer.from(file.data) });
+        model.restore(c, file.data);
         return query.get("wait") === "false" ? { status: 202, json: { status: "accepted" } } : ok(true);
       }
       default:
@@ -196,7 +228,7 @@ export async function startQdrantStandin(opts: StandinOptions): Promise<QdrantSt
     const ids = Array.from({ length: model.peers }, (_, i) => STANDIN_PEER_ID + i);
     return {
       status: "enabled",
-      peer_id: ids[0],
+      peer_id: model.peerId,
       peers: Object.fromEntries(ids.map((id, i) => [String(id), { uri: `http://qdrant-${i}.qdrant-headless:6335/` }])),
       raft_info: { term: 1, commit: 10, pending_operations: 0, leader: ids[0], role: "Leader", is_voter: true },
       consensus_thread_status: { consensus_thread_status: "working", last_update: "2025-01-01T00:00:00Z" },
@@ -245,6 +277,7 @@ export async function startQdrantStandin(opts: StandinOptions): Promise<QdrantSt
       status: 0,
     };
     requests.push(record);
+    requestHook?.(record);
     const check = api.check({ method, path: url.pathname, query: url.searchParams, contentType, bodyLength: raw.length, json });
     if (multipart && !multipart.has("snapshot") && check.template?.endsWith("/snapshots/upload")) {
       check.violations.push(`${method} ${check.template}: multipart body has no field "snapshot" (fields: ${[...multipart.keys()].join(", ") || "none"})`);
@@ -309,7 +342,7 @@ export async function startQdrantStandin(opts: StandinOptions): Promise<QdrantSt
     req.on("end", () => {
       try {
         const { reply, record } = handle(req, Buffer.concat(chunks), started);
-        send(res, reply, record).catch(() => res.destroy());
+        (reply.pending ?? Promise.resolve(reply)).then((r) => send(res, r, record)).catch(() => res.destroy());
       } catch (e) {
         // A bug in the stand-in: fail the test through `violations` and answer, so the client does not hang.
         violations.push({ method: req.method ?? "?", path: req.url ?? "?", reason: `stand-in internal error: ${String(e)}` });
@@ -331,6 +364,8 @@ export async function startQdrantStandin(opts: StandinOptions): Promise<QdrantSt
     clearRequests: () => void requests.splice(0),
     failNext: (method, path, status, error = `stand-in: injected failure (${status})`) => void failures.push({ method: method.toUpperCase(), path, status, error }),
     raceNextCreate: (name, body) => void races.set(name, body),
+    slowSnapshots: (ms) => void (snapshotDelayMs = ms),
+    onRequest: (hook) => void (requestHook = hook),
     throttleDownloads: (t) => void (throttle = t),
     abortNextDownload: (afterBytes) => void (abortAfter = afterBytes),
     setPeers: (peers) => void (model.peers = peers),
@@ -341,4 +376,13 @@ export async function startQdrantStandin(opts: StandinOptions): Promise<QdrantSt
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The peers of one Qdrant cluster (a StatefulSet's pods), each its own server at its own URL, sharing the
+ * collections as a real cluster's peers do through consensus; GET /cluster on each reports all of them.
+ */
+export async function startQdrantCluster(peers: number, opts: Omit<StandinOptions, "peers" | "cluster">): Promise<QdrantStandin[]> {
+  const state = new ClusterState(peers);
+  return Promise.all(Array.from({ length: peers }, (_, ordinal) => startQdrantStandin({ ...opts, peers, cluster: { state, ordinal } })));
 }

@@ -70,6 +70,8 @@ export interface S3Server {
   readonly cutCount: number;
   /** Every request the scripts sent through the proxy: method and decoded key (empty for bucket-level calls). */
   readonly requests: { method: string; key: string }[];
+  /** Called with each request as it arrives at the proxy, before it is passed on. */
+  onRequest(hook: ((r: { method: string; key: string }) => void) | undefined): void;
   list(prefix?: string): Promise<S3Object[]>;
   get(key: string): Promise<Buffer>;
   put(key: string, body: Buffer | string): Promise<void>;
@@ -90,11 +92,13 @@ export async function startS3Server(bucket = "backups"): Promise<S3Server> {
 
   let cut: { key: RegExp; afterBytes: number } | undefined;
   let cutCount = 0;
+  let hook: ((r: { method: string; key: string }) => void) | undefined;
   const requests: { method: string; key: string }[] = [];
   const proxy = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://proxy");
     const key = decodeURIComponent(url.pathname).replace(new RegExp(`^/${bucket}/?`), "");
     requests.push({ method: req.method ?? "GET", key });
+    hook?.({ method: req.method ?? "GET", key });
     const rule = req.method === "PUT" && cut && cut.key.test(key) ? cut : undefined;
     const upstream = http.request({ host: "127.0.0.1", port: s3Port, method: req.method, path: req.url, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
@@ -127,6 +131,7 @@ export async function startS3Server(bucket = "backups"): Promise<S3Server> {
     endpoint: `http://127.0.0.1:${port}`,
     bucket,
     cutUploads: (rule) => void (cut = rule),
+    onRequest: (h) => void (hook = h),
     get cutCount() {
       return cutCount;
     },
