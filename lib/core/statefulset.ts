@@ -148,7 +148,7 @@ export class QdrantStatefulSet extends Construct {
       livenessProbe: { httpGet: httpGet("/livez"), initialDelaySeconds: 15, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 },
       // Liveness starts only after this passes, so loading a large index does not get the pod killed.
       startupProbe: {
-        httpGet: httpGet("/readyz"),
+        httpGet: httpGet(startupProbePath(names)),
         initialDelaySeconds: 5,
         periodSeconds: PROBE_PERIOD_SECONDS,
         failureThreshold: isUnresolvedToken(inputs.startupTimeoutSeconds)
@@ -176,6 +176,19 @@ export class QdrantStatefulSet extends Construct {
       },
     };
   }
+}
+
+/**
+ * What the startup probe asks. Qdrant answers `/` once it has loaded its local data (its HTTP server starts after
+ * the collections load: src/main.rs). In cluster mode `/readyz` also waits until the peer has caught up with
+ * consensus and every local shard replica is Active (src/common/health.rs), which for a large peer recovering
+ * replicas after a restart can take longer than any startup budget: the probe would kill it mid-transfer, over
+ * and over. So in cluster mode the startup probe asks `/` (as Qdrant's Helm chart does) and readiness keeps
+ * `/readyz`: a recovering peer stays out of the Service and holds the rolling update, but is not restarted.
+ * A single node keeps `/readyz` (there it answers as soon as the data is loaded).
+ */
+export function startupProbePath(names: QdrantNames): string {
+  return names.clusterMode ? "/" : "/readyz";
 }
 
 /** The tolerations; a `dynamic` block over the module stack's tolerations variable. */

@@ -103,6 +103,14 @@ describe("QdrantStatefulSet", () => {
       expect(c.port.map((p: any) => `${p.name}:${p.container_port}`)).toEqual(["http:6333", "grpc:6334", "p2p:6335", "metrics:9090"]);
     });
 
+    it("starts with a probe of / (loaded), not /readyz (replicas in sync), and stays ready on /readyz", () => {
+      // A recovering peer answers /readyz with 503 until every local replica is Active; the startup probe must
+      // not restart it for that. Liveness and readiness are the single node's.
+      expect(c.startup_probe).toEqual({ http_get: { path: "/", port: "http" }, initial_delay_seconds: 5, period_seconds: 5, failure_threshold: 60 });
+      expect(c.readiness_probe.http_get.path).toBe("/readyz");
+      expect(c.liveness_probe.http_get.path).toBe("/livez");
+    });
+
     it("requires peers on different nodes unless anti-affinity is off", () => {
       expect(podSpec(cluster).affinity.pod_anti_affinity.required_during_scheduling_ignored_during_execution).toEqual([
         { label_selector: [{ match_labels: { "app.kubernetes.io/name": "qdrant", "app.kubernetes.io/instance": "acme-qdrant" } }], topology_key: "kubernetes.io/hostname" },
