@@ -268,7 +268,7 @@ export const qdrantInputShape = {
   enforceInternalAuth: z
     .boolean()
     .default(true)
-    .describe("Qdrant >= v1.19, cluster mode, authentication on: peers require the API key on 6335 too. Turn off for the rollout that upgrades a cluster from an older version."),
+    .describe("Qdrant >= v1.18, cluster mode, authentication on: peers require the API key on 6335 too. Turn off for the rollout that upgrades a cluster from v1.17 or older."),
   telemetryEnabled: z.boolean().default(false).describe("Send Qdrant's anonymous usage telemetry (off: QDRANT__TELEMETRY_DISABLED=true)."),
   logLevel: z.enum(LOG_LEVELS).default("INFO").describe("Qdrant log level."),
   logFormat: z.enum(["json", "text"]).default("json").describe("Qdrant log format."),

@@ -267,7 +267,7 @@ describe("the module's expressions evaluate to what the literal stacks render", 
     expect(evaluate({ size: "${local.backup_volume_size}" }, { ...inputs, backupVolumeSize: "1Ti" }).size).toBe("1Ti");
   });
 
-  it("leaves enforce_internal_auth out before v1.19, as the literal stacks do", () => {
+  it("leaves enforce_internal_auth out before v1.18, as the literal stacks do", () => {
     const older = { ...inputs, qdrantVersion: "v1.17.0" };
     const { environment } = evaluate({ environment: resources.kubernetes_config_map_v1.qdrant_config.data }, older);
     const olderLiteral = resolveInputs({ ...older, apiKeySource: "generate", backupEnabled: false } as QdrantDeploymentInput);
