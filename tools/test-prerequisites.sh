@@ -12,6 +12,7 @@ TOOLS=(
   "jq|jq|command -v jq|the scripts read Qdrant's JSON with it"
   "shellcheck|shellcheck|command -v shellcheck|lints every shell script"
   "aws (AWS CLI v2 at /usr/bin/aws)|awscli|/usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2\.'|the backup scripts talk to an S3 server with it"
+  "promtool|prometheus|command -v promtool|checks and unit-tests the PrometheusRule's alerts"
 )
 
 bash_ok() { ((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4))); }
