@@ -186,7 +186,7 @@ export const qdrantInputShape = {
     .string()
     .regex(/^arn:aws[a-z-]*:kms:/, { error: "must be a KMS key ARN" })
     .meta(terraformChecks({ check: "pattern", error: "must be a KMS key ARN" }))
-    .optional().describe("SSE-KMS key for a created bucket (default SSE-S3)."),
+    .optional().describe("SSE-KMS key of the backup bucket: a created bucket is encrypted with it (default SSE-S3); for an existing SSE-KMS bucket, its key, so the backup role may use it."),
   backupIdentity: z.enum(["irsa", "podIdentity"]).default("irsa").describe("How the backup pods get AWS credentials on EKS: IRSA, or EKS Pod Identity."),
   backupTarget: z.enum(["s3", "pvc"]).default("s3").describe("s3: the bucket (or an S3-compatible endpoint); pvc: a backup volume in the cluster (no object store needed)."),
   backupS3Endpoint: z
