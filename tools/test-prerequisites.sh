@@ -53,7 +53,7 @@ main() {
   fi
 
   if ! command -v terraform >/dev/null 2>&1; then
-    problems+=("terraform >= 1.5 (not a Debian package): the module, consumer and AWS validation tests run it; install it from https://developer.hashicorp.com/terraform/install (a single binary on PATH)")
+    problems+=("terraform >= 1.10 (not a Debian package): the module, consumer and AWS validation tests run it (the EKS stacks' ephemeral token needs 1.10); install it from https://developer.hashicorp.com/terraform/install (a single binary on PATH)")
   fi
 
   if ((${#problems[@]} > 0)); then

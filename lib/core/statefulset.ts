@@ -16,6 +16,7 @@ import { scriptLiteral } from "../terraform/script-text";
 import { INIT_PATH, SNAPSHOTS_PATH, STORAGE_PATH } from "./qdrant-config";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 import { TLS_MOUNT } from "./tls";
+import { waitBudget } from "../terraform/wait-budget";
 
 export interface QdrantStatefulSetProps {
   readonly inputs: QdrantInputs;
@@ -111,6 +112,9 @@ export class QdrantStatefulSet extends Construct {
         { when: spreadWhen, content: statefulSetV1SpecTemplateSpecTopologySpreadConstraintToTerraform(zoneSpread(names)) },
       ]);
     }
+    // Terraform waits for the rollout within the apply's budget (lib/terraform/wait-budget.ts); deleting the object is quick.
+    const { rolloutTimeout } = waitBudget(inputs.applyWaitMinutes, inputs.startupTimeoutSeconds);
+    statefulSet.putTimeouts({ create: rolloutTimeout, update: rolloutTimeout, delete: "2m" });
     if (props.preconditions?.length) statefulSet.lifecycle = { ...statefulSet.lifecycle, precondition: props.preconditions };
     // The autoscaler owns the replica count once it is on; Terraform must not scale it back down.
     if (inputs.autoscaling?.enabled) statefulSet.addOverride("lifecycle.ignore_changes", ["spec[0].replicas"]);

@@ -63,6 +63,7 @@ export const MODULE_INPUTS = [
   "tolerations",
   "podSecurity",
   "startupTimeoutSeconds",
+  "applyWaitMinutes",
   "clusterDomain",
   "walCapacityMb",
   "maxRequestSizeMb",

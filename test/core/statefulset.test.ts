@@ -66,6 +66,12 @@ describe("QdrantStatefulSet", () => {
     expect(qdrantContainer(synthDeployment({ startupTimeoutSeconds: 60 })).startup_probe.failure_threshold).toBe(12);
   });
 
+  it("waits for its rollout within the apply's budget (three quarters of applyWaitMinutes)", () => {
+    expect(sts.wait_for_rollout).toBeUndefined(); // the provider's default: true
+    expect(sts.timeouts).toEqual({ create: "9m", update: "9m", delete: "2m" });
+    expect(resource(synthDeployment({ applyWaitMinutes: 40 }), "kubernetes_stateful_set_v1", "qdrant").timeouts).toEqual({ create: "30m", update: "30m", delete: "2m" });
+  });
+
   it("sets resources, grace period, Prometheus annotations and the pinned image", () => {
     const c = qdrantContainer(json);
     expect(c.image).toBe("qdrant/qdrant:v1.19.0");

@@ -14,6 +14,7 @@ import { peerUrls } from "../../lib/backup/backup-pod";
 import { qdrantEnvironment } from "../../lib/core/qdrant-config";
 import { AlertRule, alertRules, lastRunBackupAlert } from "../../lib/observability/monitoring";
 import { qdrantNames } from "../../lib/core/naming";
+import { waitBudget } from "../../lib/terraform/wait-budget";
 import { synthesizeModuleStack } from "../../lib/module/files";
 import { MODULE_REQUIRED_PROVIDERS } from "../../lib/module/module-stack";
 import { addresses, Json, withScriptPlaceholders } from "../helpers/synth";
@@ -213,8 +214,14 @@ describe("the module's expressions evaluate to what the literal stacks render", 
       alerts: resources.kubernetes_manifest.qdrant_alerts.manifest.spec.groups[0].rules,
       service_fqdn: json.output.service_fqdn.value,
       connection_string: json.output.connection_string.value,
+      budget: {
+        rolloutTimeout: resources.kubernetes_stateful_set_v1.qdrant.timeouts.update,
+        jobTimeout: resources.kubernetes_job_v1.qdrant_init.timeouts.create,
+        jobDeadlineSeconds: resources.kubernetes_job_v1.qdrant_init.spec.active_deadline_seconds,
+        jobWaitSeconds: `\${tonumber("${resources.kubernetes_job_v1.qdrant_init.spec.template.spec.container[0].env.find((e: Json) => e.name === "WAIT_TIMEOUT_SECONDS").value}")}`,
+      },
     },
-    inputs,
+    { ...inputs, applyWaitMinutes: 30, startupTimeoutSeconds: 120 },
   );
 
   it("collection requests (collectionRequestsHcl = collectionRequests)", () => {
@@ -236,6 +243,11 @@ describe("the module's expressions evaluate to what the literal stacks render", 
     expect(alerts.slice(0, -1)).toEqual(alertRules({ ...literal, backupEnabled: false }, names));
     expect(alerts[alerts.length - 1]).toEqual(lastRunBackupAlert(names));
     expect(alerts[alerts.length - 1].expr).toContain('cronjob="acme-qdrant-backup"');
+  });
+
+  it("the wait budget: the StatefulSet's and the init Job's timeouts, the Job's deadline and its script's waits", () => {
+    expect(outputs.budget).toEqual(waitBudget(30, 120));
+    expect(outputs.budget).toEqual({ rolloutTimeout: "22m", jobTimeout: "8m", jobDeadlineSeconds: 450, jobWaitSeconds: 120 });
   });
 
   it("the backup pods' peer list", () => {

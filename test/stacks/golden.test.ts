@@ -83,13 +83,13 @@ describe("homelab stack reproduces spike #30", () => {
 describe("EKS stacks", () => {
   const json = stack("qdrant-acme-corp");
 
-  it("authenticate the kubernetes provider with aws_eks_cluster_auth, not an exec plugin", () => {
+  it("authenticate the kubernetes provider with the ephemeral aws_eks_cluster_auth, not an exec plugin", () => {
     expect(json.data.aws_eks_cluster.eks.name).toBe("my-eks-cluster");
     expect(json.provider.kubernetes).toEqual([
       {
         host: "${data.aws_eks_cluster.eks.endpoint}",
         cluster_ca_certificate: "${base64decode(data.aws_eks_cluster.eks.certificate_authority[0].data)}",
-        token: "${data.aws_eks_cluster_auth.eks.token}",
+        token: "${ephemeral.aws_eks_cluster_auth.eks.token}",
       },
     ]);
     expect(json.provider.aws[0]).toMatchObject({ region: "us-east-1", default_tags: [{ tags: { "qdrant:customer": "acme-corp" } }] });
