@@ -9,6 +9,7 @@ import { z } from "zod";
 import { CROSS_FIELD_RULES, Problem } from "../lib/config/rules";
 import { QdrantDeploymentInput, qdrantInputShape, QdrantInputs } from "../lib/config/schema";
 import {
+  EKS_TOKEN_WAIT_MINUTES,
   eksStackSettingsShape,
   EksStackSettings,
   homelabStackSettingsShape,
@@ -58,10 +59,20 @@ function split(loaded: { raw: Record<string, unknown>; data: Record<string, unkn
   };
 }
 
-const eksOnlyRule: Rule<z.output<typeof eksConfigFileSchema>> = (parsed) =>
-  parsed.eksClusterName === undefined || parsed.eksClusterName === ""
-    ? [{ path: ["eksClusterName"], message: "is required in a customer file: the EKS stack connects to the cluster through it" }]
-    : [];
+const eksOnlyRule: Rule<z.output<typeof eksConfigFileSchema>> = (parsed) => {
+  const problems: Problem[] = [];
+  if (parsed.eksClusterName === undefined || parsed.eksClusterName === "") {
+    problems.push({ path: ["eksClusterName"], message: "is required in a customer file: the EKS stack connects to the cluster through it" });
+  }
+  if (parsed.kubernetesAuth === "token" && parsed.applyWaitMinutes !== undefined && parsed.applyWaitMinutes > EKS_TOKEN_WAIT_MINUTES) {
+    problems.push({
+      path: ["applyWaitMinutes"],
+      value: parsed.applyWaitMinutes,
+      message: `outlives the EKS token: kubernetesAuth "token" (the default) gets one 15-minute token per apply, never renewed, so the apply's waits must end well inside it; set at most ${EKS_TOKEN_WAIT_MINUTES}, or kubernetesAuth: exec (aws eks get-token, renewed; the runner needs the AWS CLI)`,
+    });
+  }
+  return problems;
+};
 
 const homelabOnlyRule: Rule<z.output<typeof homelabConfigFileSchema>> = (parsed) => {
   const problems: Problem[] = [];

@@ -12,6 +12,7 @@ TOOLS=(
   "jq|jq|command -v jq|the scripts read Qdrant's JSON with it"
   "shellcheck|shellcheck|command -v shellcheck|lints every shell script"
   "aws (AWS CLI v2 at /usr/bin/aws)|awscli|/usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2\.'|the backup scripts talk to an S3 server with it"
+  "promtool|prometheus|command -v promtool|checks and unit-tests the PrometheusRule's alerts"
 )
 
 bash_ok() { ((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4))); }
@@ -52,7 +53,7 @@ main() {
   fi
 
   if ! command -v terraform >/dev/null 2>&1; then
-    problems+=("terraform >= 1.5 (not a Debian package): the module, consumer and AWS validation tests run it; install it from https://developer.hashicorp.com/terraform/install (a single binary on PATH)")
+    problems+=("terraform >= 1.10 (not a Debian package): the module, consumer and AWS validation tests run it (the EKS stacks' ephemeral token needs 1.10); install it from https://developer.hashicorp.com/terraform/install (a single binary on PATH)")
   fi
 
   if ((${#problems[@]} > 0)); then

@@ -57,6 +57,8 @@ export class BackupIdentity extends Construct {
       name: props.roleName,
       description: `Qdrant backups of ${props.prefix} (namespace ${props.namespace})`,
       assumeRolePolicy: trustJson,
+      // A new name replaces the role: the new one exists before the ServiceAccount and policy move to it.
+      lifecycle: { createBeforeDestroy: true },
     });
 
     const bucketArn = `arn:aws:s3:::${props.bucketName}`;

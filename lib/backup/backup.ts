@@ -6,6 +6,7 @@ import { Fn, ITerraformDependable, Op, Token, Tokenization } from "cdktf";
 import { and, choose, Condition, conditionOf, fromPart, isDecided, isSet, not, optionalPart } from "../terraform/conditional";
 import { isUnresolvedToken } from "../config/tokens";
 import { Construct } from "constructs";
+import { createHash } from "node:crypto";
 import { BackupBucket } from "./backup-bucket";
 import { BackupIdentity } from "./backup-identity";
 import { formatBytes, parseQuantity } from "../config/kubernetes-formats";
@@ -47,6 +48,19 @@ export const BACKUP_SCRIPTS = [
 /** The region S3-compatible endpoints are addressed in: MinIO's default, which it assumes unless configured otherwise. */
 export const S3_COMPATIBLE_REGION = "us-east-1";
 
+/**
+ * The backup role's name: `<name>-backup-<8 hex>`, the hex a sha256 of region, EKS cluster, namespace and name. IAM
+ * role names are global to an AWS account, and the same customer may run in two clusters (or regions) of one
+ * account; at most 45 + 16 characters, within IAM's 64. A Terraform expression when any part is one (the same value).
+ */
+export function backupRoleName(resourceName: string, namespace: string, clusterName: string, region: string): string {
+  const parts = [region, clusterName, namespace, resourceName];
+  if (!parts.some(isUnresolvedToken)) return `${resourceName}-backup-${createHash("sha256").update(parts.join("/")).digest("hex").slice(0, 8)}`;
+  // A null cluster name (the module's precondition names the problem) must not fail inside format() first.
+  const cluster = isUnresolvedToken(clusterName) ? Fn.conditional(Op.eq(clusterName, Token.nullValue()), "", clusterName) : clusterName;
+  return Token.asString(Fn.format("%s-backup-%s", [resourceName, Fn.substr(Fn.sha256(Fn.format("%s/%s/%s/%s", [region, cluster, namespace, resourceName])), 0, 8)]));
+}
+
 /** The customer's prefix in the bucket, as the qdrant-deployment module lays it out. */
 export const backupPrefix = (customerName: string) => `qdrant-backups/${customerName}`;
 
@@ -80,6 +94,9 @@ export class QdrantBackup extends Construct {
       }),
     );
     const bucketName = fromPart(bucket, bucket?.bucketName, inputs.backupS3Bucket) as string;
+    // Without a region from the stack, the backup pods (and the role's name) use the region of the aws provider.
+    const region = props.awsRegion === undefined ? optionalPart(onAws, () => new DataAwsRegion(this, "region")) : undefined;
+    const awsRegion = props.awsRegion ?? (region && (fromPart(region, region.name, "") as string));
     const restoreWhen = isSet(inputs.backupRestoreTimestamp);
     const identity = optionalPart(onAws, () =>
       new BackupIdentity(this, "identity", {
@@ -98,7 +115,7 @@ export class QdrantBackup extends Construct {
         bucketName: inputs.backupS3Bucket,
         prefix,
         kmsKeyArn: inputs.backupKmsKeyArn,
-        roleName: name,
+        roleName: backupRoleName(names.resourceName, names.namespace, inputs.eksClusterName as string, awsRegion as string),
       }),
     );
     this.roleArn = identity && (fromPart(identity, identity.roleArn, "") as string);
@@ -113,7 +130,7 @@ export class QdrantBackup extends Construct {
       data: Object.fromEntries(BACKUP_SCRIPTS.map((f) => [f, scriptLiteral(f)])),
     });
 
-    const target = this.target(props, bucketName, prefix, s3, onAws, createBucket);
+    const target = this.target(props, bucketName, prefix, s3, onAws, createBucket, awsRegion);
     this.destination = target.destination;
     const common = {
       inputs,
@@ -147,15 +164,12 @@ export class QdrantBackup extends Construct {
     );
   }
 
-  private target(props: QdrantBackupProps, bucketName: string, prefix: string, s3: Condition, onAws: Condition, createBucket: Condition): BackupTarget {
+  private target(props: QdrantBackupProps, bucketName: string, prefix: string, s3: Condition, onAws: Condition, createBucket: Condition, awsRegion?: string): BackupTarget {
     const { inputs } = props;
     if (s3 === false) {
       const claim = this.backupClaim(props);
       return { destination: `file://${BACKUPS_MOUNT}`, volumeClaimName: claim.metadata.name, prune: true };
     }
-    // Without a region from the stack, the backup pods use the region of the aws provider.
-    const region = props.awsRegion === undefined ? optionalPart(onAws, () => new DataAwsRegion(this, "region")) : undefined;
-    const awsRegion = props.awsRegion ?? (region && (fromPart(region, region.name, "") as string));
     const target = {
       destination: `s3://${bucketName}/${prefix}`,
       s3EndpointUrl: inputs.backupS3Endpoint,

@@ -43,6 +43,8 @@ export class QdrantRestoreJob extends Construct {
       metadata: { name, namespace: props.namespace, labels: template.metadata.labels },
       spec: { backoffLimit: 0, activeDeadlineSeconds: 12 * 3600, template },
       waitForCompletion: false,
+      // Terraform does not wait for the restore (it may take hours); these bound only its API calls.
+      timeouts: { create: "1m", update: "1m", delete: "1m" },
       dependsOn: props.dependsOn,
     });
     const replace = props.replaceIncompatible;

@@ -1,6 +1,6 @@
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
-import { Fn, ITerraformDependable, Op, Token } from "cdktf";
+import { Fn, ITerraformDependable, Token } from "cdktf";
 import { isUnresolvedToken } from "../config/tokens";
 import { Construct } from "constructs";
 import { createHash } from "node:crypto";
@@ -11,6 +11,7 @@ import { scriptLiteral } from "../terraform/script-text";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../core/pod-security";
 import { WorkloadServiceAccount } from "../core/rbac";
 import { ApiKeyRef, jobApiKeyEnv } from "../core/api-key-secret";
+import { waitBudget } from "../terraform/wait-budget";
 
 const SCRIPT = "collection-init.sh";
 const MOUNT = "/etc/qdrant-init";
@@ -67,18 +68,18 @@ export class CollectionInitJob extends Construct {
     const configMap = new ConfigMapV1(this, "config", { metadata: { name, namespace: props.namespace, labels }, data });
     const account = new WorkloadServiceAccount(this, "service-account", { names, namespace: props.namespace, name });
 
+    // Its share of the apply's wait budget: the script's waits end before the Job's deadline, the deadline before Terraform's wait.
+    const budget = waitBudget(inputs.applyWaitMinutes, inputs.startupTimeoutSeconds);
     const env = [
       { name: "QDRANT_URL", value: `${names.scheme}://${props.serviceName}.${names.namespace}.svc.${inputs.clusterDomain}:${HTTP_PORT}` },
       { name: "COLLECTIONS_FILE", value: `${MOUNT}/collections.json` },
       { name: "EXPECTED_PEERS", value: String(inputs.replicas) },
-      { name: "WAIT_TIMEOUT_SECONDS", value: String(inputs.startupTimeoutSeconds) },
+      { name: "WAIT_TIMEOUT_SECONDS", value: isUnresolvedToken(budget.jobWaitSeconds) ? Token.asString(budget.jobWaitSeconds) : String(budget.jobWaitSeconds) },
       ...jobApiKeyEnv(props.apiKey),
     ];
     const verifyWithCa = props.tlsSecretName !== undefined && inputs.tls?.caInSecret === true;
     if (verifyWithCa) env.push({ name: "CURL_CA_BUNDLE", value: `${TLS_CA_MOUNT}/ca.crt` });
-    const activeDeadlineSeconds = isUnresolvedToken(inputs.startupTimeoutSeconds)
-      ? Token.asNumber(Op.add(inputs.startupTimeoutSeconds, 600))
-      : inputs.startupTimeoutSeconds + 600;
+    const activeDeadlineSeconds = budget.jobDeadlineSeconds;
     const job = new JobV1(this, "job", {
       metadata: { name, namespace: props.namespace, labels },
       spec: {
@@ -117,15 +118,10 @@ export class CollectionInitJob extends Construct {
       },
       // apply fails (naming the Job) if the collections cannot be made to match.
       waitForCompletion: true,
-      timeouts: { create: jobTimeout(activeDeadlineSeconds), update: jobTimeout(activeDeadlineSeconds) },
+      timeouts: { create: budget.jobTimeout, update: budget.jobTimeout, delete: "1m" },
       dependsOn: props.dependsOn,
     });
     this.job = job;
     this.jobName = job.metadata.name;
   }
-}
-
-/** Terraform's wait for the Job: a minute past its deadline. */
-function jobTimeout(activeDeadlineSeconds: number): string {
-  return isUnresolvedToken(activeDeadlineSeconds) ? `${Token.asString(Op.add(activeDeadlineSeconds, 60))}s` : `${activeDeadlineSeconds + 60}s`;
 }

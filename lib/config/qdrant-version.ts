@@ -21,3 +21,5 @@ export function atLeast(version: string, minimum: string): boolean {
 export const supportsAltApiKey = (version: string) => atLeast(version, "1.17.0");
 /** service.metrics_port: /metrics on its own port, without an API key (qdrant/qdrant#7838). */
 export const supportsMetricsPort = (version: string) => atLeast(version, "1.17.0");
+/** collection_active_replicas_min/max and collection_dead_replicas in /metrics (src/common/metrics.rs). */
+export const supportsReplicaMetrics = (version: string) => atLeast(version, "1.16.0");

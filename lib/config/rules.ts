@@ -157,8 +157,12 @@ function backupRule(p: Parsed): Problem[] {
   if (p.backupCreateBucket && p.backupS3Endpoint !== undefined) {
     problems.push({ path: ["backupCreateBucket"], value: true, message: "creates an AWS S3 bucket; it cannot create one on backupS3Endpoint" });
   }
-  if (p.backupKmsKeyArn !== undefined && !p.backupCreateBucket) {
-    problems.push({ path: ["backupKmsKeyArn"], value: p.backupKmsKeyArn, message: "only applies to a bucket this module creates (backupCreateBucket: true)" });
+  if (p.backupKmsKeyArn !== undefined && (!s3 || p.backupS3Endpoint !== undefined)) {
+    problems.push({
+      path: ["backupKmsKeyArn"],
+      value: p.backupKmsKeyArn,
+      message: "only applies to AWS S3 backups (the key of a created bucket, or of an existing SSE-KMS bucket); remove it with backupS3Endpoint or backupTarget: pvc",
+    });
   }
   if (p.backupVerifySchedule !== undefined && p.replicas !== undefined && p.replicas > 1) {
     problems.push({

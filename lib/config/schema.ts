@@ -186,7 +186,7 @@ export const qdrantInputShape = {
     .string()
     .regex(/^arn:aws[a-z-]*:kms:/, { error: "must be a KMS key ARN" })
     .meta(terraformChecks({ check: "pattern", error: "must be a KMS key ARN" }))
-    .optional().describe("SSE-KMS key for a created bucket (default SSE-S3)."),
+    .optional().describe("SSE-KMS key of the backup bucket: a created bucket is encrypted with it (default SSE-S3); for an existing SSE-KMS bucket, its key, so the backup role may use it."),
   backupIdentity: z.enum(["irsa", "podIdentity"]).default("irsa").describe("How the backup pods get AWS credentials on EKS: IRSA, or EKS Pod Identity."),
   backupTarget: z.enum(["s3", "pvc"]).default("s3").describe("s3: the bucket (or an S3-compatible endpoint); pvc: a backup volume in the cluster (no object store needed)."),
   backupS3Endpoint: z
@@ -252,6 +252,11 @@ export const qdrantInputShape = {
   tolerations: z.array(tolerationSchema).default([]).describe("Tolerations for the Qdrant pods."),
   podSecurity: podSecuritySchema.prefault({ runAsUser: 1000, runAsGroup: 2000, fsGroup: 3000 }),
   startupTimeoutSeconds: wholeNumber(10).default(300).describe("How long Qdrant may take to load its data before liveness checks start."),
+  applyWaitMinutes: wholeNumber(4)
+    .default(12)
+    .describe(
+      "Longest one apply waits on Kubernetes: three quarters for the StatefulSet's rollout, the rest for the collection-init Job. 12 fits the 15-minute EKS token; past it the apply stops with a timeout and the rollout goes on (kubectl rollout status).",
+    ),
   clusterDomain: z.string().default("cluster.local").describe("Cluster DNS domain used in service_fqdn."),
   walCapacityMb: wholeNumber(1).optional().describe("Write-ahead-log segment size in MB (QDRANT__STORAGE__WAL__WAL_CAPACITY_MB); unset keeps Qdrant's 32."),
   maxRequestSizeMb: wholeNumber(1).optional().describe("Largest request body in MB (QDRANT__SERVICE__MAX_REQUEST_SIZE_MB); unset keeps Qdrant's 32."),
@@ -274,7 +279,7 @@ export const qdrantInputShape = {
   enforceInternalAuth: z
     .boolean()
     .default(true)
-    .describe("Qdrant >= v1.19, cluster mode, authentication on: peers require the API key on 6335 too. Turn off for the rollout that upgrades a cluster from an older version."),
+    .describe("Qdrant >= v1.18, cluster mode, authentication on: peers require the API key on 6335 too. Turn off for the rollout that upgrades a cluster from v1.17 or older."),
   telemetryEnabled: z.boolean().default(false).describe("Send Qdrant's anonymous usage telemetry (off: QDRANT__TELEMETRY_DISABLED=true)."),
   logLevel: z.enum(LOG_LEVELS).default("INFO").describe("Qdrant log level."),
   logFormat: z.enum(["json", "text"]).default("json").describe("Qdrant log format."),

@@ -12,12 +12,28 @@ const terraformCloudSchema = z
   })
   .describe("Run this stack in Terraform Cloud (cloud backend); without it, state is local.");
 
+/**
+ * The EKS token (aws_eks_cluster_auth) is valid 15 minutes and fetched once per apply, never renewed
+ * (hashicorp/terraform-provider-aws#46633): with it, an apply's waits on Kubernetes (applyWaitMinutes) must end
+ * well inside that, leaving room for the AWS reads and writes around them.
+ */
+export const EKS_TOKEN_WAIT_MINUTES = 12;
+
+/** How the EKS stack's kubernetes provider gets its credentials. */
+export const KUBERNETES_AUTH = ["token", "exec"] as const;
+
 export const eksStackSettingsShape = {
   awsRegion: z
     .string()
     .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, { error: 'must be an AWS region such as "eu-west-1"' })
     .describe("AWS region of the EKS cluster (and the backup bucket)."),
   awsDefaultTags: z.record(z.string(), z.string()).default({}).describe("Tags the AWS provider adds to every AWS resource."),
+  kubernetesAuth: z
+    .enum(KUBERNETES_AUTH)
+    .default("token")
+    .describe(
+      "How the kubernetes provider authenticates to EKS: `token` (ephemeral aws_eks_cluster_auth, read at apply, valid 15 minutes, never renewed: Terraform >= 1.10, every apply within applyWaitMinutes <= 12) or `exec` (`aws eks get-token`, renewed: the runner needs the AWS CLI).",
+    ),
   terraformCloud: terraformCloudSchema.optional(),
 };
 

@@ -2,7 +2,7 @@ import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data
 import { Password } from "@cdktf/provider-random/lib/password";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
-import { Fn, Op, TerraformStack, TerraformVariable, Token } from "cdktf";
+import { Fn, Op, ref, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { choose, Condition, fromPart, not, optionalPart } from "../terraform/conditional";
 import { isUnresolvedToken } from "../config/tokens";
 import { Construct } from "constructs";
@@ -120,16 +120,14 @@ export class ApiKeySecret extends Construct {
     const secretsManager = Op.eq(source, "awsSecretsManager");
     const generate = not(Op.or(existing, secretsManager));
     const passwords = optionalPart(generate, () => new GeneratedKeys(this, "generated"));
-    const lookup = optionalPart(secretsManager, () =>
-      new DataAwsSecretsmanagerSecretVersion(this, "secrets-manager", { secretId: inputs.apiKeySecretsManagerId as string }),
-    );
-    const json = Fn.jsondecode(fromPart(lookup, lookup?.secretString, "{}") as string);
+    optionalPart(secretsManager, () => new DataAwsSecretsmanagerSecretVersion(this, "secrets-manager", { secretId: inputs.apiKeySecretsManagerId as string }));
     const generatedReadWrite = fromPart(passwords, passwords?.readWrite, "") as string;
     const readWrite = inputs.apiKey === undefined ? generatedReadWrite : Fn.conditional(Op.gte(Fn.lengthOf(inputs.apiKey), 1), inputs.apiKey, generatedReadWrite);
     const data = choose(
       secretsManager,
-      // No default: a secret without both keys fails the plan, as in the stacks (the untaken branch is not evaluated).
-      { [API_KEY]: Token.asString(Fn.lookup(json, API_KEY)), [READ_ONLY_API_KEY]: Token.asString(Fn.lookup(json, READ_ONLY_API_KEY)) },
+      // No default: a secret without both keys fails the plan, as in the stacks (the untaken branch is not
+      // evaluated); its alt-api-key (rotation) becomes an entry when present and not empty.
+      Token.asStringMap(ref(secretsManagerData(addressIn(this, "api-key/secrets-manager")), TerraformStack.of(this))),
       { [API_KEY]: Token.asString(readWrite), [READ_ONLY_API_KEY]: fromPart(passwords, passwords?.readOnly, "") as string },
     );
     const secret = optionalPart(not(existing), () =>
@@ -152,7 +150,10 @@ export class ApiKeySecret extends Construct {
     if (inputs.apiKeySource === "awsSecretsManager") {
       const version = new DataAwsSecretsmanagerSecretVersion(this, "secrets-manager", { secretId: inputs.apiKeySecretsManagerId as string });
       const json = Fn.jsondecode(version.secretString);
-      return { readWrite: Token.asString(Fn.lookup(json, API_KEY)), readOnly: Token.asString(Fn.lookup(json, READ_ONLY_API_KEY)) };
+      const keys: KeyValues = { readWrite: Token.asString(Fn.lookup(json, API_KEY)), readOnly: Token.asString(Fn.lookup(json, READ_ONLY_API_KEY)) };
+      // The secret's optional alt-api-key (rotation) becomes an entry only when present and not empty.
+      if (supportsAltApiKey(inputs.qdrantVersion)) keys.alt = `\${${secretsManagerData(addressIn(this, "api-key/secrets-manager"))}}`;
+      return keys;
     }
     ensureRandomProvider(this);
     const password = (suffix: string) => new Password(this, suffix, { length: 48, special: false }).result;
@@ -188,12 +189,24 @@ export class ApiKeySecret extends Construct {
       variable("alt_api_key", "second read-write (rotation; empty when not rotating)", true);
       // Only a non-empty value becomes an entry: an empty alt key must never reach Qdrant.
       const v = (suffix: string) => `var.${addressIn(this, `api-key/${suffix}`)}`;
-      keys.alt =
-        `\${merge({ "${API_KEY}" = ${v("api_key")}, "${READ_ONLY_API_KEY}" = ${v("read_only_api_key")} }, ` +
-        `{ for k, v in { "${ALT_API_KEY}" = ${v("alt_api_key")} } : k => v if v != "" })}`;
+      keys.alt = `\${merge({ "${API_KEY}" = ${v("api_key")}, "${READ_ONLY_API_KEY}" = ${v("read_only_api_key")} }, ${altEntry(v("alt_api_key"))})}`;
     }
     return keys;
   }
+}
+
+/**
+ * The Secret data from a Secrets Manager secret's JSON: both keys (required: a secret without them fails the
+ * plan) and, when present and not empty, `alt-api-key`.
+ */
+function secretsManagerData(logicalId: string): string {
+  const secret = `jsondecode(data.aws_secretsmanager_secret_version.${logicalId}.secret_string)`;
+  return `merge({ "${API_KEY}" = ${secret}["${API_KEY}"], "${READ_ONLY_API_KEY}" = ${secret}["${READ_ONLY_API_KEY}"] }, ${altEntry(`lookup(${secret}, "${ALT_API_KEY}", "")`)})`;
+}
+
+/** `{ "alt-api-key" = value }` when the value is not empty, else `{}`: an empty alt key must never reach Qdrant. */
+function altEntry(value: string): string {
+  return `{ for k, v in { "${ALT_API_KEY}" = ${value} } : k => v if v != "" }`;
 }
 
 /** The generated read-write and read-only keys (random_password, kept only in Terraform state). */

@@ -12,6 +12,8 @@ import { Fn, Op, Token } from "cdktf";
 export const STORAGE_PATH = "/qdrant/storage";
 export const SNAPSHOTS_PATH = "/qdrant/snapshots";
 export const INIT_PATH = "/qdrant/init";
+/** service.enforce_internal_auth: peers check the API key on the peer API (6335). */
+export const INTERNAL_AUTH_SINCE = "1.18.0";
 
 /** Environment entries that apply when `when` holds (a literal, or a Terraform condition in the module stack). */
 export interface EnvironmentPart {
@@ -55,9 +57,10 @@ export function qdrantEnvironmentParts(inputs: QdrantInputs, names: QdrantNames)
   if (names.metricsPort !== undefined) base.QDRANT__SERVICE__METRICS_PORT = numberText(names.metricsPort);
   return [
     { when: true, values: base },
-    // Without this, the peer API (6335) answers anyone who can reach it, key or not (setting exists since v1.19).
+    // Without this, the peer API (6335) answers anyone who can reach it, key or not. The setting exists since
+    // v1.18.0 (default off; src/tonic/mod.rs), when peers also started sending their api_key on internal requests.
     {
-      when: and(names.clusterMode, conditionOf(inputs.enableAuthentication), conditionOf(inputs.enforceInternalAuth), versionAtLeast(inputs.qdrantVersion, "1.19.0")),
+      when: and(names.clusterMode, conditionOf(inputs.enableAuthentication), conditionOf(inputs.enforceInternalAuth), versionAtLeast(inputs.qdrantVersion, INTERNAL_AUTH_SINCE)),
       values: { QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH: "true" },
     },
     { when: isSet(inputs.walCapacityMb), values: { QDRANT__STORAGE__WAL__WAL_CAPACITY_MB: numberText(inputs.walCapacityMb) } },

@@ -16,6 +16,7 @@ import { scriptLiteral } from "../terraform/script-text";
 import { INIT_PATH, SNAPSHOTS_PATH, STORAGE_PATH } from "./qdrant-config";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 import { TLS_MOUNT } from "./tls";
+import { waitBudget } from "../terraform/wait-budget";
 
 export interface QdrantStatefulSetProps {
   readonly inputs: QdrantInputs;
@@ -111,6 +112,9 @@ export class QdrantStatefulSet extends Construct {
         { when: spreadWhen, content: statefulSetV1SpecTemplateSpecTopologySpreadConstraintToTerraform(zoneSpread(names)) },
       ]);
     }
+    // Terraform waits for the rollout within the apply's budget (lib/terraform/wait-budget.ts); deleting the object is quick.
+    const { rolloutTimeout } = waitBudget(inputs.applyWaitMinutes, inputs.startupTimeoutSeconds);
+    statefulSet.putTimeouts({ create: rolloutTimeout, update: rolloutTimeout, delete: "2m" });
     if (props.preconditions?.length) statefulSet.lifecycle = { ...statefulSet.lifecycle, precondition: props.preconditions };
     // The autoscaler owns the replica count once it is on; Terraform must not scale it back down.
     if (inputs.autoscaling?.enabled) statefulSet.addOverride("lifecycle.ignore_changes", ["spec[0].replicas"]);
@@ -148,7 +152,7 @@ export class QdrantStatefulSet extends Construct {
       livenessProbe: { httpGet: httpGet("/livez"), initialDelaySeconds: 15, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 },
       // Liveness starts only after this passes, so loading a large index does not get the pod killed.
       startupProbe: {
-        httpGet: httpGet("/readyz"),
+        httpGet: httpGet(startupProbePath(names)),
         initialDelaySeconds: 5,
         periodSeconds: PROBE_PERIOD_SECONDS,
         failureThreshold: isUnresolvedToken(inputs.startupTimeoutSeconds)
@@ -176,6 +180,19 @@ export class QdrantStatefulSet extends Construct {
       },
     };
   }
+}
+
+/**
+ * What the startup probe asks. Qdrant answers `/` once it has loaded its local data (its HTTP server starts after
+ * the collections load: src/main.rs). In cluster mode `/readyz` also waits until the peer has caught up with
+ * consensus and every local shard replica is Active (src/common/health.rs), which for a large peer recovering
+ * replicas after a restart can take longer than any startup budget: the probe would kill it mid-transfer, over
+ * and over. So in cluster mode the startup probe asks `/` (as Qdrant's Helm chart does) and readiness keeps
+ * `/readyz`: a recovering peer stays out of the Service and holds the rolling update, but is not restarted.
+ * A single node keeps `/readyz` (there it answers as soon as the data is loaded).
+ */
+export function startupProbePath(names: QdrantNames): string {
+  return names.clusterMode ? "/" : "/readyz";
 }
 
 /** The tolerations; a `dynamic` block over the module stack's tolerations variable. */

@@ -112,6 +112,7 @@ export function declareModuleInputs(stack: TerraformStack): QdrantInputs {
       fsGroup: Token.asNumber(nested("podSecurity", ["fs_group"])),
     },
     startupTimeoutSeconds: num("startupTimeoutSeconds"),
+    applyWaitMinutes: num("applyWaitMinutes"),
     clusterDomain: str("clusterDomain"),
     walCapacityMb: num("walCapacityMb"),
     maxRequestSizeMb: num("maxRequestSizeMb"),

@@ -64,6 +64,7 @@ export const MODULE_INPUTS = [
   "tolerations",
   "podSecurity",
   "startupTimeoutSeconds",
+  "applyWaitMinutes",
   "clusterDomain",
   "walCapacityMb",
   "maxRequestSizeMb",
@@ -335,8 +336,8 @@ export function moduleRules(): ModuleValidation[] {
       errorMessage: "backup_create_bucket creates an AWS S3 bucket; it cannot create one on backup_s3_endpoint or for backup_target = \"pvc\".",
     },
     {
-      condition: "var.backup_kms_key_arn == null || var.backup_create_bucket",
-      errorMessage: "backup_kms_key_arn only applies to a bucket this module creates (backup_create_bucket = true).",
+      condition: 'var.backup_kms_key_arn == null || (var.backup_target == "s3" && var.backup_s3_endpoint == null)',
+      errorMessage: "backup_kms_key_arn only applies to AWS S3 backups (the key of a created bucket, or of an existing SSE-KMS bucket); remove it with backup_s3_endpoint or backup_target = \"pvc\".",
     },
     {
       condition: "var.backup_verify_schedule == null || var.replicas == 1",

@@ -1,10 +1,13 @@
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
+import { Fn, Op, Token } from "cdktf";
 import { Construct } from "constructs";
 import { conditionOf, optionalPart } from "../terraform/conditional";
 import { isUnresolvedToken } from "../config/tokens";
 import { longestIntervalSeconds } from "../config/cron";
+import { supportsReplicaMetrics } from "../config/qdrant-version";
 import type { QdrantInputs } from "../config/schema";
 import { HEADLESS_SERVICE_LABEL, QdrantNames } from "../core/naming";
+import { defaultReplicationFactor } from "../collections/collection-requests";
 
 export interface QdrantMonitoringProps {
   readonly inputs: QdrantInputs;
@@ -35,8 +38,110 @@ function overdueSeconds(schedule: string): number {
 }
 
 /**
+ * The smallest replication factor of the configured collections (each one's explicit factor, else the default
+ * min(2, replicas)); 1 without any. In the module stack, a Terraform expression over the collection requests.
+ */
+export function smallestReplicationFactor(inputs: Pick<QdrantInputs, "collectionsConfig" | "replicas">): number {
+  if (isUnresolvedToken(inputs.collectionsConfig)) {
+    // The module's collectionsConfig is already the list of requests (collectionRequestsHcl), each with its factor.
+    // cdktf cannot spread a list into min(): the smallest of the zero-padded factors, sorted, is the first.
+    const requests = inputs.collectionsConfig as unknown as string[];
+    const padded = Fn.formatlist("%05d", [Fn.lookupNested(requests, ["*", "config", "replication_factor"])]);
+    return Token.asNumber(Fn.conditional(Op.lt(Fn.lengthOf(requests), 1), 1, Fn.tonumber(Fn.element(Fn.sort(padded), 0))));
+  }
+  const factors = inputs.collectionsConfig.map((c) => c.replicationFactor ?? defaultReplicationFactor(inputs.replicas));
+  return factors.length === 0 ? 1 : Math.min(...factors);
+}
+
+/**
+ * Replication health in cluster mode, from the metrics every peer exports about the whole cluster (Qdrant
+ * src/common/metrics.rs): a shard replica that stays non-Active, a shard with fewer Active replicas than the
+ * collections' replication factor (both v1.16+), and a peer missing from consensus. /readyz stays true once a peer was
+ * ready, so without these a replication factor of 2 can drop to 1 unseen until the next rollout.
+ */
+function replicationRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[] {
+  const selector = `job="${metricsJob(names)}", namespace="${names.namespace}"`;
+  const factor = smallestReplicationFactor(inputs);
+  const peerMissing: AlertRule = {
+    alert: "QdrantPeerMissing",
+    expr: `max by (namespace) (cluster_peers_total{${selector}}) < ${numberText(inputs.replicas)}`,
+    for: "5m",
+    labels: { severity: "critical" },
+    annotations: {
+      summary: "Qdrant cluster has fewer peers than replicas",
+      description: `The consensus of ${names.resourceName} knows fewer peers than the StatefulSet's ${numberText(inputs.replicas)}: a peer was removed or never joined (GET /cluster).`,
+    },
+  };
+  // The replica metrics arrived in v1.16.0; older peers export only cluster_peers_total.
+  if (!supportsReplicaMetrics(inputs.qdrantVersion)) return [peerMissing];
+  return [
+    {
+      alert: "QdrantReplicationBelowFactor",
+      // Guarded by the max: with no collection at all, Qdrant reports 0 for both.
+      expr:
+        `min by (namespace) (collection_active_replicas_min{${selector}}) < ${factor}` +
+        ` and on (namespace) max by (namespace) (collection_active_replicas_max{${selector}}) > 0`,
+      for: "15m",
+      labels: { severity: "critical" },
+      annotations: {
+        summary: "Qdrant shards below their replication factor",
+        description: `A shard of a collection in ${names.resourceName} has fewer Active replicas than the smallest configured replication factor (${factor}): losing one more peer may lose data. GET /collections/<c>/cluster shows which; Qdrant re-replicates a peer's replicas when it recovers, or replicate the shard again.`,
+      },
+    },
+    {
+      alert: "QdrantReplicaNotActive",
+      expr: `max by (namespace) (collection_dead_replicas{${selector}}) > 0`,
+      for: "30m",
+      labels: { severity: "warning" },
+      annotations: {
+        summary: "Qdrant shard replicas not Active",
+        description: `Shards of ${names.resourceName} have had a replica that is not Active (Dead, Partial, recovering) for 30 minutes: a recovery or transfer is stuck. GET /collections/<c>/cluster shows the replica states.`,
+      },
+    },
+    peerMissing,
+  ];
+}
+
+/**
+ * The rollout Terraform started, seen from kube-state-metrics: Terraform waits for it only up to a budget
+ * (applyWaitMinutes), so a rollout that goes on longer is checked here, as is a peer that stays unready.
+ */
+function rolloutRules(names: QdrantNames): AlertRule[] {
+  const sts = `namespace="${names.namespace}", statefulset="${names.resourceName}"`;
+  const short = (metric: string) => `max by (namespace) (kube_statefulset_replicas{${sts}}) - max by (namespace) (${metric}{${sts}}) > 0`;
+  return [
+    {
+      alert: "QdrantPeerNotReady",
+      expr: short("kube_statefulset_status_replicas_ready"),
+      for: "15m",
+      labels: { severity: "warning" },
+      annotations: {
+        summary: "Qdrant pod not ready",
+        description: `A pod of ${names.resourceName} has not been ready for 15 minutes: starting, or (cluster mode) catching up with its shard replicas. kubectl -n ${names.namespace} get pods; GET /readyz answers 503 until it is in sync.`,
+      },
+    },
+    {
+      alert: "QdrantRolloutStuck",
+      expr: short("kube_statefulset_status_replicas_updated"),
+      for: "30m",
+      labels: { severity: "warning" },
+      annotations: {
+        summary: "Qdrant rollout not finished",
+        description: `The rollout of ${names.resourceName} has not reached every pod for 30 minutes: kubectl -n ${names.namespace} rollout status statefulset/${names.resourceName}`,
+      },
+    },
+  ];
+}
+
+/** A number as text inside a template (a Terraform number in the module stack). */
+function numberText(value: number): string {
+  return isUnresolvedToken(value) ? Token.asString(value) : String(value);
+}
+
+/**
  * The homelab design's four alerts (with its thresholds and durations), adapted to this deployment's
- * names, plus QdrantBackupMissing and QdrantCollectionInitFailed (from kube-state-metrics).
+ * names, plus QdrantCollectionInitFailed, the rollout alerts (kube-state-metrics), the replication alerts in
+ * cluster mode, and QdrantBackupMissing.
  */
 export function alertRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[] {
   const ns = names.namespace;
@@ -85,6 +190,8 @@ export function alertRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[
         description: `Collections may be missing or drifted: kubectl -n ${ns} logs job/${names.resourceName}-init`,
       },
     },
+    ...rolloutRules(names),
+    ...(names.clusterMode ? replicationRules(inputs, names) : []),
   ];
   if (inputs.backupEnabled === true && !isUnresolvedToken(inputs.backupSchedule)) {
     const overdue = overdueSeconds(inputs.backupSchedule);

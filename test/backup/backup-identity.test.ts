@@ -1,3 +1,7 @@
+import { Testing } from "cdktf";
+import { backupRoleName } from "../../lib/backup/backup";
+import { EksCustomerStack } from "../../stacks/eks-customer-stack";
+import { CustomerConfig, loadStackConfigs } from "../../stacks/config-files";
 import { Json, synthDeployment } from "../helpers/synth";
 
 const props = { eksClusterName: "eks", backupEnabled: true, backupS3Bucket: "bkt" };
@@ -19,8 +23,24 @@ describe("BackupIdentity", () => {
         ],
       },
     ]);
-    expect(json.resource.aws_iam_role.qdrant_backup).toMatchObject({ name: "acme-qdrant-backup", assume_role_policy: "${data.aws_iam_policy_document.qdrant_backup_trust.json}" });
+    expect(json.resource.aws_iam_role.qdrant_backup).toMatchObject({ assume_role_policy: "${data.aws_iam_policy_document.qdrant_backup_trust.json}" });
     expect(json.resource.aws_eks_pod_identity_association).toBeUndefined();
+  });
+
+  it("names the role uniquely per region, cluster, namespace and deployment: IAM role names are global to an account", () => {
+    const name = (region: string, cluster: string, namespace = "qdrant") => backupRoleName("acme-corp-qdrant", namespace, cluster, region);
+    const names = [name("us-east-1", "prod"), name("eu-west-1", "prod"), name("us-east-1", "staging"), name("us-east-1", "prod", "search")];
+    expect(new Set(names).size).toBe(4);
+    for (const n of names) expect(n).toMatch(/^acme-corp-qdrant-backup-[0-9a-f]{8}$/);
+    expect(name("us-east-1", "prod")).toBe(name("us-east-1", "prod"));
+    expect(backupRoleName("x".repeat(45), "n", "c", "r").length).toBeLessThanOrEqual(64);
+    // The EKS stack knows its region: a literal name. Without one, Terraform computes the same from the aws provider's region.
+    const config = loadStackConfigs(`${__dirname}/../../config`).find((c) => c.stackName === "qdrant-acme-corp") as CustomerConfig;
+    const stack = JSON.parse(Testing.synth(new EksCustomerStack(Testing.app(), config))) as Json;
+    expect(stack.resource.aws_iam_role.qdrant_backup).toMatchObject({ name: name("us-east-1", "my-eks-cluster"), lifecycle: { create_before_destroy: true } });
+    expect(synthDeployment(props).resource.aws_iam_role.qdrant_backup.name).toBe(
+      '${format("%s-backup-%s", "acme-qdrant", substr(sha256(format("%s/%s/%s/%s", data.aws_region.qdrant_backup.name, "eks", "qdrant", "acme-qdrant")), 0, 8))}',
+    );
   });
 
   it("allows only the customer's prefix, with no wildcard action or resource", () => {
@@ -44,6 +64,13 @@ describe("BackupIdentity", () => {
       expect(s.actions.some((a: string) => a.includes("*"))).toBe(false);
       expect(s.resources).not.toContain("*");
     }
+  });
+
+  it("lets the role use the KMS key of a bucket it did not create (an existing SSE-KMS bucket)", () => {
+    const key = "arn:aws:kms:eu-west-1:111122223333:key/abc";
+    const json = synthDeployment({ ...props, backupKmsKeyArn: key });
+    expect(json.resource.aws_s3_bucket).toBeUndefined();
+    expect(statements(json, "qdrant_backup_access")[2]).toEqual({ sid: "BucketKey", effect: "Allow", actions: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], resources: [key] });
   });
 
   it("Pod Identity: trusts pods.eks.amazonaws.com for AssumeRole and TagSession, and associates the ServiceAccount", () => {

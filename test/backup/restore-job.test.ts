@@ -6,6 +6,7 @@ describe("QdrantRestoreJob", () => {
     const job = resource(json, "kubernetes_job_v1", "qdrant_restore");
     expect(job.metadata.name).toBe("acme-qdrant-restore");
     expect(job.wait_for_completion).toBe(false);
+    expect(job.timeouts).toEqual({ create: "1m", update: "1m", delete: "1m" });
     expect(job.depends_on).toEqual(["kubernetes_stateful_set_v1.qdrant", "kubernetes_job_v1.qdrant_init", "aws_iam_role.qdrant_backup", "aws_iam_role_policy.qdrant_backup"]);
     expect(job.spec.backoff_limit).toBe(0);
     const container = job.spec.template.spec.container[0];

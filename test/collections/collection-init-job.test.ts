@@ -19,8 +19,21 @@ describe("CollectionInitJob", () => {
     expect(job(json).metadata.name).toBe("acme-qdrant-init");
     expect(job(json).depends_on).toEqual(["kubernetes_stateful_set_v1.qdrant"]);
     expect(job(json).wait_for_completion).toBe(true);
-    expect(spec).toMatchObject({ backoff_limit: 3, active_deadline_seconds: 900, ttl_seconds_after_finished: "604800" });
+    expect(spec).toMatchObject({ backoff_limit: 3, ttl_seconds_after_finished: "604800" });
     expect(spec.template.spec.restart_policy).toBe("Never");
+  });
+
+  it("fits its share of the apply's wait budget: script waits inside the deadline, the deadline inside Terraform's wait", () => {
+    // applyWaitMinutes 12 (the default, inside the 15-minute EKS token): the StatefulSet 9m, the Job 3m.
+    expect(job(json).timeouts).toEqual({ create: "3m", update: "3m", delete: "1m" });
+    expect(spec.active_deadline_seconds).toBe(150);
+    expect(container.env).toContainEqual({ name: "WAIT_TIMEOUT_SECONDS", value: "60" });
+    // A longer budget (exec authentication, a kubeconfig): a quarter of it, the script's wait up to startupTimeoutSeconds.
+    const long = job(synthDeployment({ replicas: 3, applyWaitMinutes: 40 }));
+    expect(long.timeouts).toEqual({ create: "10m", update: "10m", delete: "1m" });
+    expect(long.spec.active_deadline_seconds).toBe(570);
+    expect(long.spec.template.spec.container[0].env).toContainEqual({ name: "WAIT_TIMEOUT_SECONDS", value: "270" });
+    expect(job(synthDeployment({ applyWaitMinutes: 40, startupTimeoutSeconds: 60 })).spec.template.spec.container[0].env).toContainEqual({ name: "WAIT_TIMEOUT_SECONDS", value: "60" });
   });
 
   it("runs the real script from its ConfigMap with the collections as Qdrant request bodies", () => {
@@ -38,7 +51,7 @@ describe("CollectionInitJob", () => {
       { name: "QDRANT_URL", value: "http://${kubernetes_service_v1.qdrant.metadata[0].name}.qdrant.svc.cluster.local:6333" },
       { name: "COLLECTIONS_FILE", value: "/etc/qdrant-init/collections.json" },
       { name: "EXPECTED_PEERS", value: "3" },
-      { name: "WAIT_TIMEOUT_SECONDS", value: "300" },
+      { name: "WAIT_TIMEOUT_SECONDS", value: "60" },
       { name: "QDRANT_API_KEY", value_from: { secret_key_ref: { name: "${kubernetes_secret_v1.qdrant_api_key.metadata[0].name}", key: "api-key" } } },
     ]);
     const open = synthDeployment({ enableAuthentication: false, apiKeySource: undefined });

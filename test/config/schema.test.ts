@@ -251,10 +251,13 @@ describe("backup validation", () => {
   });
 
   it("fails on options that do not fit together", () => {
-    expect(problemsOf({ ...backup, eksClusterName: "eks", backupKmsKeyArn: "arn:aws:kms:eu-west-1:1:key/x", backupRestoreTimestamp: "2026" })).toEqual([
+    const kms = "arn:aws:kms:eu-west-1:1:key/x";
+    expect(problemsOf({ ...backup, backupTarget: "pvc", backupKmsKeyArn: kms, backupRestoreTimestamp: "2026" })).toEqual([
       `${file}: backupRestoreTimestamp: must be a backup timestamp YYYYMMDD_HHMMSS or "latest" (got "2026")`,
-      `${file}: backupKmsKeyArn: only applies to a bucket this module creates (backupCreateBucket: true) (got "arn:aws:kms:eu-west-1:1:key/x")`,
+      `${file}: backupKmsKeyArn: only applies to AWS S3 backups (the key of a created bucket, or of an existing SSE-KMS bucket); remove it with backupS3Endpoint or backupTarget: pvc (got "${kms}")`,
     ]);
+    // An existing SSE-KMS bucket: the key is for the backup role.
+    expect(() => resolveInputs({ ...backup, eksClusterName: "eks", backupKmsKeyArn: kms })).not.toThrow();
     expect(problemsOf({ ...base, backupVerifySchedule: "0 5 * * 0" })).toEqual([`${file}: backupVerifySchedule: needs backupEnabled: true (it reads the backups) (got "0 5 * * 0")`]);
   });
 

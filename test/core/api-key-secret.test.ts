@@ -1,6 +1,8 @@
 import { TerraformStack, Testing, TerraformVariable } from "cdktf";
 import { QdrantDeployment } from "../../lib/qdrant-deployment";
-import { qdrantContainer, resource, synthDeployment } from "../helpers/synth";
+import { Json, qdrantContainer, resource, synthDeployment } from "../helpers/synth";
+import { applyWithoutProviders, requireTerraform } from "../helpers/terraform";
+import { synthesizeModuleStack } from "../../lib/module/files";
 
 const envNames = (json: Record<string, any>) => (qdrantContainer(json).env ?? []).map((e: { name: string }) => e.name);
 
@@ -54,9 +56,16 @@ describe("ApiKeySecret", () => {
   it("reads the keys from an AWS Secrets Manager secret's JSON", () => {
     const json = synthDeployment({ apiKeySource: "awsSecretsManager", apiKeySecretsManagerId: "qdrant/acme" });
     expect(json.data.aws_secretsmanager_secret_version.qdrant_api_key.secret_id).toBe("qdrant/acme");
-    expect(resource(json, "kubernetes_secret_v1", "qdrant_api_key").data).toEqual({
-      "api-key": '${jsondecode(data.aws_secretsmanager_secret_version.qdrant_api_key.secret_string)["api-key"]}',
-      "read-only-api-key": '${jsondecode(data.aws_secretsmanager_secret_version.qdrant_api_key.secret_string)["read-only-api-key"]}',
+    // Both keys required; alt-api-key (rotation) an entry only when the JSON has it, not empty.
+    const secret = "jsondecode(data.aws_secretsmanager_secret_version.qdrant_api_key.secret_string)";
+    expect(resource(json, "kubernetes_secret_v1", "qdrant_api_key").data).toBe(
+      `\${merge({ "api-key" = ${secret}["api-key"], "read-only-api-key" = ${secret}["read-only-api-key"] }, { for k, v in { "alt-api-key" = lookup(${secret}, "alt-api-key", "") } : k => v if v != "" })}`,
+    );
+    expect(envNames(json)).toEqual(["QDRANT__SERVICE__API_KEY", "QDRANT__SERVICE__READ_ONLY_API_KEY", "QDRANT__SERVICE__ALT_API_KEY"]);
+    const old = synthDeployment({ apiKeySource: "awsSecretsManager", apiKeySecretsManagerId: "qdrant/acme", qdrantVersion: "v1.16.0" });
+    expect(resource(old, "kubernetes_secret_v1", "qdrant_api_key").data).toEqual({
+      "api-key": `\${${secret}["api-key"]}`,
+      "read-only-api-key": `\${${secret}["read-only-api-key"]}`,
     });
   });
 
@@ -87,5 +96,146 @@ describe("ApiKeySecret", () => {
     expect(envNames(json)).toEqual([]);
     expect(json.resource.kubernetes_secret_v1).toBeUndefined();
     expect(json.output.api_key_secret_name.value).toBe("");
+  });
+});
+
+/**
+ * Key rotation in cluster mode with internal auth on, checked against Qdrant's rules (v1.18+): a peer sends its own
+ * api_key on every internal request (lib/api/src/grpc/transport_channel_pool.rs, PoolInterceptor; Raft messages in
+ * src/consensus.rs) and, with enforce_internal_auth, accepts a request carrying its api_key or alt_api_key
+ * (src/common/auth/mod.rs, AuthKeys::try_create); an empty key counts as unset (src/main.rs). During a rolling update
+ * pods of the old and the new configuration run side by side, so each step must keep both talking to each other,
+ * and accept the key the clients use at that point. Each step's Secret data is computed by terraform from the
+ * synthesized expression, and each pod's keys follow from the container's env.
+ */
+describe("key rotation, step by step (cluster mode, internal auth on)", () => {
+  requireTerraform();
+  interface Peer {
+    apiKey?: string;
+    altApiKey?: string;
+    enforce: boolean;
+  }
+  const accepts = (receiver: Peer, key: string | undefined) => !receiver.enforce || (key !== undefined && (key === receiver.apiKey || key === receiver.altApiKey));
+  /** What goes wrong while pods of `before` and `after` run side by side, and for clients sending `clientKey`. */
+  function rolloutProblems(before: Peer, after: Peer, clientKey?: string): string[] {
+    const problems: string[] = [];
+    if (!accepts(after, before.apiKey)) problems.push("updated pods reject the peer traffic of pods not yet updated");
+    if (!accepts(before, after.apiKey)) problems.push("pods not yet updated reject the peer traffic of updated pods");
+    for (const [label, peer] of [["not yet updated", before], ["updated", after]] as const) {
+      if (clientKey !== undefined && clientKey !== peer.apiKey && clientKey !== peer.altApiKey) problems.push(`pods ${label} reject the clients' key`);
+    }
+    return problems;
+  }
+
+  /** The pod's keys: each env entry read from the Secret (optional entries may be missing), and the ConfigMap's enforcement. */
+  function peerOf(json: Json, secret: Record<string, string>): Peer {
+    const env = qdrantContainer(json).env as Json[];
+    const key = (name: string): string | undefined => {
+      const ref = env.find((e) => e.name === name)?.value_from.secret_key_ref;
+      if (!ref) return undefined;
+      const value = secret[ref.key];
+      if (value === undefined && !ref.optional) throw new Error(`the pod cannot start: the Secret has no ${ref.key}`);
+      return value === "" ? undefined : value;
+    };
+    const enforce = resource(json, "kubernetes_config_map_v1", "qdrant_config").data.QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH === "true";
+    return { apiKey: key("QDRANT__SERVICE__API_KEY"), altApiKey: key("QDRANT__SERVICE__ALT_API_KEY"), enforce };
+  }
+
+  /** Each case's Secret data with the given references replaced by values, in one terraform run. */
+  function secretData(cases: { data: unknown; values: Record<string, string> }[]): Record<string, string>[] {
+    const variable: Json = {};
+    const vars: Json = {};
+    const output: Json = {};
+    cases.forEach((c, i) => {
+      let text = JSON.stringify(c.data);
+      for (const [reference, value] of Object.entries(c.values).sort(([a], [b]) => b.length - a.length)) {
+        const name = `c${i}_${Object.keys(variable).length}`;
+        text = text.split(reference).join(`var.${name}`);
+        variable[name] = { type: "string" };
+        vars[name] = value;
+      }
+      output[`c${i}`] = { value: JSON.parse(text) };
+    });
+    const result = applyWithoutProviders({ variable, output }, vars);
+    if (!result.outputs) throw new Error(result.stderr);
+    return cases.map((_, i) => result.outputs?.[`c${i}`] as Record<string, string>);
+  }
+
+  const cluster = { replicas: 3 };
+  const variableJson = synthDeployment({ ...cluster, apiKeySource: "variable" });
+  const managerJson = synthDeployment({ ...cluster, apiKeySource: "awsSecretsManager", apiKeySecretsManagerId: "qdrant/acme" });
+  const existingJson = synthDeployment({ ...cluster, apiKeySource: "existingSecret", apiKeySecretName: "acme-keys" });
+  const generated = { on: synthDeployment(cluster), off: synthDeployment({ ...cluster, enforceInternalAuth: false }) };
+  const dataOf = (json: Json) => resource(json, "kubernetes_secret_v1", "qdrant_api_key").data;
+  // The Terraform module: the key source is a variable, the Secret data one conditional over every source.
+  const moduleJson = synthesizeModuleStack() as Json;
+
+  const OLD = "old-key-".padEnd(40, "o");
+  const NEW = "new-key-".padEnd(40, "n");
+  const RO = "read-only-".padEnd(40, "r");
+  // The documented procedure (README, "Rotating a key"): the new key as alternate, clients switch, the swap
+  // (new key, old key as alternate), then the alternate dropped. [api-key, alt-api-key] per step.
+  const steps: [string, string][] = [
+    [OLD, ""],
+    [OLD, NEW],
+    [NEW, OLD],
+    [NEW, ""],
+  ];
+  const clientKeyDuring = [OLD, NEW, NEW]; // clients switch once every pod accepts NEW (after the first rollout)
+  const variableValues = ([api, alt]: [string, string]) => ({ "var.qdrant_api_key": api, "var.qdrant_alt_api_key": alt, "var.qdrant_read_only_api_key": RO });
+  const managerValues = ([api, alt]: [string, string]) => ({
+    "data.aws_secretsmanager_secret_version.qdrant_api_key.secret_string": JSON.stringify({ "api-key": api, "read-only-api-key": RO, ...(alt ? { "alt-api-key": alt } : {}) }),
+  });
+  const generatedValues = (key: string) => ({ "random_password.qdrant_api_key.result": key, "random_password.qdrant_read_only_api_key.result": RO });
+  const evaluated = secretData([
+    ...steps.map((step) => ({ data: dataOf(variableJson), values: variableValues(step) })),
+    ...steps.map((step) => ({ data: dataOf(managerJson), values: managerValues(step) })),
+    ...[OLD, NEW].map((key) => ({ data: dataOf(generated.on), values: generatedValues(key) })),
+    // The one-rollout switch the runbook used to prescribe: from [OLD, NEW] straight to [NEW, none].
+    { data: dataOf(variableJson), values: variableValues([NEW, ""]) },
+    ...steps.map((step) => ({
+      data: dataOf(moduleJson),
+      values: {
+        "var.api_key_source": "awsSecretsManager",
+        "var.api_key": "",
+        "random_password.qdrant_api_key[0].result": "unused",
+        "random_password.qdrant_read_only_api_key[0].result": "unused",
+        ...Object.fromEntries(Object.entries(managerValues(step)).map(([k, v]) => [k.replace("qdrant_api_key.", "qdrant_api_key[0]."), v])),
+      },
+    })),
+  ]);
+  const peers = {
+    variable: steps.map((_, i) => peerOf(variableJson, evaluated[i])),
+    awsSecretsManager: steps.map((_, i) => peerOf(managerJson, evaluated[steps.length + i])),
+    // A Secret the user edits: the same entries, written by hand.
+    existingSecret: steps.map(([api, alt]) => peerOf(existingJson, { "api-key": api, "read-only-api-key": RO, ...(alt ? { "alt-api-key": alt } : {}) })),
+    // The module's ConfigMap is an expression (enforcement is on for these inputs; test/module checks it).
+    "module, awsSecretsManager": steps.map((_, i) => ({ ...peerOf(moduleJson, evaluated[evaluated.length - steps.length + i]), enforce: true })),
+  };
+
+  it.each(Object.keys(peers))("%s: every pod gets both keys, and each of the three rollouts keeps peers and clients working", (source) => {
+    const sequence = peers[source as keyof typeof peers];
+    expect(sequence.map((p) => [p.apiKey, p.altApiKey, p.enforce])).toEqual(steps.map(([api, alt]) => [api, alt || undefined, true]));
+    for (let i = 0; i + 1 < sequence.length; i++) {
+      expect([i + 1, rolloutProblems(sequence[i], sequence[i + 1], clientKeyDuring[i])]).toEqual([i + 1, []]);
+    }
+  });
+
+  it("switching the key and dropping the alternate in one rollout stalls the cluster", () => {
+    const [, withAlternate] = peers.variable;
+    const switched = peerOf(variableJson, evaluated[2 * steps.length + 2]);
+    expect(rolloutProblems(withAlternate, switched, NEW)).toEqual(["updated pods reject the peer traffic of pods not yet updated"]);
+  });
+
+  it("generate has one key: replacing it needs internal auth off for that rollout (clients get a window)", () => {
+    const [oldOn, newOn] = evaluated.slice(2 * steps.length, 2 * steps.length + 2);
+    const sequence = [peerOf(generated.on, oldOn), peerOf(generated.off, oldOn), peerOf(generated.off, newOn), peerOf(generated.on, newOn)];
+    expect(sequence.map((p) => p.enforce)).toEqual([true, false, false, true]);
+    for (let i = 0; i + 1 < sequence.length; i++) expect([i + 1, rolloutProblems(sequence[i], sequence[i + 1])]).toEqual([i + 1, []]);
+    // With internal auth on, the replaced key splits the cluster.
+    expect(rolloutProblems(sequence[0], sequence[3])).toEqual([
+      "updated pods reject the peer traffic of pods not yet updated",
+      "pods not yet updated reject the peer traffic of updated pods",
+    ]);
   });
 });

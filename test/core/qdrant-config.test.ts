@@ -77,11 +77,13 @@ describe("QdrantConfig", () => {
     });
   });
 
-  it("makes peers check the API key on 6335 (v1.19+, cluster mode, authentication on)", () => {
+  it("makes peers check the API key on 6335 (v1.18+, cluster mode, authentication on)", () => {
     const data = (props: object) => resource(synthDeployment(props), "kubernetes_config_map_v1", "qdrant_config").data;
     expect(data({ replicas: 3 }).QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH).toBe("true");
     expect(data({ replicas: 3, enforceInternalAuth: false }).QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH).toBeUndefined();
-    expect(data({ replicas: 3, qdrantVersion: "v1.17.0" }).QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH).toBeUndefined();
+    // The setting arrived in v1.18.0 (src/tonic/mod.rs); v1.17 peers neither send nor check a key on 6335.
+    expect(data({ replicas: 3, qdrantVersion: "v1.18.0" }).QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH).toBe("true");
+    expect(data({ replicas: 3, qdrantVersion: "v1.17.1" }).QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH).toBeUndefined();
     expect(data({}).QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH).toBeUndefined();
   });
 

@@ -66,6 +66,12 @@ describe("QdrantStatefulSet", () => {
     expect(qdrantContainer(synthDeployment({ startupTimeoutSeconds: 60 })).startup_probe.failure_threshold).toBe(12);
   });
 
+  it("waits for its rollout within the apply's budget (three quarters of applyWaitMinutes)", () => {
+    expect(sts.wait_for_rollout).toBeUndefined(); // the provider's default: true
+    expect(sts.timeouts).toEqual({ create: "9m", update: "9m", delete: "2m" });
+    expect(resource(synthDeployment({ applyWaitMinutes: 40 }), "kubernetes_stateful_set_v1", "qdrant").timeouts).toEqual({ create: "30m", update: "30m", delete: "2m" });
+  });
+
   it("sets resources, grace period, Prometheus annotations and the pinned image", () => {
     const c = qdrantContainer(json);
     expect(c.image).toBe("qdrant/qdrant:v1.19.0");
@@ -101,6 +107,14 @@ describe("QdrantStatefulSet", () => {
         ]),
       );
       expect(c.port.map((p: any) => `${p.name}:${p.container_port}`)).toEqual(["http:6333", "grpc:6334", "p2p:6335", "metrics:9090"]);
+    });
+
+    it("starts with a probe of / (loaded), not /readyz (replicas in sync), and stays ready on /readyz", () => {
+      // A recovering peer answers /readyz with 503 until every local replica is Active; the startup probe must
+      // not restart it for that. Liveness and readiness are the single node's.
+      expect(c.startup_probe).toEqual({ http_get: { path: "/", port: "http" }, initial_delay_seconds: 5, period_seconds: 5, failure_threshold: 60 });
+      expect(c.readiness_probe.http_get.path).toBe("/readyz");
+      expect(c.liveness_probe.http_get.path).toBe("/livez");
     });
 
     it("requires peers on different nodes unless anti-affinity is off", () => {

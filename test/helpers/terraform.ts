@@ -9,7 +9,7 @@ import { join } from "node:path";
  */
 export function requireTerraform(): void {
   if (spawnSync("terraform", ["version"], { encoding: "utf8" }).status !== 0) {
-    throw new Error("this test runs terraform (>= 1.5), which is not on PATH; install it from https://developer.hashicorp.com/terraform/install");
+    throw new Error("this test runs terraform (>= 1.10), which is not on PATH; install it from https://developer.hashicorp.com/terraform/install");
   }
 }
 

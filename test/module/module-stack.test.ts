@@ -14,6 +14,7 @@ import { peerUrls } from "../../lib/backup/backup-pod";
 import { qdrantEnvironment } from "../../lib/core/qdrant-config";
 import { AlertRule, alertRules, lastRunBackupAlert } from "../../lib/observability/monitoring";
 import { qdrantNames } from "../../lib/core/naming";
+import { waitBudget } from "../../lib/terraform/wait-budget";
 import { synthesizeModuleStack } from "../../lib/module/files";
 import { MODULE_REQUIRED_PROVIDERS } from "../../lib/module/module-stack";
 import { addresses, Json, withScriptPlaceholders } from "../helpers/synth";
@@ -236,6 +237,15 @@ describe("the module's expressions evaluate to what the literal stacks render", 
     ...Object.fromEntries(Object.entries(storageSizes).map(([name, storageSize]) => [name, { expressions: { size: "${local.backup_volume_size}" }, inputs: { ...inputs, storageSize } }])),
     backup_volume_1ti: { expressions: { size: "${local.backup_volume_size}" }, inputs: { ...inputs, backupVolumeSize: "1Ti" } },
     older: { expressions: { environment: resources.kubernetes_config_map_v1.qdrant_config.data }, inputs: older },
+    budget: {
+      expressions: {
+        rolloutTimeout: resources.kubernetes_stateful_set_v1.qdrant.timeouts.update,
+        jobTimeout: resources.kubernetes_job_v1.qdrant_init.timeouts.create,
+        jobDeadlineSeconds: resources.kubernetes_job_v1.qdrant_init.spec.active_deadline_seconds,
+        jobWaitSeconds: `\${tonumber("${resources.kubernetes_job_v1.qdrant_init.spec.template.spec.container[0].env.find((e: Json) => e.name === "WAIT_TIMEOUT_SECONDS").value}")}`,
+      },
+      inputs: { ...inputs, applyWaitMinutes: 30, startupTimeoutSeconds: 120 },
+    },
   });
   const outputs = () => evaluated("main");
 
@@ -258,6 +268,11 @@ describe("the module's expressions evaluate to what the literal stacks render", 
     expect(alerts.slice(0, -1)).toEqual(alertRules({ ...literal, backupEnabled: false }, names));
     expect(alerts[alerts.length - 1]).toEqual(lastRunBackupAlert(names));
     expect(alerts[alerts.length - 1].expr).toContain('cronjob="acme-qdrant-backup"');
+  });
+
+  it("the wait budget: the StatefulSet's and the init Job's timeouts, the Job's deadline and its script's waits", () => {
+    expect(evaluated("budget")).toEqual(waitBudget(30, 120));
+    expect(evaluated("budget")).toEqual({ rolloutTimeout: "22m", jobTimeout: "8m", jobDeadlineSeconds: 450, jobWaitSeconds: 120 });
   });
 
   it("the backup pods' peer list", () => {
@@ -287,7 +302,7 @@ describe("the module's expressions evaluate to what the literal stacks render", 
     expect(evaluated("backup_volume_1ti").size).toBe("1Ti");
   });
 
-  it("leaves enforce_internal_auth out before v1.19, as the literal stacks do", () => {
+  it("leaves enforce_internal_auth out before v1.18, as the literal stacks do", () => {
     const { environment } = evaluated("older");
     const olderLiteral = resolveInputs({ ...older, apiKeySource: "generate", backupEnabled: false } as QdrantDeploymentInput);
     expect(environment).toEqual(qdrantEnvironment(olderLiteral, qdrantNames(olderLiteral)));

@@ -60,7 +60,7 @@ describe("module variables", () => {
   it("are the module inputs, in order, with the seed's snake_case names", () => {
     expect(variables.map((v) => v.name)).toEqual(MODULE_INPUTS.map(snakeCase));
     expect(variables.map((v) => v.name)).toEqual(expect.arrayContaining(SEED_VARIABLES));
-    expect(MODULE_INPUTS).toHaveLength(59);
+    expect(MODULE_INPUTS).toHaveLength(60);
   });
 
   it("leave out exactly the CDKTF-only inputs", () => {
@@ -456,6 +456,7 @@ const BAD_CASES: BadCase[] = [
     errors: ["pod_security.run_as_user must be a whole number >= 1.", "pod_security.run_as_group must be", "pod_security.fs_group must be"],
   },
   { inputs: { startupTimeoutSeconds: 5 }, errors: ["startup_timeout_seconds must be a whole number >= 10."] },
+  { inputs: { applyWaitMinutes: 3 }, errors: ["apply_wait_minutes must be a whole number >= 4."] },
   { inputs: { walCapacityMb: 0 }, errors: ["wal_capacity_mb must be a whole number >= 1."] },
   { inputs: { maxRequestSizeMb: 0.5 }, errors: ["max_request_size_mb must be a whole number >= 1."] },
   { inputs: { jobImage: "alpine/k8s:latest" }, errors: ['job_image must be pinned; "latest" changes under you.'] },
@@ -779,13 +780,14 @@ describe("module variables through terraform", () => {
           ...BASE,
           backupEnabled: false,
           replicas: 3,
+          backupTarget: "pvc",
           backupKmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/1234",
           backupRestoreTimestamp: "latest",
           backupVerifySchedule: "0 5 * * 0",
           restrictEgress: true,
         },
         [
-          "backup_kms_key_arn only applies to a bucket this module creates",
+          "backup_kms_key_arn only applies to AWS S3 backups",
           "backup_verify_schedule verifies single-node backups only",
           "backup_restore_timestamp and backup_verify_schedule need backup_enabled = true",
           "restrict_egress needs enable_network_policy = true",

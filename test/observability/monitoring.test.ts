@@ -1,7 +1,22 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { longestIntervalSeconds } from "../../lib/config/cron";
+import { Testing } from "cdktf";
+import { HomelabConfig, loadStackConfigs } from "../../stacks/config-files";
+import { HomelabStack } from "../../stacks/homelab-stack";
 import { Json, resource, synthDeployment } from "../helpers/synth";
 
 const rulesOf = (json: Json) => resource(json, "kubernetes_manifest", "qdrant_alerts").manifest.spec.groups[0].rules as Json[];
+const groupsOf = (json: Json) => resource(json, "kubernetes_manifest", "qdrant_alerts").manifest.spec.groups as Json[];
+
+/** Fails, never skips, without promtool (Debian package prometheus; tools/test-prerequisites.sh installs it). */
+function promtool(args: string[], cwd: string): { status: number | null; out: string } {
+  const run = spawnSync("promtool", args, { cwd, encoding: "utf8", timeout: 60000 });
+  if (run.error) throw new Error(`this test runs promtool (Debian package prometheus), which is not on PATH: ${run.error.message}`);
+  return { status: run.status, out: `${run.stdout}${run.stderr}` };
+}
 
 describe("QdrantMonitoring", () => {
   const json = synthDeployment({ replicas: 3, eksClusterName: "eks", backupS3Bucket: "bkt", backupEnabled: true, monitoring: { serviceMonitor: true, prometheusRule: true } });
@@ -42,6 +57,31 @@ describe("QdrantMonitoring", () => {
     expect(rulesOf(synthDeployment({ monitoring: { prometheusRule: true } })).map((r) => r.alert)).not.toContain("QdrantBackupMissing");
   });
 
+  it("alerts on replication health in cluster mode, from Qdrant's own replica metrics", () => {
+    const byName = Object.fromEntries(rulesOf(json).map((r) => [r.alert, r]));
+    const peers = 'job="acme-qdrant-headless", namespace="qdrant"';
+    // Names as Qdrant v1.19 exports them (src/common/metrics.rs): every peer reports the whole cluster.
+    expect(byName.QdrantReplicationBelowFactor).toMatchObject({
+      expr: `min by (namespace) (collection_active_replicas_min{${peers}}) < 2 and on (namespace) max by (namespace) (collection_active_replicas_max{${peers}}) > 0`,
+      for: "15m",
+      labels: { severity: "critical" },
+    });
+    expect(byName.QdrantReplicaNotActive).toMatchObject({ expr: `max by (namespace) (collection_dead_replicas{${peers}}) > 0`, for: "30m" });
+    expect(byName.QdrantPeerMissing).toMatchObject({ expr: `max by (namespace) (cluster_peers_total{${peers}}) < 3`, for: "5m" });
+    // The threshold is the smallest configured replication factor (1 without collections).
+    const factor = (props: object) => rulesOf(synthDeployment({ replicas: 3, monitoring: { prometheusRule: true }, ...props })).find((r) => r.alert === "QdrantReplicationBelowFactor")?.expr;
+    expect(factor({ collectionsConfig: [{ name: "a", vectorSize: 4, replicationFactor: 3 }, { name: "b", vectorSize: 4, replicationFactor: 3 }] })).toContain(") < 3 and");
+    expect(factor({ collectionsConfig: [] })).toContain(") < 1 and");
+    // Before v1.16 Qdrant exports no replica metrics, only the peer count.
+    const v115 = rulesOf(synthDeployment({ replicas: 3, qdrantVersion: "v1.15.0", monitoring: { prometheusRule: true } })).map((r) => r.alert);
+    expect(v115).toContain("QdrantPeerMissing");
+    expect(v115).not.toContain("QdrantReplicaNotActive");
+    // A single node has no replicas to lose.
+    const single = rulesOf(synthDeployment({ monitoring: { prometheusRule: true } })).map((r) => r.alert);
+    expect(single).not.toContain("QdrantReplicationBelowFactor");
+    expect(single).toEqual(expect.arrayContaining(["QdrantPeerNotReady", "QdrantRolloutStuck"]));
+  });
+
   it("scrapes every peer through the headless Service on the metrics port, without a key (v1.17+)", () => {
     const sm = resource(json, "kubernetes_manifest", "qdrant_service_monitor").manifest;
     expect(sm).toMatchObject({
@@ -79,6 +119,55 @@ describe("QdrantMonitoring", () => {
     expect(q.node.metadata.map((m: Json) => m.data)).toContain(
       "metrics: no prometheus.io scrape annotations: Qdrant v1.13.2 needs an API key for /metrics and annotations cannot send one; use monitoring.serviceMonitor (it sends the read-only key) or Qdrant >= v1.17 (a metrics port without a key)",
     );
+  });
+});
+
+describe("the PrometheusRule through promtool", () => {
+  const dir = mkdtempSync(join(tmpdir(), "promtool-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const cluster = synthDeployment({ replicas: 3, eksClusterName: "eks", backupS3Bucket: "bkt", backupEnabled: true, monitoring: { prometheusRule: true } });
+  // A PrometheusRule's spec is a Prometheus rule file; JSON is YAML.
+  const files: Record<string, Json[]> = {
+    "cluster.rules.json": groupsOf(cluster),
+    "single.rules.json": groupsOf(synthDeployment({ qdrantVersion: "v1.13.2", monitoring: { prometheusRule: true } })),
+  };
+  const homelab = loadStackConfigs(join(__dirname, "../../config")).find((c) => c.kind === "homelab") as HomelabConfig;
+  files["homelab.rules.json"] = groupsOf(JSON.parse(Testing.synth(new HomelabStack(Testing.app(), homelab))) as Json);
+  for (const [file, groups] of Object.entries(files)) writeFileSync(join(dir, file), JSON.stringify({ groups }, null, 2));
+
+  it("passes promtool check rules (syntax, PromQL, templates) for cluster, single-node and homelab rules", () => {
+    const result = promtool(["check", "rules", ...Object.keys(files)], dir);
+    expect(result.out).not.toMatch(/FAILED|error/i);
+    expect(result.status).toBe(0);
+    expect(result.out).toContain(`SUCCESS: ${rulesOf(cluster).length} rules found`);
+  });
+
+  it("fires the replication and rollout alerts when a replica, a peer or the rollout is lost, and not before (promtool test rules)", () => {
+    const rules = Object.fromEntries(rulesOf(cluster).map((r) => [r.alert, r]));
+    const peer = (n: number) => `job="acme-qdrant-headless", namespace="qdrant", pod="acme-qdrant-${n}"`;
+    const sts = 'namespace="qdrant", statefulset="acme-qdrant"';
+    // One sample a minute for an hour; at 20m a peer's replica of a factor-2 collection dies and is not recovered,
+    // a peer leaves consensus, one pod turns unready and the rollout stops at one pod.
+    const everyPeer = (metric: string, before: number, after: number) => [0, 1, 2].map((n) => ({ series: `${metric}{${peer(n)}}`, values: `${before}x19 ${after}x40` }));
+    const input_series = [
+      ...everyPeer("collection_active_replicas_min", 2, 1),
+      ...everyPeer("collection_active_replicas_max", 2, 2),
+      ...everyPeer("collection_dead_replicas", 0, 1),
+      ...everyPeer("cluster_peers_total", 3, 2),
+      { series: `kube_statefulset_replicas{${sts}}`, values: "3x59" },
+      { series: `kube_statefulset_status_replicas_ready{${sts}}`, values: "3x19 2x40" },
+      { series: `kube_statefulset_status_replicas_updated{${sts}}`, values: "3x19 1x40" },
+    ];
+    const names = ["QdrantReplicationBelowFactor", "QdrantReplicaNotActive", "QdrantPeerMissing", "QdrantPeerNotReady", "QdrantRolloutStuck"];
+    const firing = (name: string) => [{ exp_labels: { ...rules[name].labels, namespace: "qdrant" }, exp_annotations: rules[name].annotations }];
+    const alert_rule_test = names.flatMap((name) => [
+      { eval_time: "19m", alertname: name, exp_alerts: [] },
+      { eval_time: "59m", alertname: name, exp_alerts: firing(name) },
+    ]);
+    writeFileSync(join(dir, "cluster.test.json"), JSON.stringify({ rule_files: ["cluster.rules.json"], evaluation_interval: "1m", tests: [{ interval: "1m", input_series, alert_rule_test }] }));
+    const result = promtool(["test", "rules", "cluster.test.json"], dir);
+    expect(result.out).toContain("SUCCESS");
+    expect(result.status).toBe(0);
   });
 });
 

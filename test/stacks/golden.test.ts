@@ -81,7 +81,7 @@ describe("homelab stack reproduces spike #30", () => {
 
   it("has what the runbook's migration from the kustomize deployment imports, and keeps its PVC", () => {
     const runbook = readFileSync(join(__dirname, "../../docs/runbook.md"), "utf8");
-    const section = runbook.slice(runbook.indexOf("## 6. Homelab"), runbook.indexOf("## Backup checks"));
+    const section = runbook.slice(runbook.indexOf("## 7. Homelab"), runbook.indexOf("## Backup checks"));
     const imports = [...section.matchAll(/^terraform import (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]);
     expect(imports.map(([address]) => address)).toEqual(["kubernetes_service_v1.qdrant", "kubernetes_network_policy_v1.qdrant"]);
     for (const [address, id] of imports) {
@@ -105,13 +105,13 @@ describe("homelab stack reproduces spike #30", () => {
 describe("EKS stacks", () => {
   const json = stack("qdrant-acme-corp");
 
-  it("authenticate the kubernetes provider with aws_eks_cluster_auth, not an exec plugin", () => {
+  it("authenticate the kubernetes provider with the ephemeral aws_eks_cluster_auth, not an exec plugin", () => {
     expect(json.data.aws_eks_cluster.eks.name).toBe("my-eks-cluster");
     expect(json.provider.kubernetes).toEqual([
       {
         host: "${data.aws_eks_cluster.eks.endpoint}",
         cluster_ca_certificate: "${base64decode(data.aws_eks_cluster.eks.certificate_authority[0].data)}",
-        token: "${data.aws_eks_cluster_auth.eks.token}",
+        token: "${ephemeral.aws_eks_cluster_auth.eks.token}",
       },
     ]);
     expect(json.provider.aws[0]).toMatchObject({ region: "us-east-1", default_tags: [{ tags: { "qdrant:customer": "acme-corp" } }] });

@@ -1,6 +1,6 @@
 /**
- * The AWS half of every EKS stack (provider, EKS lookups, IAM role and policy, bucket, Pod Identity association)
- * through `terraform validate` with the real hashicorp/aws 5.100.0 plugin from the machine's filesystem mirror.
+ * The AWS half of every EKS stack (provider, EKS lookups, the ephemeral EKS token, IAM role and policy, bucket, Pod
+ * Identity association) through `terraform validate` with the real hashicorp/aws 5.100.0 plugin from the machine's filesystem mirror.
  * The kubernetes/helm/random providers are not in the mirror, so their resources are left out of this check.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -27,6 +27,8 @@ function awsHalf(stack: Json): Json {
   const pick = (blocks: Json = {}) => Object.fromEntries(Object.entries(blocks).filter(([type]) => type.startsWith("aws_")));
   const half: Json = { terraform: { required_providers: { aws: stack.terraform.required_providers.aws } }, provider: { aws: stack.provider.aws } };
   for (const key of ["data", "resource"]) if (Object.keys(pick(stack[key])).length > 0) half[key] = pick(stack[key]);
+  // The EKS token (ephemeral, Terraform >= 1.10) and the kubernetes provider's reference to it, as a local.
+  if (stack.ephemeral) Object.assign(half, { ephemeral: stack.ephemeral, locals: { kubernetes_token: stack.provider.kubernetes[0].token } });
   return half;
 }
 
