@@ -39,7 +39,7 @@ describe("npm run synth", () => {
     const [homelab, initech] = summary;
     expect(text.split("\n")).toEqual([
       `Synthesized 2 stacks from ../${basename(config)}/:`,
-      `  qdrant-homelab  ${homelab.resources} resources, 0 data sources  cdktf.out/stacks/qdrant-homelab/cdk.tf.json`,
+      `  qdrant-homelab  ${homelab.resources} resources, 1 data source  cdktf.out/stacks/qdrant-homelab/cdk.tf.json`,
       `  qdrant-initech  ${initech.resources} resources, ${initech.dataSources} data sources  cdktf.out/stacks/qdrant-initech/cdk.tf.json`,
       "Warnings (1):",
       `  qdrant-homelab: ${homelab.warnings[0]}`,
