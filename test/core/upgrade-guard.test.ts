@@ -88,6 +88,12 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: "a bigger storageSize once the StatefulSet was deleted with --cascade=orphan (Grow the volumes): nothing to compare",
+    json: acmeGrown,
+    objects: [],
+    fails: {},
+  },
+  {
     name: "another StorageClass",
     json: acmeLocal,
     objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"))],

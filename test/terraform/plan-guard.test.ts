@@ -40,6 +40,10 @@ describe("plan guard on recorded plans", () => {
     expect(checkPlan(plan("replaces-statefulset-allowed.json"))).toEqual({ refusals: [], acknowledged: ["kubernetes_stateful_set_v1.qdrant"], deployments: ["qdrant/acme-corp-qdrant"] });
   });
 
+  it("passes the plan that creates the StatefulSet again after it was deleted with --cascade=orphan (docs/runbook.md, Grow the volumes)", () => {
+    expect(checkPlan(plan("recreates-orphaned-statefulset.json"))).toEqual({ refusals: [], acknowledged: [], deployments: ["qdrant/acme-corp-qdrant"] });
+  });
+
   it("refuses an allowDestroy entry the plan does not use, so it cannot stay behind", () => {
     expect(checkPlan(plan("allowed-but-unused.json")).refusals).toEqual([
       {
