@@ -59,10 +59,11 @@ export function upgradeChecks(objects: string, e: GuardExpressions): {
   preconditions: { condition: string; errorMessage: string }[];
   warning: { condition: string; errorMessage: string };
 } {
-  const running = `v\${join(".", ${runningVersionHcl(objects)})}`;
+  // Messages must evaluate also when their condition holds (Terraform evaluates a check block's message either way).
+  const running = `v\${try(join(".", ${runningVersionHcl(objects)}), "?")}`;
   const target = text(e.version);
   const r = runningVersionHcl(objects);
-  const nextMinor = `\${lookup(${hclValue(QDRANT_LATEST_PATCHES, true)}, format("%d.%d", ${r}[0], ${r}[1] + 1), format("v%d.%d.x (its latest patch)", ${r}[0], ${r}[1] + 1))}`;
+  const nextMinor = `\${try(lookup(${hclValue(QDRANT_LATEST_PATCHES, true)}, format("%d.%d", ${r}[0], ${r}[1] + 1), format("v%d.%d.x (its latest patch)", ${r}[0], ${r}[1] + 1)), "the next minor version")}`;
   const sizeOf = (t: string) => `(${t}.metadata.name == "qdrant-data" ? ${e.storageSize} : ${e.snapshotStorageSize})`;
   const eachTemplate = (condition: string) =>
     `alltrue([for o in ${objects} : alltrue([for t in try(o.spec.volumeClaimTemplates, []) : !contains(["qdrant-data", "qdrant-snapshots"], t.metadata.name) ? true : (${condition})])])`;

@@ -137,15 +137,22 @@ describe("upgrade guard (preconditions of the StatefulSet and a check block, rea
   beforeAll(() => {
     const locals: Json = {};
     const output: Json = {};
+    // The warning as the check block it is (Terraform reads the JSON form, warns, and the apply goes on).
+    const check: Json = {};
     scenarios.forEach((s, i) => {
       locals[`objects_${i}`] = s.objects;
+      const warning = (s.json.check.qdrant_upgrade_availability.assert as Json[]).map((a) => ({
+        condition: a.condition.split(DATA).join(`local.objects_${i}`),
+        error_message: a.error_message.split(DATA).join(`local.objects_${i}`),
+      }));
+      check[`availability_${i}`] = { assert: warning };
       for (const [check, { condition, error_message }] of Object.entries(checksOf(s.json))) {
         const swap = (text: string) => text.split(DATA).join(`local.objects_${i}`);
         output[`ok_${i}_${check}`] = { value: swap(condition) };
         if (check in s.fails) output[`message_${i}_${check}`] = { value: swap(error_message) };
       }
     });
-    const run = applyWithoutProviders({ locals, output });
+    const run = applyWithoutProviders({ locals, output, check });
     if (!run.outputs) throw new Error(run.stderr);
     outputs = run.outputs;
 
