@@ -28,6 +28,8 @@ export default tseslint.config(
       "lib/module/variables.ts",
       "lib/module/variable-types.ts",
       "lib/module/readme.ts",
+      "lib/terraform/change-impact.ts",
+      "lib/terraform/plan-guard.ts",
       "stacks/config-files.ts",
       "tools/**/*.ts",
       "tools/**/*.js",

@@ -1,4 +1,5 @@
-import { Annotations, Fn, Op, TerraformOutput, TerraformStack, Token } from "cdktf";
+import { Annotations, DataResource, Fn, Op, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
+import { GUARDED_TYPES } from "./terraform/plan-guard";
 import { and, Condition, conditionOf, fromPart, not, optionalPart } from "./terraform/conditional";
 import { isUnresolvedToken } from "./config/tokens";
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
@@ -21,6 +22,9 @@ import { QdrantServices } from "./core/services";
 import { QdrantStatefulSet, scrapeAnnotations } from "./core/statefulset";
 import { QdrantStorageClass } from "./core/storage-class";
 import { QdrantTls } from "./core/tls";
+import { GuardExpressions, UpgradeGuard } from "./core/upgrade-guard";
+import { collectionRequests } from "./collections/collection-requests";
+import { hclString, hclValue } from "./module/variable-types";
 import { GRPC_PORT, HTTP_PORT, qdrantNames, QdrantNames } from "./core/naming";
 import { addressPrefix, useAddressTable } from "./terraform/addresses";
 
@@ -40,6 +44,8 @@ export interface QdrantDeploymentOptions {
   readonly terraformInputs?: QdrantInputs;
   /** Cross-field checks Terraform runs before touching the StatefulSet (the module stack's rules). */
   readonly preconditions?: { condition: string; errorMessage: string }[];
+  /** With terraformInputs: the HCL of the values the upgrade guard compares with the running StatefulSet. */
+  readonly guardExpressions?: GuardExpressions;
 }
 
 /** Label maps merged in TypeScript, or in Terraform when one of them is a map expression. */
@@ -99,6 +105,7 @@ export class QdrantDeployment extends Construct {
     const tlsSecretName = inputs.tls ? new QdrantTls(this, "tls", { ...common, inputs }).secretName : undefined;
     const services = new QdrantServices(this, "services", common);
     this.serviceName = services.serviceName;
+    const guard = new UpgradeGuard(this, "upgrade-guard", { names, expressions: options.guardExpressions ?? this.literalGuardExpressions() });
     const statefulSet = new QdrantStatefulSet(this, "statefulset", {
       ...common,
       inputs,
@@ -110,7 +117,7 @@ export class QdrantDeployment extends Construct {
       secretEnv: apiKeys && apiKeyEnv(apiKeySecretName as string, inputs.qdrantVersion, apiKeys.readOnlyOptional, keysOptional),
       apiKeysChecksum: apiKeys?.checksum && (fromPart(apiKeys, apiKeys.checksum, "none") as string),
       tlsSecretName,
-      preconditions: options.preconditions,
+      preconditions: [...guard.preconditions, ...(options.preconditions ?? [])],
     });
     this.statefulSetName = statefulSet.name;
     const apiKey = apiKeySecretName === undefined ? undefined : { secretName: apiKeySecretName, optional: keysOptional };
@@ -154,6 +161,7 @@ export class QdrantDeployment extends Construct {
     );
     this.externalServiceName = external && (fromPart(external, external.serviceName, "") as string);
 
+    this.addPlanGuardMarker();
     this.addOutputs();
     if (!options.terraformInputs) this.addSynthWarnings();
   }
@@ -171,6 +179,39 @@ export class QdrantDeployment extends Construct {
       new QdrantStorageClass(this, id, { ...common, storageType: inputs.storageType, iops: inputs.storageIops, scratch }),
     );
     return fromPart(storageClass, storageClass?.name, given) as string;
+  }
+
+  /**
+   * The plan guard's marker (lib/terraform/plan-guard.ts): a terraform_data resource whose input names this
+   * deployment's guarded addresses and its allowDestroy entries, so a checker of the plan JSON finds both there.
+   */
+  private addPlanGuardMarker(): void {
+    const secretPath = `${this.node.path}/api-key/resource`;
+    const guarded = this.node
+      .findAll()
+      .filter((n): n is TerraformResource => n instanceof TerraformResource && (n.terraformResourceType in GUARDED_TYPES || n.node.path === secretPath))
+      .map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`)
+      .sort();
+    new DataResource(this, "plan-guard", {
+      input: { deployment: `${this.names.namespace}/${this.names.resourceName}`, guarded, allow_destroy: this.inputs.allowDestroy },
+    });
+  }
+
+  /** The upgrade guard's view of literal inputs (the stacks). */
+  private literalGuardExpressions(): GuardExpressions {
+    const { inputs, names } = this;
+    if (isUnresolvedToken(inputs.qdrantVersion)) throw new Error("QdrantDeployment: Terraform-expression inputs need options.guardExpressions");
+    const single = collectionRequests(inputs).filter((c) => (c.config.replication_factor as number) < 2).map((c) => c.name);
+    return {
+      version: hclString(inputs.qdrantVersion),
+      replicas: String(inputs.replicas),
+      singleReplicaCollections: hclValue(single, true),
+      storageSize: hclString(inputs.storageSize),
+      snapshotStorageSize: hclString(inputs.snapshotStorageSize ?? inputs.storageSize),
+      storageClassName: hclString(inputs.storageClassName ?? `${names.resourceName}-${inputs.storageType}`),
+      statefulSetText: `${names.namespace}/${names.resourceName}`,
+      label: (key) => key,
+    };
   }
 
   private addOutputs(): void {

@@ -65,9 +65,9 @@ export function stackSettingsTablesMarkdown(): string {
   ].join("\n");
 }
 
-/** README.md with every generated section replaced. */
-export function withGeneratedSections(readme: string): string {
-  const sections: Record<string, string> = { inputs: inputsTableMarkdown(), "stack-settings": stackSettingsTablesMarkdown() };
+/** README.md with the inputs tables replaced, and the `extra` sections (e.g. change-impact, which synthesizes). */
+export function withGeneratedSections(readme: string, extra: Record<string, string> = {}): string {
+  const sections: Record<string, string> = { inputs: inputsTableMarkdown(), "stack-settings": stackSettingsTablesMarkdown(), ...extra };
   let out = readme;
   for (const [name, body] of Object.entries(sections)) {
     const pattern = new RegExp(`(<!-- generated:${name} -->\\n)[\\s\\S]*?(<!-- /generated:${name} -->)`);

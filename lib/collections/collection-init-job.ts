@@ -36,8 +36,8 @@ export interface CollectionInitJobProps {
  * The Job that makes Qdrant's collections and payload indexes match collectionsConfig, running
  * lib/collections/collection-init.sh from a ConfigMap. Re-runs are safe: it creates what is missing, updates
  * settings Qdrant can change in place, refuses (naming both values) what it cannot, and never deletes.
- * A `checksum/collections` annotation replaces the Job when the collections, the script or the image change,
- * and only then.
+ * A checksum of the collections, the scripts and the image (env COLLECTIONS_CHECKSUM, also the
+ * `checksum/collections` annotation) replaces the Job when one of them changes, and only then.
  */
 export class CollectionInitJob extends Construct {
   readonly jobName: string;
@@ -75,6 +75,9 @@ export class CollectionInitJob extends Construct {
       { name: "COLLECTIONS_FILE", value: `${MOUNT}/collections.json` },
       { name: "EXPECTED_PEERS", value: String(inputs.replicas) },
       { name: "WAIT_TIMEOUT_SECONDS", value: isUnresolvedToken(budget.jobWaitSeconds) ? Token.asString(budget.jobWaitSeconds) : String(budget.jobWaitSeconds) },
+      // A Job's container fields force a new Job (kubernetes provider: podSpecFields(false)); its pod template's
+      // annotations do not, so the checksum that must re-run the Job lives here.
+      { name: "COLLECTIONS_CHECKSUM", value: this.checksum },
       ...jobApiKeyEnv(props.apiKey),
     ];
     const verifyWithCa = props.tlsSecretName !== undefined && inputs.tls?.caInSecret === true;
@@ -121,6 +124,9 @@ export class CollectionInitJob extends Construct {
       timeouts: { create: budget.jobTimeout, update: budget.jobTimeout, delete: "1m" },
       dependsOn: props.dependsOn,
     });
+    // The provider plans a change of the pod template's labels or annotations in place and then leaves it out of
+    // its patch (a diff forever): they are set when the Job is created.
+    job.addOverride("lifecycle.ignore_changes", ["spec[0].template[0].metadata"]);
     this.job = job;
     this.jobName = job.metadata.name;
   }

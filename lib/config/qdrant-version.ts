@@ -23,3 +23,18 @@ export const supportsAltApiKey = (version: string) => atLeast(version, "1.17.0")
 export const supportsMetricsPort = (version: string) => atLeast(version, "1.17.0");
 /** collection_active_replicas_min/max and collection_dead_replicas in /metrics (src/common/metrics.rs). */
 export const supportsReplicaMetrics = (version: string) => atLeast(version, "1.16.0");
+
+/**
+ * The latest patch of each minor release this project knows (tags of github.com/qdrant/qdrant up to v1.19.0).
+ * Qdrant upgrades one minor version at a time, through the latest patch of every minor in between
+ * (qdrant.tech/documentation/upgrades); the version guard names the next one from here.
+ */
+export const QDRANT_LATEST_PATCHES: Readonly<Record<string, string>> = {
+  "1.13": "v1.13.6",
+  "1.14": "v1.14.1",
+  "1.15": "v1.15.5",
+  "1.16": "v1.16.3",
+  "1.17": "v1.17.1",
+  "1.18": "v1.18.3",
+  "1.19": "v1.19.0",
+};

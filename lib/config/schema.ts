@@ -13,6 +13,9 @@ import { isCidr, isDns1123Subdomain } from "./kubernetes-formats";
 import { isUnresolvedToken } from "./tokens";
 
 
+/** `type.name` of a resource inside one deployment (no module path, no index). */
+export const ADDRESS_IN_DEPLOYMENT = /^[a-z0-9_]+\.[A-Za-z0-9_-]+$/;
+
 const NO_ZERO_LIMIT = "a container limited to zero cannot run";
 const NO_EMPTY_VOLUME = "Kubernetes rejects a volume claim of size zero";
 
@@ -225,7 +228,7 @@ export const qdrantInputShape = {
     .describe("Schedule of a check that restores the newest backup into scratch collections and compares it (off when unset)."),
   eksClusterName: z.string().optional().describe("EKS cluster name (the EKS stack connects through it; IRSA finds its OIDC provider)."),
   collectionsConfig: z.array(collectionSchema).prefault(SEED_COLLECTIONS).describe("Collections to create; default `documents` and `conversations`: 1536 dimensions (OpenAI text-embedding-3-small), Cosine."),
-  commonLabels: labelMap().default({}).describe("Labels added to every object."),
+  commonLabels: labelMap().default({}).describe("Labels added to every object but the volume claim templates (those carry fixed labels: Kubernetes never changes them)."),
   enableNetworkPolicy: z.boolean().default(false).describe("Restrict ingress to the Qdrant pods with NetworkPolicies."),
   networkPolicyClients: z
     .array(networkClientSchema)
@@ -283,6 +286,17 @@ export const qdrantInputShape = {
   telemetryEnabled: z.boolean().default(false).describe("Send Qdrant's anonymous usage telemetry (off: QDRANT__TELEMETRY_DISABLED=true)."),
   logLevel: z.enum(LOG_LEVELS).default("INFO").describe("Qdrant log level."),
   logFormat: z.enum(["json", "text"]).default("json").describe("Qdrant log format."),
+  allowDestroy: z
+    .array(
+      z
+        .string()
+        .regex(ADDRESS_IN_DEPLOYMENT, { error: 'must be a Terraform address in this deployment such as "kubernetes_stateful_set_v1.qdrant"' })
+        .meta(terraformChecks({ check: "pattern", error: 'must be a Terraform address in this deployment such as "kubernetes_stateful_set_v1.qdrant"' })),
+    )
+    .default([])
+    .describe(
+      "Addresses (e.g. `kubernetes_stateful_set_v1.qdrant`) the next plan may replace or delete: the plan guard refuses any other StatefulSet, PVC, bucket, namespace, generated key or API-key Secret going away, and an entry the plan does not use. Remove it after that apply.",
+    ),
 };
 
 export const qdrantInputSchema = z.strictObject(qdrantInputShape);

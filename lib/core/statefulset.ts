@@ -116,8 +116,14 @@ export class QdrantStatefulSet extends Construct {
     const { rolloutTimeout } = waitBudget(inputs.applyWaitMinutes, inputs.startupTimeoutSeconds);
     statefulSet.putTimeouts({ create: rolloutTimeout, update: rolloutTimeout, delete: "2m" });
     if (props.preconditions?.length) statefulSet.lifecycle = { ...statefulSet.lifecycle, precondition: props.preconditions };
-    // The autoscaler owns the replica count once it is on; Terraform must not scale it back down.
-    if (inputs.autoscaling?.enabled) statefulSet.addOverride("lifecycle.ignore_changes", ["spec[0].replicas"]);
+    statefulSet.addOverride("lifecycle.ignore_changes", [
+      // Kubernetes never changes a StatefulSet's claim templates, and the provider plans such a change in place and
+      // then leaves it out of its patch (a diff forever): Terraform keeps them as created. Growing the volumes has
+      // its own procedure (docs/runbook.md), and the running StatefulSet's templates are checked at plan (upgrade-guard.ts).
+      "spec[0].volume_claim_template",
+      // The autoscaler owns the replica count once it is on; Terraform must not scale it back down.
+      ...(inputs.autoscaling?.enabled ? ["spec[0].replicas"] : []),
+    ]);
     this.resource = statefulSet;
     this.name = statefulSet.metadata.name;
   }
@@ -171,8 +177,8 @@ export class QdrantStatefulSet extends Construct {
 
   private claimTemplate(name: string, size: string, storageClassName: string, names: QdrantNames) {
     return {
-      // No version label here: claim templates are immutable, so a label that changes would replace the StatefulSet.
-      metadata: { name, labels: names.withLabels({ "app.kubernetes.io/component": "vector-store" }) },
+      // Fixed labels only (not commonLabels, no version): a deployment's claim templates can never change.
+      metadata: { name, labels: { ...names.selectorLabels, "app.kubernetes.io/managed-by": "terraform", "app.kubernetes.io/component": "vector-store" } },
       spec: {
         accessModes: ["ReadWriteOnce"],
         storageClassName,

@@ -4,6 +4,7 @@ import { moduleRules } from "./variables";
 import { PodSecurityAspect } from "../core/pod-security";
 import { QdrantDeployment } from "../qdrant-deployment";
 import { declareModuleInputs } from "./inputs";
+import { snakeCase } from "../config/schema";
 
 /** Provider ranges the module accepts (the qdrant-deployment module's, kubernetes raised to 2.25; random for the generated API keys). */
 export const MODULE_REQUIRED_PROVIDERS = {
@@ -31,6 +32,16 @@ export class QdrantModuleStack extends TerraformStack {
     this.qdrant = new QdrantDeployment(this, "qdrant", inputs, {
       terraformInputs: inputs,
       preconditions: moduleRules().map((rule) => ({ condition: `\${${rule.condition}}`, errorMessage: rule.errorMessage })),
+      guardExpressions: {
+        version: "var.qdrant_version",
+        replicas: "var.replicas",
+        singleReplicaCollections: "[for c in local.collection_requests : c.name if c.config.replication_factor < 2]",
+        storageSize: "var.storage_size",
+        snapshotStorageSize: "local.snapshot_storage_size",
+        storageClassName: 'var.storage_class_name != null ? var.storage_class_name : format("%s-%s", local.resource_name, var.storage_type)',
+        statefulSetText: "${var.namespace}/${local.resource_name}",
+        label: snakeCase,
+      },
     });
     this.addOverride("terraform.required_version", MODULE_REQUIRED_TERRAFORM);
     this.addOverride("terraform.required_providers", MODULE_REQUIRED_PROVIDERS);

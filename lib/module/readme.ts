@@ -93,7 +93,14 @@ ${moduleInputsTable()}
 Cross-field checks (backup bucket and cluster when backups are on, CIDRs with external access, clients with the
 NetworkPolicy, limits at least the requests, unique collections, replication within \`replicas\`, prerequisites of
 restore, verify, KMS and egress rules) are preconditions of the StatefulSet: \`terraform plan\` fails on them with
-the message naming the variable (a provider may add its own error for the same value).
+the message naming the variable (a provider may add its own error for the same value). The plan also reads the
+running StatefulSet (\`data.kubernetes_resources\`) and refuses a \`qdrant_version\` that skips a minor version or goes
+down, and a \`storage_size\`, \`snapshot_storage_size\` or StorageClass its claim templates cannot take.
+
+Plan guard: \`terraform_data.qdrant_plan_guard\` lists what must not be replaced or deleted (the StatefulSet, PVCs, bucket,
+namespace, generated keys, API-key Secret) and \`allow_destroy\`; the project's \`npm run plan-guard\` and its OPA policy
+set refuse a plan that does so unless \`allow_destroy\` names the address (e.g. \`["kubernetes_stateful_set_v1.qdrant"]\`)
+for that one apply.
 
 A bucket the module created (\`backup_create_bucket\`) keeps \`prevent_destroy\`: switching it or \`backup_enabled\`
 off later stops the plan. To keep the bucket, \`terraform state rm\` all seven of its resources first

@@ -74,6 +74,7 @@ export const MODULE_INPUTS = [
   "logLevel",
   "logFormat",
   "monitoring",
+  "allowDestroy",
 ] as const satisfies readonly InputKey[];
 
 /** Inputs only the CDKTF stacks take. */

@@ -32,6 +32,8 @@ export const ADDRESSES: readonly Entry[] = [
   ["services/client", "{id}"],
   ["services/headless", "{id}_headless"],
   ["statefulset/resource", "{id}"],
+  ["upgrade-guard/running", "{id}_running"],
+  ["plan-guard", "{id}_plan_guard"],
   ["collection-init/config", "{id}_init"],
   ["collection-init/job", "{id}_init"],
   ["collection-init/service-account/resource", "{id}_init"],

@@ -52,6 +52,7 @@ describe("CollectionInitJob", () => {
       { name: "COLLECTIONS_FILE", value: "/etc/qdrant-init/collections.json" },
       { name: "EXPECTED_PEERS", value: "3" },
       { name: "WAIT_TIMEOUT_SECONDS", value: "60" },
+      { name: "COLLECTIONS_CHECKSUM", value: checksum(json) },
       { name: "QDRANT_API_KEY", value_from: { secret_key_ref: { name: "${kubernetes_secret_v1.qdrant_api_key.metadata[0].name}", key: "api-key" } } },
     ]);
     const open = synthDeployment({ enableAuthentication: false, apiKeySource: undefined });
@@ -72,6 +73,14 @@ describe("CollectionInitJob", () => {
     expect(checksum(synthDeployment({ logLevel: "DEBUG", storageSize: "80Gi" }))).toBe(checksum(base));
     expect(checksum(synthDeployment({ collectionsConfig: [{ name: "documents", vectorSize: 768 }] }))).not.toBe(checksum(base));
     expect(checksum(synthDeployment({ jobImage: "example/tools:1.0" }))).not.toBe(checksum(base));
+  });
+
+  it("carries its checksum in a container variable, which (unlike a pod-template annotation) forces a new Job in the kubernetes provider", () => {
+    const json = synthDeployment();
+    const env = job(json).spec.template.spec.container[0].env as Json[];
+    expect(env.find((e) => e.name === "COLLECTIONS_CHECKSUM")?.value).toBe(checksum(json));
+    // Labels and annotations of the pod template would be planned in place and never sent: set at creation only.
+    expect(job(json).lifecycle.ignore_changes).toEqual(["spec[0].template[0].metadata"]);
   });
 
   it("is not created without collections", () => {

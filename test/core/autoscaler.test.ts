@@ -22,8 +22,8 @@ describe("QdrantAutoscaler", () => {
   });
 
   it("stops Terraform from resetting the replica count the autoscaler raised", () => {
-    expect(resource(json, "kubernetes_stateful_set_v1", "qdrant").lifecycle).toEqual({ ignore_changes: ["spec[0].replicas"] });
-    expect(resource(synthDeployment({ replicas: 3 }), "kubernetes_stateful_set_v1", "qdrant").lifecycle).toBeUndefined();
+    expect(resource(json, "kubernetes_stateful_set_v1", "qdrant").lifecycle.ignore_changes).toEqual(["spec[0].volume_claim_template", "spec[0].replicas"]);
+    expect(resource(synthDeployment({ replicas: 3 }), "kubernetes_stateful_set_v1", "qdrant").lifecycle.ignore_changes).toEqual(["spec[0].volume_claim_template"]);
   });
 
   it("installs metrics-server with Helm only when asked", () => {

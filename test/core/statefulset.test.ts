@@ -21,9 +21,24 @@ describe("QdrantStatefulSet", () => {
       ["qdrant-data", "50Gi", ["ReadWriteOnce"]],
       ["qdrant-snapshots", "50Gi", ["ReadWriteOnce"]],
     ]);
-    for (const c of claims) expect(c.metadata.labels["app.kubernetes.io/version"]).toBeUndefined();
+    // Only labels that never change for a deployment: not the version, not commonLabels.
+    const labelled = resource(synthDeployment({ commonLabels: { team: "search" } }), "kubernetes_stateful_set_v1", "qdrant");
+    for (const c of [...claims, ...labelled.spec.volume_claim_template]) {
+      expect(c.metadata.labels).toEqual({
+        "app.kubernetes.io/name": "qdrant",
+        "app.kubernetes.io/instance": "acme-qdrant",
+        "app.kubernetes.io/managed-by": "terraform",
+        "app.kubernetes.io/component": "vector-store",
+      });
+    }
     const custom = resource(synthDeployment({ storageSize: "20Gi", snapshotStorageSize: "5Gi" }), "kubernetes_stateful_set_v1", "qdrant");
     expect(custom.spec.volume_claim_template.map((c: any) => c.spec.resources.requests.storage)).toEqual(["20Gi", "5Gi"]);
+  });
+
+  it("keeps the claim templates as created (Terraform ignores them; the upgrade guard checks sizes and class at plan)", () => {
+    expect(sts.lifecycle.ignore_changes).toEqual(["spec[0].volume_claim_template"]);
+    const scaling = resource(synthDeployment({ replicas: 3, autoscaling: { enabled: true, maxReplicas: 5 } }), "kubernetes_stateful_set_v1", "qdrant");
+    expect(scaling.lifecycle.ignore_changes).toEqual(["spec[0].volume_claim_template", "spec[0].replicas"]);
   });
 
   it("mounts a volume at every path Qdrant writes, with a read-only root filesystem", () => {

@@ -60,7 +60,7 @@ describe("module variables", () => {
   it("are the module inputs, in order, with the seed's snake_case names", () => {
     expect(variables.map((v) => v.name)).toEqual(MODULE_INPUTS.map(snakeCase));
     expect(variables.map((v) => v.name)).toEqual(expect.arrayContaining(SEED_VARIABLES));
-    expect(MODULE_INPUTS).toHaveLength(60);
+    expect(MODULE_INPUTS).toHaveLength(61);
   });
 
   it("leave out exactly the CDKTF-only inputs", () => {
@@ -463,6 +463,10 @@ const BAD_CASES: BadCase[] = [
   { inputs: { jobImage: "Alpine" }, errors: ['job_image must be an image pinned by tag or digest, such as "alpine/k8s:1.33.4".'] },
   { inputs: { logLevel: "info" }, errors: ['log_level must be one of "TRACE", "DEBUG", "INFO", "WARN", "ERROR".'] },
   { inputs: { logFormat: "xml" }, errors: ['log_format must be one of "json", "text".'] },
+  {
+    inputs: { allowDestroy: ["kubernetes_stateful_set_v1.qdrant", "module.qdrant.kubernetes_stateful_set_v1.qdrant[0]"] },
+    errors: ['allow_destroy[*] must be a Terraform address in this deployment such as "kubernetes_stateful_set_v1.qdrant".'],
+  },
 ];
 
 /**

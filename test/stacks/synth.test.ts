@@ -39,9 +39,9 @@ describe("npm run synth", () => {
     const [homelab, initech] = summary;
     expect(text.split("\n")).toEqual([
       `Synthesized 2 stacks from ../${basename(config)}/:`,
-      `  qdrant-homelab  ${homelab.resources} resources, 0 data sources  cdktf.out/stacks/qdrant-homelab/cdk.tf.json`,
-      // One data source, the cluster lookup (the token is an ephemeral resource).
-      `  qdrant-initech  ${initech.resources} resources, 1 data source  cdktf.out/stacks/qdrant-initech/cdk.tf.json`,
+      `  qdrant-homelab  ${homelab.resources} resources, 1 data source  cdktf.out/stacks/qdrant-homelab/cdk.tf.json`,
+      // Two data sources: the EKS cluster lookup (the token is an ephemeral resource) and the running StatefulSet.
+      `  qdrant-initech  ${initech.resources} resources, 2 data sources  cdktf.out/stacks/qdrant-initech/cdk.tf.json`,
       "Warnings (1):",
       `  qdrant-homelab: ${homelab.warnings[0]}`,
     ]);

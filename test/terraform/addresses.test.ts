@@ -16,6 +16,7 @@ describe("Terraform addresses (lib/terraform/addresses.ts)", () => {
   it("hold in a user's own TerraformStack: the id qdrant gives the seed module's names", () => {
     const json = userStack((stack) => new QdrantDeployment(stack, "qdrant", { ...BASE_PROPS, replicas: 3, enableNetworkPolicy: true, networkPolicyClients: [{ cidr: "10.0.0.0/8" }] }));
     expect(addresses(json)).toEqual([
+      "data.kubernetes_resources.qdrant_running",
       "kubernetes_config_map_v1.qdrant_config",
       "kubernetes_config_map_v1.qdrant_init",
       "kubernetes_job_v1.qdrant_init",
@@ -44,6 +45,7 @@ describe("Terraform addresses (lib/terraform/addresses.ts)", () => {
       "output.statefulset_name",
       "random_password.qdrant_api_key",
       "random_password.qdrant_read_only_api_key",
+      "terraform_data.qdrant_plan_guard",
     ]);
   });
 

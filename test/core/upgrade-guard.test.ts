@@ -1,0 +1,203 @@
+/**
+ * The upgrade guard's checks, as synthesized, run through the real terraform binary: the running StatefulSet that
+ * the kubernetes provider's `kubernetes_resources` data source would return (its `objects`, in the Kubernetes API's
+ * shape) is a local value instead, since the provider cannot be installed here. One apply evaluates every scenario.
+ */
+import { synthesizeModuleStack } from "../../lib/module/files";
+import { applyWithoutProviders, requireTerraform } from "../helpers/terraform";
+import { Json, resource, synthDeployment } from "../helpers/synth";
+
+requireTerraform();
+
+const DATA = "data.kubernetes_resources.qdrant_running.objects";
+
+/** A StatefulSet as the API returns it (the fields the checks read). */
+function running(image: string, templates: { name: string; storage: string; storageClassName: string }[] = []): Json {
+  return {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: "acme-qdrant", namespace: "qdrant" },
+    spec: {
+      template: { spec: { containers: [{ name: "qdrant", image, imagePullPolicy: "IfNotPresent" }] } },
+      volumeClaimTemplates: templates.map((t) => ({
+        metadata: { name: t.name },
+        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: t.storage } }, storageClassName: t.storageClassName },
+      })),
+    },
+  };
+}
+const claims = (data: string, snapshots = data, storageClassName = "acme-qdrant-gp3") => [
+  { name: "qdrant-data", storage: data, storageClassName },
+  { name: "qdrant-snapshots", storage: snapshots, storageClassName },
+];
+
+const CHECKS = ["downgrade", "skip", "size", "class"] as const;
+type Check = (typeof CHECKS)[number] | "availability";
+
+interface Scenario {
+  name: string;
+  json: Json;
+  objects: Json[];
+  /** The checks that fail, with their exact message. */
+  fails: Partial<Record<Check, string>>;
+}
+
+const stack = (props: Json) => synthDeployment(props);
+const ACME = { replicas: 3, storageSize: "500Gi" };
+const acme = stack(ACME);
+const acmeSingle = stack({ ...ACME, replicas: 1, qdrantVersion: "v1.18.3" });
+const acmeOneCopy = stack({ ...ACME, collectionsConfig: [{ name: "documents", vectorSize: 4, replicationFactor: 1 }, { name: "chats", vectorSize: 4 }] });
+const acmeDown = stack({ ...ACME, qdrantVersion: "v1.18.3" });
+const acmeGrown = stack({ ...ACME, storageSize: "800Gi" });
+const acmeLocal = stack({ ...ACME, storageClassName: "local-path" });
+
+const scenarios: Scenario[] = [
+  { name: "first deploy: nothing runs, nothing to compare", json: acme, objects: [], fails: {} },
+  { name: "one minor up, sizes as created, two copies of every shard", json: acme, objects: [running("qdrant/qdrant:v1.18.3", claims("500Gi"))], fails: {} },
+  { name: "same version, sizes written another way (0.5Ti = 512Gi)", json: stack({ ...ACME, storageSize: "512Gi" }), objects: [running("qdrant/qdrant:v1.19.0", claims("0.5Ti"))], fails: {} },
+  { name: "an image tag that is no version cannot be judged", json: acme, objects: [running("registry.example.com:5000/qdrant/qdrant:latest", claims("500Gi"))], fails: {} },
+  {
+    name: "v1.13.2 to v1.19.0 skips five minor versions",
+    json: acme,
+    objects: [running("qdrant/qdrant:v1.13.2", claims("500Gi"))],
+    fails: {
+      skip: 'qdrantVersion v1.19.0 skips a minor version: the running StatefulSet qdrant/acme-qdrant runs v1.13.2, and Qdrant upgrades one minor version at a time, through the latest patch of each. Deploy v1.14.1 first, then each next minor version up to v1.19.0 (docs/runbook.md, "Upgrade Qdrant").',
+    },
+  },
+  {
+    name: "v1.19.0 back to v1.18.3 is a downgrade",
+    json: acmeDown,
+    objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"))],
+    fails: {
+      downgrade:
+        'qdrantVersion v1.18.3 is older than v1.19.0, which the running StatefulSet qdrant/acme-qdrant runs: Qdrant guarantees its storage only one minor version forward, never back, so a downgrade may not read the data. Keep qdrantVersion at v1.19.0 or newer; to go back, restore a backup taken before the upgrade into a deployment of the older version (docs/runbook.md, "Upgrade Qdrant").',
+    },
+  },
+  {
+    name: "a patch downgrade too",
+    json: acme,
+    objects: [running("qdrant/qdrant:v1.19.1", claims("500Gi"))],
+    fails: { downgrade: expect.stringMatching(/^qdrantVersion v1\.19\.0 is older than v1\.19\.1, which/) as unknown as string },
+  },
+  {
+    name: "a bigger storageSize on a running StatefulSet",
+    json: acmeGrown,
+    objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"))],
+    fails: {
+      size: 'storageSize or snapshotStorageSize differs from the claim templates of the running StatefulSet qdrant/acme-qdrant (qdrant-data 500Gi, qdrant-snapshots 500Gi): Kubernetes cannot change a StatefulSet\'s claim templates, and Terraform leaves them as they were created. To grow the volumes without stopping a pod, follow docs/runbook.md "Grow the volumes" (resize each PVC, delete the StatefulSet with --cascade=orphan so its pods keep running, apply); volumes cannot shrink, so otherwise set the sizes back to those above.',
+    },
+  },
+  {
+    name: "a bigger storageSize once the StatefulSet was deleted with --cascade=orphan (Grow the volumes): nothing to compare",
+    json: acmeGrown,
+    objects: [],
+    fails: {},
+  },
+  {
+    name: "another StorageClass",
+    json: acmeLocal,
+    objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"))],
+    fails: {
+      class:
+        "storageClassName (or storageType) would put the volumes on StorageClass local-path, but the claim templates of the running StatefulSet qdrant/acme-qdrant use another (qdrant-data acme-qdrant-gp3, qdrant-snapshots acme-qdrant-gp3): existing volumes keep their class. Keep the class; moving the data to another class means a new deployment restored from a backup.",
+    },
+  },
+  {
+    name: "a version change on a single pod (warning only)",
+    json: acmeSingle,
+    objects: [running("qdrant/qdrant:v1.17.1", claims("500Gi"))],
+    fails: {
+      availability:
+        "qdrantVersion changes the running v1.17.1 to v1.18.3: the StatefulSet restarts one pod at a time, and with a single pod Qdrant is unavailable until that pod is ready again. An upgrade without downtime needs replicas >= 2 and every collection at replicationFactor >= 2 with its shards replicated; otherwise plan a maintenance window.",
+    },
+  },
+  {
+    name: "a version change meets a collection with one copy of its shards (warning only)",
+    json: acmeOneCopy,
+    objects: [running("qdrant/qdrant:v1.18.3", claims("500Gi"))],
+    fails: {
+      availability:
+        "qdrantVersion changes the running v1.18.3 to v1.19.0: the StatefulSet restarts one pod at a time, and collections with replication factor 1 (documents) cannot serve the shards of the restarting pod until that pod is ready again. An upgrade without downtime needs replicas >= 2 and every collection at replicationFactor >= 2 with its shards replicated; otherwise plan a maintenance window.",
+    },
+  },
+];
+
+function checksOf(json: Json): Record<Check, { condition: string; error_message: string }> {
+  const pre = resource(json, "kubernetes_stateful_set_v1", "qdrant").lifecycle.precondition as { condition: string; error_message: string }[];
+  const guard = pre.filter((p) => p.condition.includes(DATA));
+  expect(guard).toHaveLength(4);
+  const [downgrade, skip, size, klass] = guard;
+  const availability = json.check.qdrant_upgrade_availability.assert[0];
+  return { downgrade, skip, size, class: klass, availability };
+}
+
+describe("upgrade guard (preconditions of the StatefulSet and a check block, read from the running StatefulSet)", () => {
+  let outputs: Record<string, unknown>;
+  let moduleOutputs: Record<string, unknown>;
+  beforeAll(() => {
+    const locals: Json = {};
+    const output: Json = {};
+    // The warning as the check block it is (Terraform reads the JSON form, warns, and the apply goes on).
+    const check: Json = {};
+    scenarios.forEach((s, i) => {
+      locals[`objects_${i}`] = s.objects;
+      const warning = (s.json.check.qdrant_upgrade_availability.assert as Json[]).map((a) => ({
+        condition: a.condition.split(DATA).join(`local.objects_${i}`),
+        error_message: a.error_message.split(DATA).join(`local.objects_${i}`),
+      }));
+      check[`availability_${i}`] = { assert: warning };
+      for (const [check, { condition, error_message }] of Object.entries(checksOf(s.json))) {
+        const swap = (text: string) => text.split(DATA).join(`local.objects_${i}`);
+        output[`ok_${i}_${check}`] = { value: swap(condition) };
+        if (check in s.fails) output[`message_${i}_${check}`] = { value: swap(error_message) };
+      }
+    });
+    const run = applyWithoutProviders({ locals, output, check });
+    if (!run.outputs) throw new Error(run.stderr);
+    outputs = run.outputs;
+
+    // The module's checks over its variables and locals: qdrant_version v1.19.0 (the default) over a running v1.17.1.
+    const module = synthesizeModuleStack() as Json;
+    const checks = checksOf(module);
+    const swap = (text: string) => text.split(DATA).join("local.objects");
+    const moduleRun = applyWithoutProviders(
+      {
+        variable: module.variable,
+        locals: { ...module.locals, objects: [running("qdrant/qdrant:v1.17.1", claims("50Gi", "50Gi", "acme-qdrant-gp3"))] },
+        output: {
+          ok_skip: { value: swap(checks.skip.condition) },
+          message_skip: { value: swap(checks.skip.error_message) },
+          ok_size: { value: swap(checks.size.condition) },
+          ok_class: { value: swap(checks.class.condition) },
+          ok_availability: { value: swap(checks.availability.condition) },
+          message_availability: { value: swap(checks.availability.error_message) },
+        },
+      },
+      { customer_name: "acme" },
+    );
+    if (!moduleRun.outputs) throw new Error(moduleRun.stderr);
+    moduleOutputs = moduleRun.outputs;
+  }, 120000);
+
+  it.each(scenarios.map((s, i) => [s.name, i] as const))("%s", (_name, i) => {
+    const s = scenarios[i];
+    const verdicts = Object.fromEntries([...CHECKS, "availability"].map((c) => [c, outputs[`ok_${i}_${c}`]]));
+    const expected = Object.fromEntries([...CHECKS, "availability"].map((c) => [c, !(c in s.fails)]));
+    expect(verdicts).toEqual(expected);
+    for (const [check, message] of Object.entries(s.fails)) expect(outputs[`message_${i}_${check}`]).toEqual(message);
+  });
+
+  it("in the module: qdrant_version from the variable, the resource name and namespace from locals, snake_case names", () => {
+    expect(moduleOutputs.ok_skip).toBe(false);
+    expect(moduleOutputs.message_skip).toBe(
+      'qdrant_version v1.19.0 skips a minor version: the running StatefulSet qdrant/acme-qdrant runs v1.17.1, and Qdrant upgrades one minor version at a time, through the latest patch of each. Deploy v1.18.3 first, then each next minor version up to v1.19.0 (docs/runbook.md, "Upgrade Qdrant").',
+    );
+    expect([moduleOutputs.ok_size, moduleOutputs.ok_class]).toEqual([true, true]);
+    expect(moduleOutputs.ok_availability).toBe(false);
+    expect(moduleOutputs.message_availability).toMatch(/^qdrant_version changes the running v1\.17\.1 to v1\.19\.0: .* with a single pod Qdrant is unavailable until/);
+  });
+
+  it("reads the StatefulSet by its literal namespace and name, so the plan (not the apply) reads it", () => {
+    expect(acme.data.kubernetes_resources.qdrant_running).toEqual({ api_version: "apps/v1", kind: "StatefulSet", namespace: "qdrant", field_selector: "metadata.name=acme-qdrant" });
+  });
+});
