@@ -43,7 +43,7 @@ export interface HomelabConfig extends LoadedConfig {
 
 export type StackConfig = CustomerConfig | HomelabConfig;
 
-const QDRANT_KEYS = Object.keys(qdrantInputShape);
+const QDRANT_KEYS = new Set(Object.keys(qdrantInputShape));
 
 /**
  * Splits a loaded file into the Qdrant inputs as written (QdrantDeployment applies the defaults, and some
@@ -51,7 +51,7 @@ const QDRANT_KEYS = Object.keys(qdrantInputShape);
  */
 function split(loaded: { raw: Record<string, unknown>; data: Record<string, unknown> }) {
   const pick = (from: Record<string, unknown>, qdrant: boolean) =>
-    Object.fromEntries(Object.entries(from).filter(([key]) => QDRANT_KEYS.includes(key) === qdrant));
+    Object.fromEntries(Object.entries(from).filter(([key]) => QDRANT_KEYS.has(key) === qdrant));
   return {
     inputs: pick(loaded.raw, true) as QdrantDeploymentInput,
     resolved: pick(loaded.data, true) as QdrantInputs,

@@ -3,6 +3,7 @@
  * Stacks are synthesized into a fresh folder beside the output folder and moved into place only when all of them
  * succeed; a failed synth removes the previous output, so nothing left behind passes for current.
  */
+import { App, TerraformDataSource, TerraformResource, TerraformStack } from "cdktf";
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { QdrantConfigError } from "../lib/config/validate";
@@ -22,18 +23,49 @@ interface Manifest {
   stacks: Record<string, { synthesizedStackPath: string; annotations?: { level: string; message: string }[] }>;
 }
 
+type BlockCounts = Pick<StackSummary, "resources" | "dataSources">;
+
 const countBlocks = (blocks: Record<string, Record<string, unknown>> = {}) => Object.values(blocks).reduce((n, byName) => n + Object.keys(byName).length, 0);
 
-/** What cdktf wrote to `outdir`: one entry per stack, in name order. */
-export function summarize(outdir: string): StackSummary[] {
+/** The resource and data blocks in a stack's JSON, read back from the file. */
+function countFromFile(file: string): BlockCounts {
+  const json = JSON.parse(readFileSync(file, "utf8")) as { resource?: Record<string, Record<string, unknown>>; data?: Record<string, Record<string, unknown>> };
+  return { resources: countBlocks(json.resource), dataSources: countBlocks(json.data) };
+}
+
+/**
+ * The same counts from the synthesized app, without reading each stack's JSON back (those files are mostly the
+ * shell scripts, several times over): one block per address, as cdktf merges the elements' blocks into the file.
+ */
+function countFromApp(app: App): Map<string, BlockCounts> {
+  const counts = new Map<string, BlockCounts>();
+  for (const stack of app.node.children) {
+    if (!(stack instanceof TerraformStack)) continue;
+    const resources = new Set<string>();
+    const dataSources = new Set<string>();
+    for (const node of stack.node.findAll()) {
+      if (node instanceof TerraformResource) resources.add(`${node.terraformResourceType}.${node.friendlyUniqueId}`);
+      else if (node instanceof TerraformDataSource) dataSources.add(`${node.terraformResourceType}.${node.friendlyUniqueId}`);
+    }
+    counts.set(stack.node.id, { resources: resources.size, dataSources: dataSources.size });
+  }
+  return counts;
+}
+
+/**
+ * What cdktf wrote to `outdir`: one entry per stack, in name order. The blocks are counted from `app` when given
+ * (the app that wrote `outdir`), else from the files.
+ */
+export function summarize(outdir: string, app?: App): StackSummary[] {
   const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as Manifest;
+  const fromApp = app && countFromApp(app);
   return Object.entries(manifest.stacks)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, stack]) => {
       const file = join(outdir, stack.synthesizedStackPath);
-      const json = JSON.parse(readFileSync(file, "utf8")) as { resource?: Record<string, Record<string, unknown>>; data?: Record<string, Record<string, unknown>> };
+      const counts = fromApp?.get(name) ?? countFromFile(file);
       const warnings = (stack.annotations ?? []).filter((a) => a.level.endsWith("warn")).map((a) => a.message);
-      return { name, resources: countBlocks(json.resource), dataSources: countBlocks(json.data), file, warnings };
+      return { name, ...counts, file, warnings };
     });
 }
 
@@ -57,8 +89,10 @@ export function formatSummary(stacks: StackSummary[], configDir: string, cwd = p
  */
 export function synthesizeAll(configDir: string, outdir: string): StackSummary[] {
   const staging = mkdtempSync(join(dirname(outdir), `.${basename(outdir)}-`));
+  let app: App;
   try {
-    buildApp(configDir, staging).synth();
+    app = buildApp(configDir, staging);
+    app.synth();
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     rmSync(outdir, { recursive: true, force: true });
@@ -66,7 +100,7 @@ export function synthesizeAll(configDir: string, outdir: string): StackSummary[]
   }
   rmSync(outdir, { recursive: true, force: true });
   renameSync(staging, outdir);
-  return summarize(outdir);
+  return summarize(outdir, app);
 }
 
 /** The CLI: prints the summary, or the problems (exit 1) and that no output was left. */

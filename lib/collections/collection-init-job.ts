@@ -32,6 +32,15 @@ export interface CollectionInitJobProps {
   readonly dependsOn: ITerraformDependable[];
 }
 
+let scriptsHashOnce: string | undefined;
+
+/** sha256 of the script and the libraries it sources, one after the other (the same every time: computed once). */
+function scriptsHash(): string {
+  // Updates, not one concatenated string: the same digest without building (and flattening) a third copy.
+  scriptsHashOnce ??= createHash("sha256").update(scriptLiteral(SCRIPT)).update(scriptLiteral("log.sh")).update(scriptLiteral("qdrant-api.sh")).digest("hex");
+  return scriptsHashOnce;
+}
+
 /**
  * The Job that makes Qdrant's collections and payload indexes match collectionsConfig, running
  * lib/collections/collection-init.sh from a ConfigMap. Re-runs are safe: it creates what is missing, updates
@@ -59,9 +68,8 @@ export class CollectionInitJob extends Construct {
     const checksummed = { data, image: inputs.jobImage, replicas: inputs.replicas };
     // With Terraform inputs, Terraform hashes them; the scripts go in as their own hash (script text inside an
     // expression would need a second layer of template escaping).
-    const scriptsHash = createHash("sha256").update(data[SCRIPT] + data["log.sh"] + data["qdrant-api.sh"]).digest("hex");
     this.checksum = fromTerraform
-      ? Fn.sha256(Fn.jsonencode({ scripts: scriptsHash, collections: data["collections.json"], image: inputs.jobImage, replicas: inputs.replicas }))
+      ? Fn.sha256(Fn.jsonencode({ scripts: scriptsHash(), collections: data["collections.json"], image: inputs.jobImage, replicas: inputs.replicas }))
       : createHash("sha256").update(JSON.stringify(checksummed)).digest("hex");
     const labels = jobPodLabels(names, "collection-init");
 

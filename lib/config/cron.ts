@@ -63,7 +63,7 @@ export function cronProblem(schedule: string): string | undefined {
     const problem = checkField(part, FIELDS[i]);
     if (problem) return problem;
   }
-  if (runTimes(trimmed).length < 2) return "never runs (no such date, e.g. February 30)";
+  if (runCount(trimmed) < 2) return "never runs (no such date, e.g. February 30)";
   return undefined;
 }
 
@@ -93,9 +93,22 @@ function fieldValues(text: string, field: Field): Set<number> {
   return values;
 }
 
-/** Run times (ms) of a syntactically valid schedule over eight years from 2024 (two leap days). */
-function runTimes(schedule: string): number[] {
+/**
+ * When a syntactically valid schedule runs over eight years from 2024 (two leap days): the days it runs on (as
+ * days since 2024-01-01 UTC, ascending) and its run times within each such day (minutes after midnight, ascending;
+ * the same every day). Cached: every stack with the same schedule asks again.
+ */
+interface RunDays {
+  days: number[];
+  minutesOfDay: number[];
+}
+
+const runDaysCache = new Map<string, RunDays>();
+
+function runDays(schedule: string): RunDays {
   const expression = MACRO_SCHEDULES[schedule.trim()] ?? schedule.trim();
+  const cached = runDaysCache.get(expression);
+  if (cached) return cached;
   const [minutes, hours, days, months, weekdays] = expression.split(/\s+/).map((part, i) => ({ part, values: fieldValues(part, FIELDS[i]) }));
   const restrictedDay = days.part !== "*" && days.part !== "?";
   const restrictedWeekday = weekdays.part !== "*" && weekdays.part !== "?";
@@ -107,15 +120,22 @@ function runTimes(schedule: string): number[] {
     return (restrictedDay ? byDay : true) && (restrictedWeekday ? byWeekday : true);
   };
   const start = Date.UTC(2024, 0, 1);
-  const times: number[] = [];
-  const sortedHours = [...hours.values].sort((a, b) => a - b);
-  const sortedMinutes = [...minutes.values].sort((a, b) => a - b);
+  const result: RunDays = { days: [], minutesOfDay: [] };
+  for (const hour of [...hours.values].sort((a, b) => a - b)) {
+    for (const minute of [...minutes.values].sort((a, b) => a - b)) result.minutesOfDay.push(hour * 60 + minute);
+  }
   for (let day = 0; day < 8 * 366; day++) {
     const date = new Date(start + day * 86_400_000);
-    if (!months.values.has(date.getUTCMonth() + 1) || !dayMatches(date)) continue;
-    for (const hour of sortedHours) for (const minute of sortedMinutes) times.push(date.getTime() + (hour * 60 + minute) * 60_000);
+    if (months.values.has(date.getUTCMonth() + 1) && dayMatches(date)) result.days.push(day);
   }
-  return times;
+  runDaysCache.set(expression, result);
+  return result;
+}
+
+/** How many times a syntactically valid schedule runs in those eight years. */
+function runCount(schedule: string): number {
+  const { days, minutesOfDay } = runDays(schedule);
+  return days.length * minutesOfDay.length;
 }
 
 /**
@@ -123,8 +143,12 @@ function runTimes(schedule: string): number[] {
  * leap-day schedules are measured too). Used to alert when a backup is overdue.
  */
 export function longestIntervalSeconds(schedule: string): number {
-  const times = runTimes(schedule);
-  let longest = 0;
-  for (let i = 1; i < times.length; i++) longest = Math.max(longest, (times[i] - times[i - 1]) / 1000);
-  return longest;
+  const { days, minutesOfDay } = runDays(schedule);
+  if (days.length === 0) return 0;
+  let longestMinutes = 0;
+  // Within a day, then from a day's last run to the next run day's first.
+  for (let i = 1; i < minutesOfDay.length; i++) longestMinutes = Math.max(longestMinutes, minutesOfDay[i] - minutesOfDay[i - 1]);
+  const [first, last] = [minutesOfDay[0], minutesOfDay[minutesOfDay.length - 1]];
+  for (let i = 1; i < days.length; i++) longestMinutes = Math.max(longestMinutes, (days[i] - days[i - 1]) * 1440 + first - last);
+  return longestMinutes * 60;
 }

@@ -109,11 +109,17 @@ export function collectProblems<S extends z.ZodObject>(schema: S, rules: Rule<z.
   const record = raw as Record<string, unknown>;
   const result = schema.safeParse(raw);
   const problems: Problem[] = result.success ? [] : result.error.issues.flatMap((issue) => issueProblems(schema, issue, raw));
-  // Cross-field rules see every field that parsed on its own, so one run reports everything.
-  const partial: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
-    const parsed = field.safeParse(record[key]);
-    if (parsed.success) partial[key] = parsed.data;
+  // Cross-field rules see every field that parsed on its own, so one run reports everything. When the whole
+  // object parsed, that is its output (each field parses on its own); otherwise each field is parsed again.
+  let partial: Record<string, unknown>;
+  if (result.success) {
+    partial = result.data as Record<string, unknown>;
+  } else {
+    partial = {};
+    for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+      const parsed = field.safeParse(record[key]);
+      if (parsed.success) partial[key] = parsed.data;
+    }
   }
   for (const rule of rules) problems.push(...rule(partial as Partial<z.output<S>>, record));
   return { problems, data: result.success ? result.data : undefined };

@@ -68,7 +68,9 @@ export function qdrantEnvironmentParts(inputs: QdrantInputs, names: QdrantNames)
   ];
 }
 
-const sortedKeys = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).sort(([a], [b]) => a.localeCompare(b)));
+// The order of String.prototype.localeCompare (ECMA-402 defines it as this collator's compare), one collator for all.
+const collator = new Intl.Collator();
+const sortedKeys = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).sort(([a], [b]) => collator.compare(a, b)));
 
 /** The environment as a literal map when every part is decided (else undefined). */
 export function qdrantEnvironment(inputs: QdrantInputs, names: QdrantNames): Record<string, string> {

@@ -16,7 +16,17 @@ export const SCRIPT_PATHS = {
 
 export type ScriptName = keyof typeof SCRIPT_PATHS;
 
-/** The text of a script, by its file name (the name it has in the pods too). */
+const texts = new Map<ScriptName, string>();
+
+/**
+ * The text of a script, by its file name (the name it has in the pods too). Read once per process: every stack
+ * embeds the same scripts, and they do not change while a synth runs.
+ */
 export function readScript(name: ScriptName): string {
-  return readFileSync(join(__dirname, "..", SCRIPT_PATHS[name]), "utf8");
+  let text = texts.get(name);
+  if (text === undefined) {
+    text = readFileSync(join(__dirname, "..", SCRIPT_PATHS[name]), "utf8");
+    texts.set(name, text);
+  }
+  return text;
 }

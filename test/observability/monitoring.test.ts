@@ -180,6 +180,14 @@ describe("longestIntervalSeconds", () => {
     ["0 2 * * 1-5", 3 * 86400],
     ["@weekly", 7 * 86400],
     ["0 0 1 * *", 31 * 86400],
+    ["* * * * *", 60],
+    // The longest gap inside a day, or from a day's last run to the next day's first.
+    ["0 1,23 * * *", 22 * 3600],
+    ["15,45 9-17 * * *", 15.5 * 3600],
+    // Day of month or day of week (both restricted): Fridays and the 13th.
+    ["0 0 13 * 5", 7 * 86400],
+    // Every day of February: from the last (28th or 29th) to next year's 1st.
+    ["0 12 * 2 *", 338 * 86400],
   ])("%s → %i s", (schedule, seconds) => {
     expect(longestIntervalSeconds(schedule)).toBe(seconds);
   });

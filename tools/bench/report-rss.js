@@ -1,4 +1,6 @@
-// Preloaded into the synth process by synth-bench.js: reports the process's peak RSS when it exits.
+// Preloaded into every Node process of a benchmarked synth (NODE_OPTIONS=--require): reports the process's peak
+// RSS and the CPU time it used when it exits. synth-bench.js reads these lines from stderr.
 process.on("exit", () => {
-  process.stderr.write(`BENCH_MAX_RSS_KB=${process.resourceUsage().maxRSS}\n`);
+  const usage = process.resourceUsage();
+  process.stderr.write(`BENCH_MAX_RSS_KB=${usage.maxRSS} BENCH_CPU_US=${usage.userCPUTime + usage.systemCPUTime}\n`);
 });
