@@ -6,7 +6,7 @@ export const networkRules: CrossFieldRule[] = [
     id: "network.clients-required",
     field: "networkPolicyClients",
     message:
-      "is empty while `enableNetworkPolicy` is true, so no client could reach Qdrant; list the clients (podSelector, namespaceSelector or cidr), or set `enableNetworkPolicy: false`",
+      "is empty while `enableNetworkPolicy` is true, so no client could reach Qdrant; list the clients (`podSelector`, `namespaceSelector` or `cidr`), or set `enableNetworkPolicy: false`",
     stacks: (p) => p.enableNetworkPolicy === true && p.networkPolicyClients?.length === 0,
     module: "var.enable_network_policy && length(var.network_policy_clients) == 0",
   },

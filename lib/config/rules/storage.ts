@@ -52,7 +52,7 @@ export const storageRules: CrossFieldRule[] = [
     message: EXISTING_CLASS,
     stacks: (p, _item, raw) => p.storageClassName !== undefined && raw.storageType !== undefined,
     module: 'var.storage_class_name != null && var.storage_type != "gp3"',
-    moduleGap: 'a variable cannot tell an explicit storage_type = "gp3" from its default, so the module lets that one through (it is ignored)',
+    moduleGap: 'a variable cannot tell an explicit storage_type = "gp3" from its default, so the module ignores that one',
   },
   {
     id: "storage.iops-with-existing-class",
