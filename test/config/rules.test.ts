@@ -23,7 +23,7 @@ interface Scenario {
   breaks: string[];
   /** Rules the stacks find and the module cannot (each must be a declared moduleGap). */
   moduleMisses?: string[];
-  /** Stacks only: inputs the module cannot take (a Terraform expression as apiKey). */
+  /** Stacks only: inputs the module cannot take (autoscaling; a Terraform expression as apiKey). */
   stacksOnly?: boolean;
 }
 
@@ -125,9 +125,9 @@ const SCENARIOS: Scenario[] = [
   { name: "write_consistency_over_default", inputs: { collectionsConfig: [{ name: "a", vectorSize: 4, writeConsistencyFactor: 2 }] }, breaks: ["collections.write-consistency-within-replication"] },
   { name: "policy_and_lb_without_sources", inputs: { enableNetworkPolicy: true, enableExternalAccess: true }, breaks: ["network.clients-required", "network.cidrs-required"] },
   { name: "lb_with_cidrs", inputs: { enableExternalAccess: true, allowedCidrs: ["10.0.0.0/8"] }, breaks: [] },
-  { name: "autoscaling_one_pod", inputs: { autoscaling: { enabled: true, maxReplicas: 2 } }, breaks: ["autoscaling.needs-cluster-mode"] },
-  { name: "autoscaling_max_at_replicas", inputs: { replicas: 3, autoscaling: { enabled: true, maxReplicas: 3 } }, breaks: ["autoscaling.max-above-replicas"] },
-  { name: "autoscaling_in_bounds", inputs: { replicas: 2, autoscaling: { enabled: true, maxReplicas: 4 } }, breaks: [] },
+  { name: "autoscaling_one_pod", inputs: { autoscaling: { enabled: true, maxReplicas: 2 } }, breaks: ["autoscaling.needs-cluster-mode"], stacksOnly: true },
+  { name: "autoscaling_max_at_replicas", inputs: { replicas: 3, autoscaling: { enabled: true, maxReplicas: 3 } }, breaks: ["autoscaling.max-above-replicas"], stacksOnly: true },
+  { name: "autoscaling_in_bounds", inputs: { replicas: 2, autoscaling: { enabled: true, maxReplicas: 4 } }, breaks: [], stacksOnly: true },
 ];
 
 const inputsOf = (s: Scenario): Inputs => Object.fromEntries(Object.entries({ ...BASE, ...s.inputs }).filter(([, v]) => v !== undefined));
