@@ -139,7 +139,9 @@ class Writer {
     // The parent before the interfaces its members name.
     const slot = interfaces.push("") - 1;
     const members = this.members(s, path, "  ");
-    const doc = docComment(wrap(s.description ?? "QdrantDeployment's props: every input of the deployment, as config files take them too."), "");
+    const description = path === "" ? "QdrantDeployment's props: every input of the deployment, as config files take them too." : s.description;
+    if (!description) throw new Error(`${path} has no description: add .describe() to it in the schema (every interface is documented)`);
+    const doc = docComment(wrap(description), "");
     interfaces[slot] = `${doc}export interface ${name} {\n${members}}\n`;
   }
 }

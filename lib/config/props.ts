@@ -217,7 +217,7 @@ export interface QdrantResourceSettings {
   };
 }
 
-/** QdrantDeployment's props: every input of the deployment, as config files take them too. */
+/** A client that may reach Qdrant when enableNetworkPolicy is on: pod and/or namespace selectors, or a CIDR. */
 export interface QdrantNetworkClient {
   /** Pods with these labels (in this namespace, or in namespaceSelector's namespaces). @default - unset */
   readonly podSelector?: Record<string, string>;

@@ -3,7 +3,7 @@
  * The TypeScript props type, config-file validation, the README inputs table and (later) the module
  * stack's Terraform variables all come from here. Keys are camelCase; the Terraform variable's snake_case
  * name of each is derived by `snakeCase` (customerName → customer_name).
- * Cross-field rules (limits >= requests, bucket when backups are on, ...) live in rules.ts.
+ * Cross-field rules (limits >= requests, bucket when backups are on, ...) live in the catalogue, rules/.
  */
 import { z } from "zod";
 import { collectionSchema, SEED_COLLECTIONS } from "./collections";
@@ -72,7 +72,8 @@ export const networkClientSchema = z
       { check: "clientTarget", error: "must set pod_selector, namespace_selector or cidr" },
       { check: "cidrAlone", error: "cidr cannot be combined with selectors; list it as a separate client" },
     ),
-  );
+  )
+  .describe("A client that may reach Qdrant when enableNetworkPolicy is on: pod and/or namespace selectors, or a CIDR.");
 
 export const tlsSchema = z
   .strictObject({

@@ -43,6 +43,12 @@ describe("the props interfaces (lib/config/props.ts, collection-props.ts)", () =
 
   it("name the nested objects users build on their own (and type-check against the schema, above)", () => {
     expect(Object.values(INTERFACES).map((i) => i.name)).toEqual(expect.arrayContaining(["QdrantDeploymentProps", "QdrantCollection", "QdrantToleration", "QdrantNetworkClient"]));
+    // Each interface has its own description (the props' own is not lent to a nested one).
+    const text = Object.values(files).join("\n");
+    const docs = [...text.matchAll(/(\/\*\*(?:(?!\*\/)[\s\S])*\*\/)\nexport interface (\w+)/g)].map(([, doc, name]) => [name, doc.replace(/[/*\s]+/g, " ").trim()]);
+    expect(docs.map(([name]) => name).sort()).toEqual(Object.values(INTERFACES).map((i) => i.name).sort());
+    expect(docs.filter(([, doc], i) => docs.findIndex(([, other]) => other === doc) !== i)).toEqual([]);
+    expect(Object.fromEntries(docs)).toMatchObject({ QdrantNetworkClient: expect.stringMatching(/^A client that may reach Qdrant/) });
     expect([propsAreTheSchemasInput, samePropertyNames, collectionsToo, typeof validatedInputsAreProps]).toEqual([true, true, true, "function"]);
   });
 });
