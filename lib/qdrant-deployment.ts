@@ -5,7 +5,8 @@ import { isUnresolvedToken } from "./config/tokens";
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
 import { Construct } from "constructs";
 import { QdrantBackup } from "./backup/backup";
-import type { QdrantDeploymentInput, QdrantInputs } from "./config/schema";
+import type { QdrantDeploymentProps } from "./config/props";
+import type { QdrantInputs } from "./config/schema";
 import { resolveInputs } from "./config/validate";
 import { sizingWarningsOf } from "./sizing/sizing-defaults";
 import { ApiKeySecret, apiKeyEnv, apiKeySecretNameOf } from "./core/api-key-secret";
@@ -28,8 +29,7 @@ import { hclString, hclValue } from "./module/variable-types";
 import { GRPC_PORT, HTTP_PORT, qdrantNames, QdrantNames } from "./core/naming";
 import { addressPrefix, useAddressTable } from "./terraform/addresses";
 
-/** QdrantDeployment's props: the inputs of lib/config/schema.ts (see the README's inputs table). */
-export type QdrantDeploymentProps = QdrantDeploymentInput;
+export type { QdrantDeploymentProps } from "./config/props";
 
 /** What the surrounding stack already has, so the deployment reuses it instead of looking it up again. */
 export interface QdrantDeploymentOptions {

@@ -3,6 +3,8 @@
  * `npm run docs` writes them between the markers in README.md; test/tools/readme-tables.test.ts keeps them in sync.
  */
 import { z } from "zod";
+import { RULE_CATALOGUE } from "../lib/config/rules";
+import { runsInModule } from "../lib/config/rules/rule";
 import { MODULE_EXCLUDED_INPUTS } from "../lib/module/variables";
 import { qdrantInputSchema, snakeCase } from "../lib/config/schema";
 import { eksStackSettingsShape, homelabStackSettingsShape } from "../lib/config/stack-settings";
@@ -65,9 +67,30 @@ export function stackSettingsTablesMarkdown(): string {
   ].join("\n");
 }
 
-/** README.md with the inputs tables replaced, and the `extra` sections (e.g. change-impact, which synthesizes). */
+/** The cross-field rules, from the catalogue: where each is reported, what it says, which face runs it. */
+export function rulesTableMarkdown(): string {
+  const cell = (text: string) => text.replace(/\|/g, "\\|");
+  const rows = RULE_CATALOGUE.map((rule) => {
+    let level = 0;
+    const field = rule.field.replace(/\[\]/g, () => `[${"ij"[level++]}]`);
+    const variable = runsInModule(rule) ? ` (\`${snakeCase(field)}\`)` : "";
+    const faces =
+      typeof rule.stacks !== "function"
+      ? `module only: ${rule.stacks.why}`
+      : typeof rule.module !== "string"
+        ? `stacks only: ${rule.module.why}`
+        : rule.moduleGap
+          ? `both (but ${rule.moduleGap})`
+          : "both";
+    const message = rule.message.replace(/\{(\w+)\}/g, "<$1>");
+    return `| \`${rule.id}\` | \`${field}\`${variable} | ${cell(message)} | ${cell(faces)} |`;
+  });
+  return ["| Rule | Reported at (module variable) | Problem | Checked by |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+/** README.md with the generated sections replaced, and the `extra` ones (e.g. change-impact, which synthesizes). */
 export function withGeneratedSections(readme: string, extra: Record<string, string> = {}): string {
-  const sections: Record<string, string> = { inputs: inputsTableMarkdown(), "stack-settings": stackSettingsTablesMarkdown(), ...extra };
+  const sections: Record<string, string> = { inputs: inputsTableMarkdown(), "stack-settings": stackSettingsTablesMarkdown(), rules: rulesTableMarkdown(), ...extra };
   let out = readme;
   for (const [name, body] of Object.entries(sections)) {
     const pattern = new RegExp(`(<!-- generated:${name} -->\\n)[\\s\\S]*?(<!-- /generated:${name} -->)`);

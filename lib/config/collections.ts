@@ -39,17 +39,20 @@ export const quantizationSchema = z
           .min(0.5, { error: "must be from 0.5 to 1" })
           .max(1, { error: "must be from 0.5 to 1" })
           .meta(terraformChecks({ check: "range", error: "must be from 0.5 to 1" }))
-          .optional(),
+          .optional()
+          .describe("Quantile of the values the quantization covers (0.5 to 1); unset: the whole range."),
         alwaysRam,
       })
-      .optional(),
+      .optional()
+      .describe("Scalar quantization: each vector component as one byte (int8), about 4 times less memory."),
     product: z
       .strictObject({
-        compression: z.enum(["x4", "x8", "x16", "x32", "x64"]),
+        compression: z.enum(["x4", "x8", "x16", "x32", "x64"]).describe("How many times smaller than the original vectors."),
         alwaysRam,
       })
-      .optional(),
-    binary: z.strictObject({ alwaysRam }).optional(),
+      .optional()
+      .describe("Product quantization: vectors compressed x4 to x64, at a cost in accuracy."),
+    binary: z.strictObject({ alwaysRam }).optional().describe("Binary quantization: one bit per component (for embeddings made for it)."),
   })
   .refine((q) => [q.scalar, q.product, q.binary].filter((x) => x !== undefined).length === 1, {
     error: "must set exactly one of scalar, product or binary",
@@ -70,14 +73,14 @@ export const hnswConfigSchema = z
 
 export const optimizersConfigSchema = z
   .strictObject({
-    deletedThreshold: z.number().min(0).max(1).optional(),
-    vacuumMinVectorNumber: wholeNumber(100, undefined, "vectors").optional(),
-    defaultSegmentNumber: wholeNumber(0, undefined, "segments").optional(),
-    maxSegmentSize: wholeNumber(1, undefined, "KB").optional(),
-    memmapThreshold: wholeNumber(0, undefined, "KB").optional(),
-    indexingThreshold: wholeNumber(0, undefined, "KB").optional(),
-    flushIntervalSec: wholeNumber(0, undefined, "seconds").optional(),
-    maxOptimizationThreads: wholeNumber(0, undefined, "threads").optional(),
+    deletedThreshold: z.number().min(0).max(1).optional().describe("Fraction of deleted vectors in a segment (0 to 1) that makes the optimizer rewrite it."),
+    vacuumMinVectorNumber: wholeNumber(100, undefined, "vectors").optional().describe("Fewest vectors a segment must hold before the optimizer vacuums it."),
+    defaultSegmentNumber: wholeNumber(0, undefined, "segments").optional().describe("Segments the optimizer aims for per shard; 0 picks by CPU count."),
+    maxSegmentSize: wholeNumber(1, undefined, "KB").optional().describe("Largest segment the optimizer builds, in KB (1 KB is one 256-d vector)."),
+    memmapThreshold: wholeNumber(0, undefined, "KB").optional().describe("Segment size in KB above which vectors are memory-mapped (deprecated by Qdrant since v1.15: use onDisk)."),
+    indexingThreshold: wholeNumber(0, undefined, "KB").optional().describe("Segment size in KB above which vectors get an HNSW index; 0 turns indexing off."),
+    flushIntervalSec: wholeNumber(0, undefined, "seconds").optional().describe("Shortest interval between forced flushes, in seconds."),
+    maxOptimizationThreads: wholeNumber(0, undefined, "threads").optional().describe("Optimization jobs per shard; 0 turns optimization off."),
   })
   .describe("Optimizer settings (Qdrant's optimizers_config); unset keys keep Qdrant's defaults.");
 

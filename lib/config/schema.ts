@@ -3,7 +3,7 @@
  * The TypeScript props type, config-file validation, the README inputs table and (later) the module
  * stack's Terraform variables all come from here. Keys are camelCase; the Terraform variable's snake_case
  * name of each is derived by `snakeCase` (customerName → customer_name).
- * Cross-field rules (limits >= requests, bucket when backups are on, ...) live in rules.ts.
+ * Cross-field rules (limits >= requests, bucket when backups are on, ...) live in the catalogue, rules/.
  */
 import { z } from "zod";
 import { collectionSchema, SEED_COLLECTIONS } from "./collections";
@@ -25,7 +25,8 @@ const resourceQuantities = (cpu: string, memory: string, positive?: string) =>
       cpu: quantity("500m", positive).default(cpu).describe("CPU (cores or millicores)."),
       memory: quantity("2Gi", positive).default(memory).describe("Memory."),
     })
-    .prefault({});
+    .prefault({})
+    .describe(positive ? "The most the container may use: CPU is throttled above it, the pod is killed (OOM) above the memory." : "What the scheduler reserves for the container on its node.");
 
 export const resourcesSchema = z
   .strictObject({
@@ -34,13 +35,15 @@ export const resourcesSchema = z
   })
   .describe("Qdrant container requests and limits. Default: 1 CPU / 2Gi requested, 4 CPU / 8Gi limit; 2Gi holds about 500K 1536-d vectors per pod with int8 quantization (200K without).");
 
-export const tolerationSchema = z.strictObject({
-  key: z.string().optional(),
-  operator: z.enum(["Equal", "Exists"]).default("Equal"),
-  value: z.string().optional(),
-  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
-  tolerationSeconds: wholeNumber(0).optional(),
-});
+export const tolerationSchema = z
+  .strictObject({
+    key: z.string().optional().describe("Taint key to tolerate; unset with operator Exists: every taint."),
+    operator: z.enum(["Equal", "Exists"]).default("Equal").describe("Equal: the taint's value must be value; Exists: any value."),
+    value: z.string().optional().describe("Taint value (operator Equal)."),
+    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional().describe("Taint effect to tolerate; unset: every effect."),
+    tolerationSeconds: wholeNumber(0).optional().describe("With effect NoExecute: how long the pod stays after the taint appears; unset: for ever."),
+  })
+  .describe("A Kubernetes toleration of the Qdrant pods.");
 
 export const podSecuritySchema = z
   .strictObject({
@@ -72,15 +75,16 @@ export const networkClientSchema = z
       { check: "clientTarget", error: "must set pod_selector, namespace_selector or cidr" },
       { check: "cidrAlone", error: "cidr cannot be combined with selectors; list it as a separate client" },
     ),
-  );
+  )
+  .describe("A client that may reach Qdrant when enableNetworkPolicy is on: pod and/or namespace selectors, or a CIDR.");
 
 export const tlsSchema = z
   .strictObject({
     secretName: dnsLabel().optional().describe("Existing kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt)."),
     certManagerIssuer: z
       .strictObject({
-        name: z.string().min(1),
-        kind: z.enum(["Issuer", "ClusterIssuer"]).default("ClusterIssuer"),
+        name: z.string().min(1).describe("Name of the cert-manager Issuer or ClusterIssuer."),
+        kind: z.enum(["Issuer", "ClusterIssuer"]).default("ClusterIssuer").describe("Issuer (in the namespace) or ClusterIssuer."),
       })
       .optional()
       .describe("Have cert-manager issue the certificate (a Certificate object; needs cert-manager's CRDs)."),
@@ -102,7 +106,7 @@ export const sizingSchema = z
 
 export const autoscalingSchema = z
   .strictObject({
-    enabled: z.boolean().default(false),
+    enabled: z.boolean().default(false).describe("Create the HorizontalPodAutoscaler."),
     maxReplicas: wholeNumber(2).describe("Upper bound; the lower bound is replicas."),
     targetCpuUtilization: wholeNumber(1, 100).default(80).describe("Average CPU utilization (% of requests) to scale up at."),
     targetMemoryUtilization: wholeNumber(1, 100).default(80).describe("Average memory utilization (% of requests) to scale up at."),
@@ -118,7 +122,8 @@ export const monitoringSchema = z
       .string()
       .regex(/^\d+[smh]$/, { error: 'must be a duration such as "30s"' })
       .meta(terraformChecks({ check: "pattern", error: 'must be a duration such as "30s"' }))
-      .default("30s"),
+      .default("30s")
+      .describe("How often Prometheus scrapes Qdrant (ServiceMonitor)."),
     labels: labelMap().default({}).describe("Extra labels on the ServiceMonitor and PrometheusRule (e.g. release: kube-prometheus-stack)."),
     metricsPort: wholeNumber(1024, 65535).default(9090).describe("Qdrant >= v1.17: the unauthenticated metrics port."),
   })

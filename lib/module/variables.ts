@@ -2,12 +2,11 @@
  * The published Terraform module's variables (variables.tf), derived from the input schema: snake_case names
  * (those of the qdrant-deployment module this project keeps), HCL types with optional() defaults, the schema's
  * defaults and descriptions, and validation blocks for the checks zod makes (module-variable-types.ts has their
- * HCL forms). moduleRules() turns the cross-field rules of rules.ts into conditions for lifecycle preconditions.
+ * HCL forms). The cross-field rules' HCL conditions (moduleRules) come from the catalogue in lib/config/rules.
  * No cdktf here.
  */
 import { z } from "zod";
-import { hclAttributes, hclQuantity, hclString, hclType, hclValue, checksOf, JsonSchema, toTerraformValue } from "./variable-types";
-import { MAX_RESOURCE_NAME_LENGTH } from "../config/rules";
+import { hclAttributes, hclString, hclType, hclValue, checksOf, JsonSchema, toTerraformValue } from "./variable-types";
 import { qdrantInputSchema, qdrantInputShape, snakeCase } from "../config/schema";
 
 type InputKey = keyof typeof qdrantInputShape;
@@ -241,142 +240,11 @@ export function moduleVariables(): ModuleVariable[] {
   });
 }
 
-const q = hclQuantity;
-const GI = 2 ** 30;
-
 /**
- * The cross-field rules of rules.ts that concern the module's variables, as conditions over `var.*`
- * (for lifecycle preconditions). Rules about CDKTF-only inputs are left out; so is rules.ts's storageType
- * check, which needs to tell an explicit storage_type from its default.
+ * The cross-field rules the module runs, as conditions over `var.*` for lifecycle preconditions of the StatefulSet:
+ * derived from the catalogue (lib/config/rules), where each stands beside its TypeScript check.
  */
-export function moduleRules(): ModuleValidation[] {
-  const forEachCollection = (condition: string) => `alltrue([for c in var.collections_config : ${condition}])`;
-  const limitAtLeastRequest = (kind: string) => ({
-    condition: `try(${q(`var.resources.limits.${kind}`)} >= ${q(`var.resources.requests.${kind}`)}, true)`,
-    errorMessage: `resources.limits.${kind} is below resources.requests.${kind}; a limit must be at least the request.`,
-  });
-  return [
-    {
-      condition: `length(coalesce(var.resource_name, format("%s-qdrant", var.customer_name))) <= ${MAX_RESOURCE_NAME_LENGTH}`,
-      errorMessage: `customer_name (or resource_name) makes the object name "<customer_name>-qdrant" (or resource_name) longer than ${MAX_RESOURCE_NAME_LENGTH} characters; at most ${MAX_RESOURCE_NAME_LENGTH}, because "<name>-backup" (a CronJob) must fit Kubernetes' 52-character limit; choose a shorter customer_name or resource_name.`,
-    },
-    limitAtLeastRequest("cpu"),
-    limitAtLeastRequest("memory"),
-    {
-      condition: `var.storage_class_name != null || !contains(["io1", "io2"], var.storage_type) || var.storage_iops != null`,
-      errorMessage: "storage_iops is required when storage_type is io1 or io2 (provisioned-IOPS volumes need an IOPS figure).",
-    },
-    {
-      condition: `var.storage_iops == null || var.storage_type != "gp2"`,
-      errorMessage: 'storage_iops cannot be set for storage_type "gp2"; use gp3 for configurable IOPS.',
-    },
-    {
-      condition: "var.storage_iops == null || var.storage_class_name == null",
-      errorMessage: "storage_iops only applies to the StorageClass this module creates, but storage_class_name selects an existing one; remove one of the two.",
-    },
-    {
-      condition: `try(${q("var.storage_size")} >= ${GI}, true)`,
-      errorMessage: 'storage_size is below 1Gi; use at least "1Gi" (EBS volumes start at 1 GiB).',
-    },
-    {
-      condition: `var.snapshot_storage_size == null ? true : try(${q("var.snapshot_storage_size")} >= ${GI}, true)`,
-      errorMessage: 'snapshot_storage_size is below 1Gi; use at least "1Gi" (EBS volumes start at 1 GiB).',
-    },
-    {
-      condition: '!var.backup_enabled || var.backup_target != "s3" || var.backup_s3_bucket != ""',
-      errorMessage: "backup_s3_bucket is required when backup_enabled is true; name the S3 bucket, or set backup_enabled = false.",
-    },
-    {
-      condition: [
-        'var.backup_s3_bucket == "" || (',
-        `can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.backup_s3_bucket)) && !strcontains(var.backup_s3_bucket, "..")`,
-        ` && !can(regex("^[0-9]+\\\\.[0-9]+\\\\.[0-9]+\\\\.[0-9]+$", var.backup_s3_bucket)))`,
-      ].join(""),
-      errorMessage: "backup_s3_bucket must be an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-', no '..', not an IP address.",
-    },
-    {
-      condition: '!var.backup_enabled || var.backup_target != "s3" || var.backup_s3_endpoint != null || (var.eks_cluster_name != null && var.eks_cluster_name != "")',
-      errorMessage:
-        "eks_cluster_name is required for backups to AWS S3: the backup pods reach S3 through IRSA or Pod Identity on that EKS cluster; set it, or use backup_s3_endpoint (with backup_s3_credentials_secret) or backup_target = \"pvc\", or set backup_enabled = false.",
-    },
-    {
-      condition: "!var.enable_external_access || length(var.allowed_cidrs) > 0",
-      errorMessage:
-        "allowed_cidrs is required when enable_external_access is true: the source ranges the LoadBalancer accepts (an open LoadBalancer is never the default).",
-    },
-    {
-      condition: 'var.api_key_source != "existingSecret" || var.api_key_secret_name != null',
-      errorMessage: 'api_key_secret_name is required when api_key_source is "existingSecret": the Secret holding api-key and read-only-api-key.',
-    },
-    {
-      condition: 'var.api_key_source != "awsSecretsManager" || var.api_key_secrets_manager_id != null',
-      errorMessage: 'api_key_secrets_manager_id is required when api_key_source is "awsSecretsManager": the secret whose JSON has api-key and read-only-api-key.',
-    },
-    {
-      condition: 'var.api_key_source != "variable" || var.api_key != ""',
-      errorMessage: 'api_key is required when api_key_source is "variable"; pass it from a sensitive variable, or leave api_key_source unset to generate the key.',
-    },
-    {
-      condition: 'var.api_key == "" || !contains(["generate", "existingSecret", "awsSecretsManager"], coalesce(var.api_key_source, "unset"))',
-      errorMessage: 'api_key cannot be combined with api_key_source generate, existingSecret or awsSecretsManager; choose one key source (api_key_source "variable", or unset, uses api_key).',
-    },
-    {
-      condition: 'var.api_key_secret_name == null || var.api_key_source == "existingSecret"',
-      errorMessage: 'api_key_secret_name is only used with api_key_source "existingSecret".',
-    },
-    {
-      condition: 'var.api_key_secrets_manager_id == null || var.api_key_source == "awsSecretsManager"',
-      errorMessage: 'api_key_secrets_manager_id is only used with api_key_source "awsSecretsManager".',
-    },
-    {
-      condition: "var.backup_s3_endpoint == null || var.backup_s3_credentials_secret != null",
-      errorMessage: "backup_s3_credentials_secret is required with backup_s3_endpoint: the Secret holding AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
-    },
-    {
-      condition: "!var.backup_create_bucket || (var.backup_target == \"s3\" && var.backup_s3_endpoint == null)",
-      errorMessage: "backup_create_bucket creates an AWS S3 bucket; it cannot create one on backup_s3_endpoint or for backup_target = \"pvc\".",
-    },
-    {
-      condition: 'var.backup_kms_key_arn == null || (var.backup_target == "s3" && var.backup_s3_endpoint == null)',
-      errorMessage: "backup_kms_key_arn only applies to AWS S3 backups (the key of a created bucket, or of an existing SSE-KMS bucket); remove it with backup_s3_endpoint or backup_target = \"pvc\".",
-    },
-    {
-      condition: "var.backup_verify_schedule == null || var.replicas == 1",
-      errorMessage:
-        "backup_verify_schedule verifies single-node backups only: in cluster mode each peer's snapshot holds only that peer's shards, so one scratch collection cannot be compared with the manifest.",
-    },
-    {
-      condition: "var.backup_enabled || (var.backup_restore_timestamp == null && var.backup_verify_schedule == null)",
-      errorMessage: "backup_restore_timestamp and backup_verify_schedule need backup_enabled = true (they read the backups).",
-    },
-    {
-      condition: "!var.restrict_egress || var.enable_network_policy",
-      errorMessage: "restrict_egress needs enable_network_policy = true (egress rules are NetworkPolicies).",
-    },
-    {
-      condition: "!var.enable_network_policy || length(var.network_policy_clients) > 0",
-      errorMessage:
-        "network_policy_clients is empty while enable_network_policy is true, so no client could reach Qdrant; list the clients (pod_selector, namespace_selector or cidr), or set enable_network_policy = false.",
-    },
-    {
-      condition: "length(distinct([for c in var.collections_config : c.name])) == length(var.collections_config)",
-      errorMessage: "collections_config has a duplicate name; collection names must be unique.",
-    },
-    {
-      condition: forEachCollection("length(distinct([for p in c.payload_indexes : p.field_name])) == length(c.payload_indexes)"),
-      errorMessage: "collections_config[*].payload_indexes indexes a field_name twice in one collection; list each field once.",
-    },
-    {
-      condition: forEachCollection("c.replication_factor == null ? true : c.replication_factor <= var.replicas"),
-      errorMessage: "collections_config[*].replication_factor exceeds replicas; Qdrant cannot place more copies of a shard than there are peers.",
-    },
-    {
-      condition: forEachCollection("c.write_consistency_factor == null ? true : c.write_consistency_factor <= coalesce(c.replication_factor, min(2, var.replicas))"),
-      errorMessage:
-        "collections_config[*].write_consistency_factor exceeds replication_factor (default min(2, replicas)); a write cannot wait for more replicas than exist.",
-    },
-  ];
-}
+export { moduleRules } from "../config/rules";
 
 const HEADER = "# Generated from lib/config/schema.ts by lib/module/variables.ts (renderVariablesTf); do not edit.";
 const indent = (text: string) => text.replace(/^(?=.)/gm, "  ");

@@ -76,7 +76,7 @@ describe("input validation", () => {
 
   it("fails if the derived object names are too long for Kubernetes", () => {
     expect(problemsOf({ ...base, customerName: "a".repeat(40) })).toEqual([
-      `${file}: customerName: makes the object name "${"a".repeat(40)}-qdrant" 47 characters long; at most 45, because "${"a".repeat(40)}-qdrant-backup" (a CronJob) must fit Kubernetes' 52-character limit; choose a shorter customerName (got "${"a".repeat(40)}")`,
+      `${file}: customerName: makes the object name "${"a".repeat(40)}-qdrant" 47 characters long; at most 45, because "${"a".repeat(40)}-qdrant-backup" (a CronJob) must fit Kubernetes' 52-character limit; choose a shorter customerName (or set resourceName) (got "${"a".repeat(40)}")`,
     ]);
   });
 
@@ -150,7 +150,9 @@ describe("input validation", () => {
     expect(problemsOf({ customerName: "acme", backupEnabled: false })).toEqual([
       `${file}: apiKeySource: is required when enableAuthentication is true: "generate" (random keys kept in Terraform state), "variable" (sensitive Terraform variables), or "existingSecret" with apiKeySecretName; or set enableAuthentication: false`,
     ]);
-    expect(problemsOf({ ...base, apiKeySource: "existingSecret" })).toEqual([`${file}: apiKeySecretName: is required when apiKeySource is "existingSecret"`]);
+    expect(problemsOf({ ...base, apiKeySource: "existingSecret" })).toEqual([
+      `${file}: apiKeySecretName: is required when apiKeySource is "existingSecret": the Secret holding api-key and read-only-api-key`,
+    ]);
   });
 
   it("fails if an API key is a literal, without echoing it", () => {
@@ -225,14 +227,16 @@ describe("network and key-source validation", () => {
   });
 
   it("fails if the Secrets Manager source has no secret id", () => {
-    expect(problemsOf({ ...base, apiKeySource: "awsSecretsManager" })).toEqual([`${file}: apiKeySecretsManagerId: is required when apiKeySource is "awsSecretsManager"`]);
+    expect(problemsOf({ ...base, apiKeySource: "awsSecretsManager" })).toEqual([
+      `${file}: apiKeySecretsManagerId: is required when apiKeySource is "awsSecretsManager": the secret whose JSON has api-key and read-only-api-key`,
+    ]);
   });
 });
 
 describe("resources with defaults", () => {
-  it("says when the request a limit falls below is the default", () => {
+  it("names the request a limit falls below, also when it is the default", () => {
     expect(problemsOf({ ...base, resources: { limits: { cpu: "4", memory: "1Gi" } } })).toEqual([
-      `config/customers/acme.yaml: resources.limits.memory: is below resources.requests.memory "2Gi" (the default; set resources.requests.memory too); a limit must be at least the request (got "1Gi")`,
+      `config/customers/acme.yaml: resources.limits.memory: is below resources.requests.memory "2Gi"; a limit must be at least the request (got "1Gi")`,
     ]);
   });
 });
@@ -243,7 +247,7 @@ describe("backup validation", () => {
 
   it("fails for S3 outside EKS without an endpoint, and for an endpoint without credentials", () => {
     expect(problemsOf(backup)).toEqual([
-      `${file}: backupS3Endpoint: is required for S3 backups outside EKS (AWS credentials come from IRSA or Pod Identity there); set it with backupS3CredentialsSecret, or use backupTarget: pvc`,
+      `${file}: eksClusterName: is required for backups to AWS S3: the backup pods reach S3 through IRSA or Pod Identity on that EKS cluster; set it, or use backupS3Endpoint (with backupS3CredentialsSecret) or backupTarget: pvc, or set backupEnabled: false`,
     ]);
     expect(problemsOf({ ...backup, backupS3Endpoint: "http://minio.minio:9000" })).toEqual([
       `${file}: backupS3CredentialsSecret: is required with backupS3Endpoint: the Secret holding AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,

@@ -1,7 +1,7 @@
 /**
  * The published module's variables.tf, generated from the input schema: names, types and defaults against the
- * seed module's README, and every validation and cross-field rule through the real terraform binary (a config
- * of variables and outputs needs no provider), with the same verdicts and words as zod.
+ * seed module's README, and every validation through the real terraform binary (a config of variables and outputs
+ * needs no provider), with the same verdicts and words as zod. (The cross-field rules: test/config/rules.test.ts.)
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -16,7 +16,6 @@ import {
   MODULE_INPUTS,
   MODULE_MIN_QDRANT_VERSION,
   moduleInputsTable,
-  moduleRules,
   moduleValue,
   ModuleVariable,
   moduleVariables,
@@ -148,7 +147,6 @@ describe("module variables", () => {
     for (const v of variables) {
       for (const { errorMessage } of v.validations) expect(errorMessage).toMatch(new RegExp(`^${v.name}[ :.\\[].*\\.$`));
     }
-    for (const { errorMessage } of moduleRules()) expect(errorMessage).toMatch(/^[a-z0-9_]+[ .[(].*\.$/);
   });
 
   it("render variables.tf (golden)", () => {
@@ -227,14 +225,6 @@ function root(parent: string, name: string, extra: string): string {
 const VARIABLES_CONFIG = {
   "variables.tf": renderVariablesTf(),
   "main.tf": variables.map((v) => `output "${v.name}" {\n  value     = var.${v.name}\n  sensitive = ${v.sensitive === true}\n}\n`).join("\n"),
-};
-
-/** variables.tf with the cross-field rules (moduleRules) as output preconditions. */
-const RULES_CONFIG = {
-  "variables.tf": renderVariablesTf(),
-  "main.tf": moduleRules()
-    .map((r, i) => `output "rule_${i}" {\n  value = true\n\n  precondition {\n    condition     = ${r.condition}\n    error_message = ${hclString(r.errorMessage)}\n  }\n}\n`)
-    .join("\n"),
 };
 
 /**
@@ -698,153 +688,5 @@ describe("module variables through terraform", () => {
   it("accepts schedules that never run (zod rejects them): Terraform has no calendar", () => {
     expect(qdrantInputShape.backupSchedule.safeParse(neverRuns).success).toBe(false);
     expect(neverRunsErrors()).toEqual([]);
-  });
-
-  describe("cross-field rules (moduleRules, as output preconditions)", () => {
-    const rules = moduleRules();
-    const message = (start: string) => rules.find((r) => r.errorMessage.startsWith(start))?.errorMessage ?? `no rule starts with ${start}`;
-    const scenarios: [string, Record<string, unknown>, string[]][] = [
-      [
-        "everything set right",
-        {
-          ...BASE,
-          replicas: 3,
-          storageType: "io2",
-          storageIops: 3000,
-          resources: { requests: { cpu: "1000m", memory: "1Gi" }, limits: { cpu: "1", memory: "1024Mi" } },
-          backupS3Bucket: "my-qdrant-backups",
-          eksClusterName: "my-eks-cluster",
-          enableExternalAccess: true,
-          allowedCidrs: ["10.0.0.0/8"],
-          collectionsConfig: [
-            { name: "documents", vectorSize: 4, replicationFactor: 3, writeConsistencyFactor: 3 },
-            { name: "conversations", vectorSize: 4, writeConsistencyFactor: 2 },
-          ],
-        },
-        [],
-      ],
-      ["backups off, an existing StorageClass", { ...BASE, backupEnabled: false, storageType: "io1", storageClassName: "local-path", snapshotStorageSize: "1Gi" }, []],
-      [
-        "one of each problem",
-        {
-          customerName: "a".repeat(39),
-          resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "1500m", memory: "2Gi" } },
-          storageType: "io1",
-          storageSize: "512Mi",
-          snapshotStorageSize: "100Mi",
-          enableExternalAccess: true,
-          enableNetworkPolicy: true,
-          collectionsConfig: [
-            { name: "docs", vectorSize: 4, replicationFactor: 2, payloadIndexes: [{ fieldName: "a", fieldSchema: "keyword" }, { fieldName: "a", fieldSchema: "text" }] },
-            { name: "docs", vectorSize: 4, writeConsistencyFactor: 3, replicationFactor: 1 },
-          ],
-        },
-        [
-          "customer_name (or resource_name) makes the object name",
-          "resources.limits.cpu is below resources.requests.cpu",
-          "resources.limits.memory is below resources.requests.memory",
-          "storage_iops is required when storage_type is io1 or io2",
-          "storage_size is below 1Gi",
-          "snapshot_storage_size is below 1Gi",
-          "backup_s3_bucket is required when backup_enabled is true",
-          "eks_cluster_name is required for backups to AWS S3",
-          "allowed_cidrs is required when enable_external_access is true",
-          "network_policy_clients is empty while enable_network_policy is true",
-          "collections_config has a duplicate name",
-          "collections_config[*].payload_indexes indexes a field_name twice",
-          "collections_config[*].replication_factor exceeds replicas",
-          "collections_config[*].write_consistency_factor exceeds replication_factor",
-        ],
-      ],
-      [
-        "the other half",
-        {
-          ...BASE,
-          resourceName: "r".repeat(46),
-          storageType: "gp2",
-          storageIops: 100,
-          storageClassName: "local-path",
-          backupS3Bucket: "my..bucket",
-          eksClusterName: "",
-          collectionsConfig: [{ name: "docs", vectorSize: 4, writeConsistencyFactor: 2 }],
-        },
-        [
-          "customer_name (or resource_name) makes the object name",
-          'storage_iops cannot be set for storage_type "gp2"',
-          "storage_iops only applies to the StorageClass this module creates",
-          "backup_s3_bucket must be an S3 bucket name",
-          "eks_cluster_name is required for backups to AWS S3",
-          "collections_config[*].write_consistency_factor exceeds replication_factor",
-        ],
-      ],
-      ["a bucket named like an IP address", { ...BASE, backupS3Bucket: "192.168.1.1", eksClusterName: "eks" }, ["backup_s3_bucket must be an S3 bucket name"]],
-      [
-        "backup extras without their prerequisites",
-        {
-          ...BASE,
-          backupEnabled: false,
-          replicas: 3,
-          backupTarget: "pvc",
-          backupKmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/1234",
-          backupRestoreTimestamp: "latest",
-          backupVerifySchedule: "0 5 * * 0",
-          restrictEgress: true,
-        },
-        [
-          "backup_kms_key_arn only applies to AWS S3 backups",
-          "backup_verify_schedule verifies single-node backups only",
-          "backup_restore_timestamp and backup_verify_schedule need backup_enabled = true",
-          "restrict_egress needs enable_network_policy = true",
-        ],
-      ],
-      [
-        "key sources without what they need",
-        { ...BASE, backupEnabled: false, apiKeySource: "existingSecret", apiKey: "k".repeat(40) },
-        ["api_key_secret_name is required when api_key_source is", "api_key cannot be combined with api_key_source"],
-      ],
-      [
-        "key-source settings for another source",
-        { ...BASE, backupEnabled: false, apiKeySource: "generate", apiKey: "k".repeat(40), apiKeySecretName: "keys", apiKeySecretsManagerId: "qdrant/keys" },
-        ["api_key cannot be combined with api_key_source", "api_key_secret_name is only used with", "api_key_secrets_manager_id is only used with"],
-      ],
-      [
-        "more key sources without what they need",
-        { ...BASE, backupEnabled: false, apiKeySource: "awsSecretsManager" },
-        ["api_key_secrets_manager_id is required when api_key_source is"],
-      ],
-      ["a variable key source without the key", { ...BASE, backupEnabled: false, apiKeySource: "variable" }, ["api_key is required when api_key_source is"]],
-      [
-        "an S3-compatible endpoint without credentials, and a bucket to create there",
-        { ...BASE, backupS3Bucket: "minio-backups", backupS3Endpoint: "http://minio.minio:9000", backupCreateBucket: true },
-        ["backup_s3_credentials_secret is required with backup_s3_endpoint", "backup_create_bucket creates an AWS S3 bucket"],
-      ],
-      ["backups to a PVC need neither bucket nor cluster", { ...BASE, backupTarget: "pvc" }, []],
-      [
-        "backup extras with their prerequisites",
-        {
-          ...BASE,
-          backupS3Bucket: "acme-backups",
-          eksClusterName: "eks",
-          backupCreateBucket: true,
-          backupKmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/1234",
-          backupRestoreTimestamp: "20260101_020000",
-          backupVerifySchedule: "0 5 * * 0",
-          enableNetworkPolicy: true,
-          networkPolicyClients: [{ cidr: "10.0.0.0/8" }],
-          restrictEgress: true,
-        },
-        [],
-      ],
-    ];
-
-    const rulePlans = scenarios.map(([, inputs], i) => planErrors(`rule_scenario_${i + 1}`, RULES_CONFIG, inputs));
-    it.each(scenarios.map((scenario, i) => [...scenario, rulePlans[i]] as const))("%s", (_name, _inputs, failing, errors) => {
-      expect(errors().sort()).toEqual(failing.map(message).sort());
-    });
-
-    it("every rule fails in some scenario", () => {
-      const failing = new Set(scenarios.flatMap(([, , starts]) => starts.map(message)));
-      expect(rules.map((r) => r.errorMessage).filter((m) => !failing.has(m))).toEqual([]);
-    });
   });
 });
