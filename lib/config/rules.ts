@@ -154,8 +154,8 @@ function backupRule(p: Parsed): Problem[] {
   if (p.backupS3Endpoint !== undefined && p.backupS3CredentialsSecret === undefined) {
     problems.push({ path: ["backupS3CredentialsSecret"], message: "is required with backupS3Endpoint: the Secret holding AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" });
   }
-  if (p.backupCreateBucket && p.backupS3Endpoint !== undefined) {
-    problems.push({ path: ["backupCreateBucket"], value: true, message: "creates an AWS S3 bucket; it cannot create one on backupS3Endpoint" });
+  if (p.backupCreateBucket && (p.backupS3Endpoint !== undefined || !s3)) {
+    problems.push({ path: ["backupCreateBucket"], value: true, message: "creates an AWS S3 bucket; it cannot create one on backupS3Endpoint or for backupTarget: pvc" });
   }
   if (p.backupKmsKeyArn !== undefined && !p.backupCreateBucket) {
     problems.push({ path: ["backupKmsKeyArn"], value: p.backupKmsKeyArn, message: "only applies to a bucket this module creates (backupCreateBucket: true)" });
