@@ -1,8 +1,21 @@
-import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
+import {
+  JobV1,
+  jobV1SpecTemplateSpecContainerEnvToTerraform,
+  jobV1SpecTemplateSpecContainerEnvFromToTerraform,
+  jobV1SpecTemplateSpecContainerVolumeMountToTerraform,
+  jobV1SpecTemplateSpecVolumeToTerraform,
+} from "@cdktf/provider-kubernetes/lib/job-v1";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { QdrantNames } from "../core/naming";
-import { addBackupTargetBlocks, backupPodTemplate, BackupPodProps } from "./backup-pod";
+import { addBackupPodBlocks, BackupPodConverters, backupPodTemplate, BackupPodProps } from "./backup-pod";
+
+const CONVERTERS: BackupPodConverters = {
+  env: jobV1SpecTemplateSpecContainerEnvToTerraform,
+  envFrom: jobV1SpecTemplateSpecContainerEnvFromToTerraform,
+  volumeMount: jobV1SpecTemplateSpecContainerVolumeMountToTerraform,
+  volume: jobV1SpecTemplateSpecVolumeToTerraform,
+};
 
 export interface QdrantRestoreJobProps extends Omit<BackupPodProps, "component" | "script" | "extraEnv"> {
   readonly names: QdrantNames;
@@ -25,7 +38,7 @@ export class QdrantRestoreJob extends Construct {
     super(scope, id);
     // The name stays within Kubernetes' 63 characters; a new timestamp changes the pod spec, which replaces the Job.
     const name = `${props.names.resourceName}-restore`;
-    const template = backupPodTemplate({
+    const { template, blocks } = backupPodTemplate({
       ...props,
       component: "restore",
       script: "qdrant-restore.sh",
@@ -37,7 +50,7 @@ export class QdrantRestoreJob extends Construct {
       waitForCompletion: false,
       dependsOn: props.dependsOn,
     });
-    addBackupTargetBlocks(job, "spec.template.spec", props.target);
+    addBackupPodBlocks(job, "spec.template.spec", blocks, CONVERTERS);
     this.jobName = job.metadata.name;
   }
 }

@@ -1,5 +1,6 @@
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
-import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
+import { JobV1, JobV1SpecTemplateSpecContainerEnv, jobV1SpecTemplateSpecContainerEnvToTerraform } from "@cdktf/provider-kubernetes/lib/job-v1";
+import { addBlockList, ConditionalBlock, decidedBlocks } from "../terraform/conditional";
 import { Fn, ITerraformDependable, Op, Token } from "cdktf";
 import { isUnresolvedToken } from "../config/tokens";
 import { Construct } from "constructs";
@@ -66,15 +67,17 @@ export class CollectionInitJob extends Construct {
     const configMap = new ConfigMapV1(this, "config", { metadata: { name, namespace: props.namespace, labels }, data });
     const account = new WorkloadServiceAccount(this, "service-account", { names, namespace: props.namespace, name });
 
-    const env = [
-      { name: "QDRANT_URL", value: `${names.scheme}://${props.serviceName}.${names.namespace}.svc.${inputs.clusterDomain}:${HTTP_PORT}` },
-      { name: "COLLECTIONS_FILE", value: `${MOUNT}/collections.json` },
-      { name: "EXPECTED_PEERS", value: String(inputs.replicas) },
-      { name: "WAIT_TIMEOUT_SECONDS", value: String(inputs.startupTimeoutSeconds) },
-      ...jobApiKeyEnv(props.apiKey),
-    ];
     const verifyWithCa = props.tlsSecretName !== undefined && inputs.tls?.caInSecret === true;
-    if (verifyWithCa) env.push({ name: "CURL_CA_BUNDLE", value: `${TLS_CA_MOUNT}/ca.crt` });
+    const env: ConditionalBlock<JobV1SpecTemplateSpecContainerEnv>[] = [
+      ...[
+        { name: "QDRANT_URL", value: `${names.scheme}://${props.serviceName}.${names.namespace}.svc.${inputs.clusterDomain}:${HTTP_PORT}` },
+        { name: "COLLECTIONS_FILE", value: `${MOUNT}/collections.json` },
+        { name: "EXPECTED_PEERS", value: String(inputs.replicas) },
+        { name: "WAIT_TIMEOUT_SECONDS", value: String(inputs.startupTimeoutSeconds) },
+      ].map((block) => ({ when: true, block })),
+      ...jobApiKeyEnv(props.apiKey),
+      { when: verifyWithCa, block: { name: "CURL_CA_BUNDLE", value: `${TLS_CA_MOUNT}/ca.crt` } },
+    ];
     const activeDeadlineSeconds = isUnresolvedToken(inputs.startupTimeoutSeconds)
       ? Token.asNumber(Op.add(inputs.startupTimeoutSeconds, 600))
       : inputs.startupTimeoutSeconds + 600;
@@ -98,7 +101,7 @@ export class CollectionInitJob extends Construct {
                 image: inputs.jobImage,
                 imagePullPolicy: "IfNotPresent",
                 command: ["bash", `${MOUNT}/${SCRIPT}`],
-                env,
+                env: decidedBlocks(env),
                 resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
                 volumeMount: [
                   { name: "init", mountPath: MOUNT, readOnly: true },
@@ -119,6 +122,8 @@ export class CollectionInitJob extends Construct {
       timeouts: { create: jobTimeout(activeDeadlineSeconds), update: jobTimeout(activeDeadlineSeconds) },
       dependsOn: props.dependsOn,
     });
+    // Module stack: the key entry follows enable_authentication, so the list is written in order.
+    addBlockList(job, "spec.template.spec.container.0", "env", env, jobV1SpecTemplateSpecContainerEnvToTerraform);
     this.job = job;
     this.jobName = job.metadata.name;
   }
