@@ -1,6 +1,6 @@
 import { Annotations, DataResource, Fn, Op, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
 import { GUARDED_TYPES } from "./terraform/plan-guard";
-import { and, Condition, conditionOf, fromPart, not, optionalPart } from "./terraform/conditional";
+import { and, Condition, conditionOf, fromPart, optionalPart } from "./terraform/conditional";
 import { isUnresolvedToken } from "./config/tokens";
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
 import { Construct } from "constructs";
@@ -98,9 +98,8 @@ export class QdrantDeployment extends Construct {
     const serviceAccount = new WorkloadServiceAccount(this, "service-account", { ...common, name: names.serviceAccountName });
     const authentication = conditionOf(inputs.enableAuthentication);
     const apiKeys = optionalPart(authentication, () => new ApiKeySecret(this, "api-key", { ...common, inputs }));
-    // Pods of a module whose enable_authentication is false find no Secret: the key entries are optional then.
+    // The key entries of the pods exist while the Secret does (the module: while enable_authentication holds).
     const apiKeySecretName = apiKeys && (fromPart(apiKeys, apiKeys.secretName, apiKeySecretNameOf(names)) as string);
-    const keysOptional = not(authentication);
     this.apiKeySecretName = apiKeys && (fromPart(apiKeys, apiKeys.secretName, "") as string);
     const tlsSecretName = inputs.tls ? new QdrantTls(this, "tls", { ...common, inputs }).secretName : undefined;
     const services = new QdrantServices(this, "services", common);
@@ -114,13 +113,14 @@ export class QdrantDeployment extends Construct {
       configMapName: config.configMapName,
       configChecksum: config.checksum,
       headlessServiceName: services.headlessServiceName,
-      secretEnv: apiKeys && apiKeyEnv(apiKeySecretName as string, inputs.qdrantVersion, apiKeys.readOnlyOptional, keysOptional),
-      apiKeysChecksum: apiKeys?.checksum && (fromPart(apiKeys, apiKeys.checksum, "none") as string),
+      secretEnv: apiKeys && { when: authentication, env: apiKeyEnv(apiKeySecretName as string, inputs.qdrantVersion, apiKeys.readOnlyOptional) },
+      apiKeysChecksum:
+        apiKeys?.checksum === undefined ? undefined : { value: fromPart(apiKeys, apiKeys.checksum, "none") as string, when: and(authentication, apiKeys.checksumWhen) },
       tlsSecretName,
       preconditions: [...guard.preconditions, ...(options.preconditions ?? [])],
     });
     this.statefulSetName = statefulSet.name;
-    const apiKey = apiKeySecretName === undefined ? undefined : { secretName: apiKeySecretName, optional: keysOptional };
+    const apiKey = apiKeySecretName === undefined ? undefined : { secretName: apiKeySecretName, when: authentication };
     const collectionInit = optionalPart(hasItems(inputs.collectionsConfig), () =>
       new CollectionInitJob(this, "collection-init", {
         ...common,

@@ -1,7 +1,20 @@
-import { CronJobV1 } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
+import {
+  CronJobV1,
+  cronJobV1SpecJobTemplateSpecTemplateSpecContainerEnvToTerraform,
+  cronJobV1SpecJobTemplateSpecTemplateSpecContainerEnvFromToTerraform,
+  cronJobV1SpecJobTemplateSpecTemplateSpecContainerVolumeMountToTerraform,
+  cronJobV1SpecJobTemplateSpecTemplateSpecVolumeToTerraform,
+} from "@cdktf/provider-kubernetes/lib/cron-job-v1";
 import { Construct } from "constructs";
 import type { QdrantNames } from "../core/naming";
-import { addBackupTargetBlocks, backupPodTemplate, BackupPodProps } from "./backup-pod";
+import { addBackupPodBlocks, BackupPodConverters, backupPodTemplate, BackupPodProps } from "./backup-pod";
+
+const CONVERTERS: BackupPodConverters = {
+  env: cronJobV1SpecJobTemplateSpecTemplateSpecContainerEnvToTerraform,
+  envFrom: cronJobV1SpecJobTemplateSpecTemplateSpecContainerEnvFromToTerraform,
+  volumeMount: cronJobV1SpecJobTemplateSpecTemplateSpecContainerVolumeMountToTerraform,
+  volume: cronJobV1SpecJobTemplateSpecTemplateSpecVolumeToTerraform,
+};
 
 export interface QdrantBackupCronJobProps extends Omit<BackupPodProps, "component" | "script"> {
   readonly names: QdrantNames;
@@ -33,7 +46,7 @@ export class QdrantBackupCronJob extends Construct {
   constructor(scope: Construct, id: string, props: QdrantBackupCronJobProps) {
     super(scope, id);
     const name = `${props.names.resourceName}-${SUFFIXES[props.kind]}`;
-    const template = backupPodTemplate({ ...props, component: props.kind, script: SCRIPTS[props.kind] });
+    const { template, blocks } = backupPodTemplate({ ...props, component: props.kind, script: SCRIPTS[props.kind] });
     const cronJob = new CronJobV1(this, "resource", {
       metadata: { name, namespace: props.namespace, labels: template.metadata.labels },
       spec: {
@@ -49,7 +62,7 @@ export class QdrantBackupCronJob extends Construct {
         },
       },
     });
-    addBackupTargetBlocks(cronJob, "spec.job_template.spec.template.spec", props.target);
+    addBackupPodBlocks(cronJob, "spec.job_template.spec.template.spec", blocks, CONVERTERS);
     this.cronJobName = cronJob.metadata.name;
   }
 }

@@ -1,12 +1,16 @@
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
 import { DataAwsIamOpenidConnectProvider } from "@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider";
-import { DataAwsIamPolicyDocument, dataAwsIamPolicyDocumentStatementToTerraform } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import {
+  DataAwsIamPolicyDocument,
+  DataAwsIamPolicyDocumentStatement,
+  dataAwsIamPolicyDocumentStatementToTerraform,
+} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Fn, ITerraformDependable, Op, Token } from "cdktf";
 import { Construct } from "constructs";
-import { addConditionalBlocks, and, choose, Condition, fromPart, isDecided, isSet, not, optionalPart } from "../terraform/conditional";
+import { addBlockList, and, choose, Condition, ConditionalBlock, decidedBlocks, fromPart, isDecided, isSet, not, optionalPart } from "../terraform/conditional";
 import { isUnresolvedToken } from "../config/tokens";
 
 export interface BackupIdentityProps {
@@ -64,25 +68,30 @@ export class BackupIdentity extends Construct {
     const bucketArn = `arn:aws:s3:::${props.bucketName}`;
     const kms = isSet(props.kmsKeyArn);
     const kmsStatement = { sid: "BucketKey", effect: "Allow", actions: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], resources: [props.kmsKeyArn as string] };
-    const access = new DataAwsIamPolicyDocument(this, "access", {
-      statement: [
-        {
+    const statements: ConditionalBlock<DataAwsIamPolicyDocumentStatement>[] = [
+      {
+        when: true,
+        block: {
           sid: "BackupObjects",
           effect: "Allow",
           actions: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
           resources: [`${bucketArn}/${props.prefix}/*`],
         },
-        {
+      },
+      {
+        when: true,
+        block: {
           sid: "ListOwnPrefix",
           effect: "Allow",
           actions: ["s3:ListBucket"],
           resources: [bucketArn],
           condition: [{ test: "StringLike", variable: "s3:prefix", values: [`${props.prefix}/`, `${props.prefix}/*`] }],
         },
-        ...(kms === true ? [kmsStatement] : []),
-      ],
-    });
-    if (!isDecided(kms)) addConditionalBlocks(access, "", "statement", [{ when: kms, content: dataAwsIamPolicyDocumentStatementToTerraform(kmsStatement) }]);
+      },
+      { when: kms, block: kmsStatement },
+    ];
+    const access = new DataAwsIamPolicyDocument(this, "access", { statement: decidedBlocks(statements) });
+    addBlockList(access, "", "statement", statements, dataAwsIamPolicyDocumentStatementToTerraform);
     const policy = new IamRolePolicy(this, "policy", { role: role.id, name: "qdrant-backup-prefix", policy: access.json });
     this.dependables.push(role, policy);
 

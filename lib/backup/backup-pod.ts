@@ -2,7 +2,13 @@ import { Fn } from "cdktf";
 import type { QdrantInputs } from "../config/schema";
 import { isUnresolvedToken } from "../config/tokens";
 import { ApiKeyRef, jobApiKeyEnv } from "../core/api-key-secret";
-import { addConditionalBlocks, Condition, conditionText } from "../terraform/conditional";
+import {
+  JobV1SpecTemplateSpecContainerEnv,
+  JobV1SpecTemplateSpecContainerEnvFrom,
+  JobV1SpecTemplateSpecContainerVolumeMount,
+  JobV1SpecTemplateSpecVolume,
+} from "@cdktf/provider-kubernetes/lib/job-v1";
+import { addBlockList, Condition, ConditionalBlock, conditionText, decidedBlocks } from "../terraform/conditional";
 import { HTTP_PORT, jobPodLabels, JOB_COMPONENTS, QdrantNames } from "../core/naming";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../core/pod-security";
 
@@ -23,37 +29,38 @@ export interface BackupTarget {
   /** The script prunes old backups itself (no lifecycle rule on a bucket this module owns). */
   readonly prune: Condition;
   /**
-   * The module stack, whose target is a variable: when the AWS region, the credentials Secret and the backup
-   * volume apply. Those pod parts are then dynamic blocks (addBackupTargetBlocks), not in the template.
+   * The module stack, whose target is a variable: when the endpoint, the AWS region, the credentials Secret and the
+   * backup volume apply. The pod's lists are then dynamic blocks (addBackupPodBlocks), not in the template.
    */
-  readonly when?: { region: Condition; credentials: Condition; volume: Condition };
+  readonly when?: { endpoint: Condition; region: Condition; credentials: Condition; volume: Condition };
+}
+
+/** The pod's lists whose entries may depend on Terraform conditions (the module stack's target and keys). */
+export interface BackupPodBlocks {
+  readonly env: ConditionalBlock<JobV1SpecTemplateSpecContainerEnv>[];
+  readonly envFrom: ConditionalBlock<JobV1SpecTemplateSpecContainerEnvFrom>[];
+  readonly volumeMount: ConditionalBlock<JobV1SpecTemplateSpecContainerVolumeMount>[];
+  readonly volume: ConditionalBlock<JobV1SpecTemplateSpecVolume>[];
+}
+
+/** The provider's functions that write a CronJob's or a Job's pod lists in Terraform's names. */
+export interface BackupPodConverters {
+  readonly env: (e: JobV1SpecTemplateSpecContainerEnv) => unknown;
+  readonly envFrom: (e: JobV1SpecTemplateSpecContainerEnvFrom) => unknown;
+  readonly volumeMount: (m: JobV1SpecTemplateSpecContainerVolumeMount) => unknown;
+  readonly volume: (v: JobV1SpecTemplateSpecVolume) => unknown;
 }
 
 /**
- * The pod parts of a target chosen by variables, as dynamic blocks on the resource at `podSpecPath`, and environment
- * variables that only some values of a variable add (`env`; all dynamic env blocks must come in one call).
+ * The module stack, whose target and keys are variables: the pod's lists as dynamic blocks on the resource at
+ * `podSpecPath`, in the order the stacks render them (nothing is written when every entry is decided).
  */
-export function addBackupTargetBlocks(
-  resource: { addOverride(path: string, value: unknown): void },
-  podSpecPath: string,
-  target: BackupTarget,
-  env: { when: Condition; content: { name: string; value: string } }[] = [],
-): void {
+export function addBackupPodBlocks(resource: { addOverride(path: string, value: unknown): void }, podSpecPath: string, blocks: BackupPodBlocks, convert: BackupPodConverters): void {
   const container = `${podSpecPath}.container.0`;
-  const region = target.awsRegion as string;
-  const regionEnv = target.when
-    ? [
-        { when: target.when.region, content: { name: "AWS_REGION", value: region } },
-        { when: target.when.region, content: { name: "AWS_DEFAULT_REGION", value: region } },
-      ]
-    : [];
-  addConditionalBlocks(resource, container, "env", [...regionEnv, ...env]);
-  if (!target.when) return;
-  addConditionalBlocks(resource, container, "env_from", [{ when: target.when.credentials, content: { secret_ref: [{ name: target.credentialsSecret }] } }]);
-  addConditionalBlocks(resource, container, "volume_mount", [{ when: target.when.volume, content: { name: "backups", mount_path: BACKUPS_MOUNT } }]);
-  addConditionalBlocks(resource, podSpecPath, "volume", [
-    { when: target.when.volume, content: { name: "backups", persistent_volume_claim: [{ claim_name: target.volumeClaimName }] } },
-  ]);
+  addBlockList(resource, container, "env", blocks.env, convert.env);
+  addBlockList(resource, container, "env_from", blocks.envFrom, convert.envFrom);
+  addBlockList(resource, container, "volume_mount", blocks.volumeMount, convert.volumeMount);
+  addBlockList(resource, podSpecPath, "volume", blocks.volume, convert.volume);
 }
 
 export interface BackupPodProps {
@@ -69,6 +76,8 @@ export interface BackupPodProps {
   readonly apiKey?: ApiKeyRef;
   readonly tlsSecretName?: string;
   readonly extraEnv?: { name: string; value: string }[];
+  /** Environment variables that only some inputs add (after extraEnv). */
+  readonly conditionalEnv?: ConditionalBlock<{ name: string; value: string }>[];
 }
 
 /** Each peer's own URL, in ordinal order: snapshots are per node. */
@@ -91,25 +100,63 @@ export function peerUrls(inputs: QdrantInputs, names: QdrantNames): string {
 export function backupPodTemplate(props: BackupPodProps) {
   const { inputs, names, target } = props;
   const scratchSize = inputs.backupScratchSize ?? inputs.snapshotStorageSize ?? inputs.storageSize;
-  const env = [
-    { name: "QDRANT_PEER_URLS", value: peerUrls(inputs, names) },
-    { name: "BACKUP_DESTINATION", value: target.destination },
-    { name: "SCRATCH_DIR", value: SCRATCH_MOUNT },
-    // The AWS CLI keeps its cache under $HOME; the root filesystem is read-only.
-    { name: "HOME", value: SCRATCH_MOUNT },
-    { name: "QDRANT_VERSION", value: inputs.qdrantVersion },
-    // No snapshot is bigger than Qdrant's snapshot volume: the backup's time limit for making one follows its size.
-    ...(props.component === "backup" ? [{ name: "SNAPSHOT_VOLUME_SIZE", value: inputs.snapshotStorageSize ?? inputs.storageSize }] : []),
-    { name: "BACKUP_RETENTION_DAYS", value: String(inputs.backupRetentionDays) },
-    { name: "BACKUP_PRUNE", value: conditionText(target.prune) },
-    ...(target.s3EndpointUrl ? [{ name: "S3_ENDPOINT_URL", value: target.s3EndpointUrl }] : []),
-    ...(target.awsRegion && !target.when ? [{ name: "AWS_REGION", value: target.awsRegion }, { name: "AWS_DEFAULT_REGION", value: target.awsRegion }] : []),
-    ...(props.tlsSecretName && inputs.tls?.caInSecret ? [{ name: "CURL_CA_BUNDLE", value: "/etc/qdrant-tls/ca.crt" }] : []),
-    ...(props.extraEnv ?? []),
-    ...jobApiKeyEnv(props.apiKey),
-  ];
+  const when = target.when ?? {
+    endpoint: Boolean(target.s3EndpointUrl),
+    region: Boolean(target.awsRegion),
+    credentials: Boolean(target.credentialsSecret),
+    volume: Boolean(target.volumeClaimName),
+  };
+  const tlsCa = Boolean(props.tlsSecretName && inputs.tls?.caInSecret);
+  const always = <T>(...list: T[]) => list.map((block) => ({ when: true, block }));
+  const region = target.awsRegion as string;
   const labels = jobPodLabels(names, props.component);
-  return {
+  const blocks: BackupPodBlocks = {
+    env: [
+      ...always(
+        { name: "QDRANT_PEER_URLS", value: peerUrls(inputs, names) },
+        { name: "BACKUP_DESTINATION", value: target.destination },
+        { name: "SCRATCH_DIR", value: SCRATCH_MOUNT },
+        // The AWS CLI keeps its cache under $HOME; the root filesystem is read-only.
+        { name: "HOME", value: SCRATCH_MOUNT },
+        { name: "QDRANT_VERSION", value: inputs.qdrantVersion },
+        // No snapshot is bigger than Qdrant's snapshot volume: the backup's time limit for making one follows its size.
+        ...(props.component === "backup" ? [{ name: "SNAPSHOT_VOLUME_SIZE", value: inputs.snapshotStorageSize ?? inputs.storageSize }] : []),
+        { name: "BACKUP_RETENTION_DAYS", value: String(inputs.backupRetentionDays) },
+        { name: "BACKUP_PRUNE", value: conditionText(target.prune) },
+      ),
+      { when: when.endpoint, block: { name: "S3_ENDPOINT_URL", value: target.s3EndpointUrl as string } },
+      { when: when.region, block: { name: "AWS_REGION", value: region } },
+      { when: when.region, block: { name: "AWS_DEFAULT_REGION", value: region } },
+      { when: tlsCa, block: { name: "CURL_CA_BUNDLE", value: "/etc/qdrant-tls/ca.crt" } },
+      ...always(...(props.extraEnv ?? [])),
+      ...(props.conditionalEnv ?? []),
+      ...jobApiKeyEnv(props.apiKey),
+    ],
+    envFrom: [{ when: when.credentials, block: { secretRef: { name: target.credentialsSecret as string } } }],
+    volumeMount: [
+      ...always({ name: "scripts", mountPath: SCRIPTS_MOUNT, readOnly: true }, { name: "scratch", mountPath: SCRATCH_MOUNT }),
+      { when: when.volume, block: { name: "backups", mountPath: BACKUPS_MOUNT } },
+      { when: tlsCa, block: { name: "tls-ca", mountPath: "/etc/qdrant-tls", readOnly: true } },
+    ],
+    volume: [
+      ...always(
+        { name: "scripts", configMap: { name: props.scriptsConfigMapName } },
+        {
+          name: "scratch",
+          ephemeral: {
+            volumeClaimTemplate: {
+              metadata: { labels },
+              spec: { accessModes: ["ReadWriteOnce"], storageClassName: props.storageClassName, resources: { requests: { storage: scratchSize } } },
+            },
+          },
+        },
+      ),
+      { when: when.volume, block: { name: "backups", persistentVolumeClaim: { claimName: target.volumeClaimName as string } } },
+      { when: tlsCa, block: { name: "tls-ca", secret: { secretName: props.tlsSecretName, items: [{ key: "ca.crt", path: "ca.crt" }] } } },
+    ],
+  };
+  const envFrom = decidedBlocks(blocks.envFrom);
+  const template = {
     metadata: { labels },
     spec: {
       restartPolicy: "Never",
@@ -123,34 +170,15 @@ export function backupPodTemplate(props: BackupPodProps) {
           image: inputs.jobImage,
           imagePullPolicy: "IfNotPresent",
           command: ["bash", `${SCRIPTS_MOUNT}/${props.script}`],
-          env,
-          envFrom: target.credentialsSecret && !target.when ? [{ secretRef: { name: target.credentialsSecret } }] : undefined,
+          env: decidedBlocks(blocks.env),
+          envFrom: envFrom?.length ? envFrom : undefined,
           resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-          volumeMount: [
-            { name: "scripts", mountPath: SCRIPTS_MOUNT, readOnly: true },
-            { name: "scratch", mountPath: SCRATCH_MOUNT },
-            ...(target.volumeClaimName && !target.when ? [{ name: "backups", mountPath: BACKUPS_MOUNT }] : []),
-            ...(props.tlsSecretName && inputs.tls?.caInSecret ? [{ name: "tls-ca", mountPath: "/etc/qdrant-tls", readOnly: true }] : []),
-          ],
+          volumeMount: decidedBlocks(blocks.volumeMount),
           securityContext: restrictedContainerSecurityContext(),
         },
       ],
-      volume: [
-        { name: "scripts", configMap: { name: props.scriptsConfigMapName } },
-        {
-          name: "scratch",
-          ephemeral: {
-            volumeClaimTemplate: {
-              metadata: { labels },
-              spec: { accessModes: ["ReadWriteOnce"], storageClassName: props.storageClassName, resources: { requests: { storage: scratchSize } } },
-            },
-          },
-        },
-        ...(target.volumeClaimName && !target.when ? [{ name: "backups", persistentVolumeClaim: { claimName: target.volumeClaimName } }] : []),
-        ...(props.tlsSecretName && inputs.tls?.caInSecret
-          ? [{ name: "tls-ca", secret: { secretName: props.tlsSecretName, items: [{ key: "ca.crt", path: "ca.crt" }] } }]
-          : []),
-      ],
+      volume: decidedBlocks(blocks.volume),
     },
   };
+  return { template, blocks };
 }

@@ -181,15 +181,15 @@ export class QdrantBackup extends Construct {
       prune: not(createBucket),
     };
     if (s3 === true) return target;
-    // The module stack: the target is a variable, so both are rendered; the pod parts that differ are added as
-    // dynamic blocks by addBackupTargetBlocks.
+    // The module stack: the target is a variable, so both are rendered; the pod parts that differ follow their
+    // conditions (backupPodTemplate).
     const claim = optionalPart(not(s3), () => this.backupClaim(props));
     return {
       ...target,
       // format() rather than the template: the names are Terraform expressions inside a conditional here.
       destination: choose(s3, Token.asString(Fn.format(`s3://%s/${backupPrefix("%s")}`, [bucketName, inputs.customerName])), `file://${BACKUPS_MOUNT}`),
       volumeClaimName: fromPart(claim, claim?.metadata.name, "") as string,
-      when: { region: s3, credentials: isSet(inputs.backupS3CredentialsSecret), volume: not(s3) },
+      when: { endpoint: isSet(inputs.backupS3Endpoint), region: s3, credentials: isSet(inputs.backupS3CredentialsSecret), volume: not(s3) },
     };
   }
 

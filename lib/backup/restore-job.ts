@@ -1,11 +1,22 @@
-import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
+import {
+  JobV1,
+  jobV1SpecTemplateSpecContainerEnvToTerraform,
+  jobV1SpecTemplateSpecContainerEnvFromToTerraform,
+  jobV1SpecTemplateSpecContainerVolumeMountToTerraform,
+  jobV1SpecTemplateSpecVolumeToTerraform,
+} from "@cdktf/provider-kubernetes/lib/job-v1";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { QdrantNames } from "../core/naming";
-import { addBackupTargetBlocks, backupPodTemplate, BackupPodProps } from "./backup-pod";
-import { Condition, isDecided } from "../terraform/conditional";
+import { addBackupPodBlocks, BackupPodConverters, backupPodTemplate, BackupPodProps } from "./backup-pod";
+import type { Condition } from "../terraform/conditional";
 
-const REPLACE_INCOMPATIBLE = { name: "RESTORE_REPLACE_INCOMPATIBLE", value: "true" };
+const CONVERTERS: BackupPodConverters = {
+  env: jobV1SpecTemplateSpecContainerEnvToTerraform,
+  envFrom: jobV1SpecTemplateSpecContainerEnvFromToTerraform,
+  volumeMount: jobV1SpecTemplateSpecContainerVolumeMountToTerraform,
+  volume: jobV1SpecTemplateSpecVolumeToTerraform,
+};
 
 export interface QdrantRestoreJobProps extends Omit<BackupPodProps, "component" | "script" | "extraEnv"> {
   readonly names: QdrantNames;
@@ -32,12 +43,13 @@ export class QdrantRestoreJob extends Construct {
     super(scope, id);
     // The name stays within Kubernetes' 63 characters; a new timestamp changes the pod spec, which replaces the Job.
     const name = `${props.names.resourceName}-restore`;
-    const template = backupPodTemplate({
+    const { template, blocks } = backupPodTemplate({
       ...props,
       component: "restore",
       script: "qdrant-restore.sh",
+      extraEnv: [{ name: "RESTORE_TIMESTAMP", value: props.timestamp }],
       // RESTORE_REPLACE_INCOMPATIBLE only when allowed: a Job whose pod spec changes is replaced, and so runs again.
-      extraEnv: [{ name: "RESTORE_TIMESTAMP", value: props.timestamp }, ...(props.replaceIncompatible === true ? [REPLACE_INCOMPATIBLE] : [])],
+      conditionalEnv: [{ when: props.replaceIncompatible, block: { name: "RESTORE_REPLACE_INCOMPATIBLE", value: "true" } }],
     });
     const job = new JobV1(this, "resource", {
       metadata: { name, namespace: props.namespace, labels: template.metadata.labels },
@@ -47,8 +59,7 @@ export class QdrantRestoreJob extends Construct {
       timeouts: { create: "1m", update: "1m", delete: "1m" },
       dependsOn: props.dependsOn,
     });
-    const replace = props.replaceIncompatible;
-    addBackupTargetBlocks(job, "spec.template.spec", props.target, isDecided(replace) ? [] : [{ when: replace, content: REPLACE_INCOMPATIBLE }]);
+    addBackupPodBlocks(job, "spec.template.spec", blocks, CONVERTERS);
     this.jobName = job.metadata.name;
   }
 }

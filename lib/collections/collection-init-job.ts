@@ -1,5 +1,6 @@
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
-import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
+import { JobV1, JobV1SpecTemplateSpecContainerEnv, jobV1SpecTemplateSpecContainerEnvToTerraform } from "@cdktf/provider-kubernetes/lib/job-v1";
+import { addBlockList, ConditionalBlock, decidedBlocks } from "../terraform/conditional";
 import { Fn, ITerraformDependable, Token } from "cdktf";
 import { isUnresolvedToken } from "../config/tokens";
 import { Construct } from "constructs";
@@ -78,18 +79,20 @@ export class CollectionInitJob extends Construct {
 
     // Its share of the apply's wait budget: the script's waits end before the Job's deadline, the deadline before Terraform's wait.
     const budget = waitBudget(inputs.applyWaitMinutes, inputs.startupTimeoutSeconds);
-    const env = [
-      { name: "QDRANT_URL", value: `${names.scheme}://${props.serviceName}.${names.namespace}.svc.${inputs.clusterDomain}:${HTTP_PORT}` },
-      { name: "COLLECTIONS_FILE", value: `${MOUNT}/collections.json` },
-      { name: "EXPECTED_PEERS", value: String(inputs.replicas) },
-      { name: "WAIT_TIMEOUT_SECONDS", value: isUnresolvedToken(budget.jobWaitSeconds) ? Token.asString(budget.jobWaitSeconds) : String(budget.jobWaitSeconds) },
-      // A Job's container fields force a new Job (kubernetes provider: podSpecFields(false)); its pod template's
-      // annotations do not, so the checksum that must re-run the Job lives here.
-      { name: "COLLECTIONS_CHECKSUM", value: this.checksum },
-      ...jobApiKeyEnv(props.apiKey),
-    ];
     const verifyWithCa = props.tlsSecretName !== undefined && inputs.tls?.caInSecret === true;
-    if (verifyWithCa) env.push({ name: "CURL_CA_BUNDLE", value: `${TLS_CA_MOUNT}/ca.crt` });
+    const env: ConditionalBlock<JobV1SpecTemplateSpecContainerEnv>[] = [
+      ...[
+        { name: "QDRANT_URL", value: `${names.scheme}://${props.serviceName}.${names.namespace}.svc.${inputs.clusterDomain}:${HTTP_PORT}` },
+        { name: "COLLECTIONS_FILE", value: `${MOUNT}/collections.json` },
+        { name: "EXPECTED_PEERS", value: String(inputs.replicas) },
+        { name: "WAIT_TIMEOUT_SECONDS", value: isUnresolvedToken(budget.jobWaitSeconds) ? Token.asString(budget.jobWaitSeconds) : String(budget.jobWaitSeconds) },
+        // A Job's container fields force a new Job (kubernetes provider: podSpecFields(false)); its pod template's
+        // annotations do not, so the checksum that must re-run the Job lives here.
+        { name: "COLLECTIONS_CHECKSUM", value: this.checksum },
+      ].map((block) => ({ when: true, block })),
+      ...jobApiKeyEnv(props.apiKey),
+      { when: verifyWithCa, block: { name: "CURL_CA_BUNDLE", value: `${TLS_CA_MOUNT}/ca.crt` } },
+    ];
     const activeDeadlineSeconds = budget.jobDeadlineSeconds;
     const job = new JobV1(this, "job", {
       metadata: { name, namespace: props.namespace, labels },
@@ -111,7 +114,7 @@ export class CollectionInitJob extends Construct {
                 image: inputs.jobImage,
                 imagePullPolicy: "IfNotPresent",
                 command: ["bash", `${MOUNT}/${SCRIPT}`],
-                env,
+                env: decidedBlocks(env),
                 resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
                 volumeMount: [
                   { name: "init", mountPath: MOUNT, readOnly: true },
@@ -135,6 +138,8 @@ export class CollectionInitJob extends Construct {
     // The provider plans a change of the pod template's labels or annotations in place and then leaves it out of
     // its patch (a diff forever): they are set when the Job is created.
     job.addOverride("lifecycle.ignore_changes", ["spec[0].template[0].metadata"]);
+    // Module stack: the key entry follows enable_authentication, so the list is written in order.
+    addBlockList(job, "spec.template.spec.container.0", "env", env, jobV1SpecTemplateSpecContainerEnvToTerraform);
     this.job = job;
     this.jobName = job.metadata.name;
   }

@@ -3,7 +3,7 @@ import { Password } from "@cdktf/provider-random/lib/password";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { Fn, Op, ref, TerraformStack, TerraformVariable, Token } from "cdktf";
-import { choose, Condition, fromPart, not, optionalPart } from "../terraform/conditional";
+import { choose, Condition, ConditionalBlock, fromPart, not, optionalPart } from "../terraform/conditional";
 import { isUnresolvedToken } from "../config/tokens";
 import { Construct } from "constructs";
 import { addressIn } from "../terraform/addresses";
@@ -21,7 +21,7 @@ export interface ApiKeySecretProps {
   readonly namespace: string;
 }
 
-type SecretEnv = { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional?: boolean } } };
+export type SecretEnv = { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional?: boolean } } };
 
 /**
  * The Secret's name, `<name>-api-key`; built with format() when the name is a Terraform expression, so it can sit
@@ -31,29 +31,24 @@ export function apiKeySecretNameOf(names: QdrantNames): string {
   return isUnresolvedToken(names.resourceName) ? Token.asString(Fn.format("%s-api-key", [names.resourceName])) : `${names.resourceName}-api-key`;
 }
 
-/** How a Job pod finds the read-write key: the Secret, and whether it may be missing (module, authentication off). */
+/** How a Job pod finds the read-write key: the Secret, and while which condition it exists (the module: authentication on). */
 export interface ApiKeyRef {
   readonly secretName: string;
-  readonly optional: Condition;
+  readonly when: Condition;
 }
 
-/** The QDRANT_API_KEY env entry of the Job pods (the scripts send it when set). */
-export function jobApiKeyEnv(ref: ApiKeyRef | undefined): SecretEnv[] {
+/** The QDRANT_API_KEY env entry of the Job pods (the scripts send it when set), present while the Secret is. */
+export function jobApiKeyEnv(ref: ApiKeyRef | undefined): ConditionalBlock<SecretEnv>[] {
   if (ref === undefined) return [];
-  const optional = ref.optional === false ? {} : { optional: ref.optional as boolean };
-  return [{ name: "QDRANT_API_KEY", valueFrom: { secretKeyRef: { name: ref.secretName, key: API_KEY, ...optional } } }];
+  return [{ when: ref.when, block: { name: "QDRANT_API_KEY", valueFrom: { secretKeyRef: { name: ref.secretName, key: API_KEY } } } }];
 }
 
-/**
- * Container env entries that read the keys from the Secret. `keysOptional` (the module stack's
- * `!enable_authentication`) makes every entry optional, so pods start without keys when there is no Secret.
- */
-export function apiKeyEnv(secretName: string, qdrantVersion: string, readOnlyOptional: Condition, keysOptional: Condition = false): SecretEnv[] {
-  const optional = (always: Condition): Condition => (always === true ? true : always === false ? keysOptional : Op.or(always, keysOptional));
+/** Container env entries that read the keys from the Secret; the read-only one may be missing from it. */
+export function apiKeyEnv(secretName: string, qdrantVersion: string, readOnlyOptional: Condition): SecretEnv[] {
   const ref = (key: string, isOptional: Condition) => ({ secretKeyRef: { name: secretName, key, ...(isOptional === false ? {} : { optional: isOptional as boolean }) } });
   return [
-    { name: "QDRANT__SERVICE__API_KEY", valueFrom: ref(API_KEY, optional(false)) },
-    { name: "QDRANT__SERVICE__READ_ONLY_API_KEY", valueFrom: ref(READ_ONLY_API_KEY, optional(readOnlyOptional)) },
+    { name: "QDRANT__SERVICE__API_KEY", valueFrom: ref(API_KEY, false) },
+    { name: "QDRANT__SERVICE__READ_ONLY_API_KEY", valueFrom: ref(READ_ONLY_API_KEY, readOnlyOptional) },
     ...(supportsAltApiKey(qdrantVersion) ? [{ name: "QDRANT__SERVICE__ALT_API_KEY", valueFrom: ref(ALT_API_KEY, true) }] : []),
   ];
 }
@@ -79,6 +74,8 @@ export class ApiKeySecret extends Construct {
    * undefined for an existing Secret, whose content Terraform does not see.
    */
   readonly checksum?: string;
+  /** While the checksum applies: the module's Secret may be one the user made (api_key_source existingSecret). */
+  readonly checksumWhen: Condition = true;
 
   constructor(scope: Construct, id: string, props: ApiKeySecretProps) {
     super(scope, id);
@@ -88,6 +85,7 @@ export class ApiKeySecret extends Construct {
       const fromVariables = this.fromVariables(props);
       this.secretName = fromVariables.secretName;
       this.checksum = fromVariables.checksum;
+      this.checksumWhen = fromVariables.checksumWhen;
       this.readOnlyOptional = fromVariables.readOnlyOptional;
       return;
     }
@@ -113,7 +111,7 @@ export class ApiKeySecret extends Construct {
    * counted: passwords (generate, and apiKey when not empty replaces the read-write one), the Secrets Manager
    * lookup, and the Secret itself (all but existingSecret, whose Secret the user owns).
    */
-  private fromVariables(props: ApiKeySecretProps): { secretName: string; checksum: string; readOnlyOptional: Condition } {
+  private fromVariables(props: ApiKeySecretProps): { secretName: string; checksum: string; checksumWhen: Condition; readOnlyOptional: Condition } {
     const { inputs, names } = props;
     const source = inputs.apiKeySource as string;
     const existing = Op.eq(source, "existingSecret");
@@ -139,7 +137,8 @@ export class ApiKeySecret extends Construct {
     );
     return {
       secretName: choose(existing, inputs.apiKeySecretName as string, fromPart(secret, secret?.metadata.name, apiKeySecretNameOf(names)) as string),
-      checksum: choose(existing, "existing-secret", fromPart(secret, Fn.sha256(Fn.jsonencode(secret?.data)), "none") as string),
+      checksum: fromPart(secret, Fn.sha256(Fn.jsonencode(secret?.data)), "none") as string,
+      checksumWhen: not(existing),
       readOnlyOptional: existing,
     };
   }

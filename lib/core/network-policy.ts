@@ -3,8 +3,9 @@ import {
   NetworkPolicyV1SpecEgress,
   networkPolicyV1SpecEgressToTerraform,
   NetworkPolicyV1SpecIngress,
+  networkPolicyV1SpecIngressToTerraform,
 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
-import { Fn } from "cdktf";
+import { Fn, Op } from "cdktf";
 import { Construct } from "constructs";
 import { addConditionalBlocks, choose, Condition, conditionOf, isDecided } from "../terraform/conditional";
 import { isUnresolvedToken } from "../config/tokens";
@@ -30,13 +31,18 @@ export class QdrantNetworkPolicy extends Construct {
     super(scope, id);
     const { inputs, names } = props;
     const peers = { podSelector: { matchLabels: names.selectorLabels } };
-    const clientsFromVariable = isUnresolvedToken(inputs.networkPolicyClients);
-    const ingress: NetworkPolicyV1SpecIngress[] = [
-      ...(clientsFromVariable
-        ? []
-        : [
-            {
-              from: inputs.networkPolicyClients.map((c) =>
+    const clients = inputs.networkPolicyClients;
+    const clientsFromVariable = isUnresolvedToken(clients);
+    const external = conditionOf(inputs.enableExternalAccess);
+    // In this order; the module stack's clients and external access are Terraform variables, whose rules are
+    // Terraform content (a `from` per client, a `from` per CIDR) written as dynamic blocks with the others.
+    const ingress: { when: Condition; rule: NetworkPolicyV1SpecIngress | (() => unknown) }[] = [
+      clientsFromVariable
+        ? { when: Op.gte(Fn.lengthOf(clients), 1), rule: () => clientRule(clients) }
+        : {
+            when: clients.length > 0,
+            rule: {
+              from: clients.map((c) =>
                 c.cidr !== undefined
                   ? { ipBlock: { cidr: c.cidr } }
                   : {
@@ -46,27 +52,35 @@ export class QdrantNetworkPolicy extends Construct {
               ),
               ports: tcp(HTTP_PORT, GRPC_PORT),
             },
-          ]),
-      {
-        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": inputs.monitoringNamespace } } }],
-        ports: tcp(names.metricsPort ?? HTTP_PORT),
-      },
-      {
-        from: [
-          {
-            podSelector: {
-              matchLabels: { "app.kubernetes.io/instance": names.resourceName },
-              matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: [...JOB_COMPONENTS] }],
-            },
           },
-        ],
-        ports: tcp(HTTP_PORT),
+      {
+        when: true,
+        rule: {
+          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": inputs.monitoringNamespace } } }],
+          ports: tcp(names.metricsPort ?? HTTP_PORT),
+        },
       },
+      {
+        when: true,
+        rule: {
+          from: [
+            {
+              podSelector: {
+                matchLabels: { "app.kubernetes.io/instance": names.resourceName },
+                matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: [...JOB_COMPONENTS] }],
+              },
+            },
+          ],
+          ports: tcp(HTTP_PORT),
+        },
+      },
+      isDecided(external)
+        ? { when: external, rule: { from: inputs.allowedCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(HTTP_PORT, GRPC_PORT) } }
+        : { when: external, rule: () => externalRule(inputs.allowedCidrs) },
+      // Peers talk Raft and shard traffic on 6335, and fetch shard snapshots from each other's REST port.
+      { when: names.clusterMode, rule: { from: [peers], ports: tcp(P2P_PORT, HTTP_PORT) } },
     ];
-    const external = conditionOf(inputs.enableExternalAccess);
-    if (external === true) ingress.push({ from: inputs.allowedCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(HTTP_PORT, GRPC_PORT) });
-    // Peers talk Raft and shard traffic on 6335, and fetch shard snapshots from each other's REST port.
-    if (names.clusterMode) ingress.push({ from: [peers], ports: tcp(P2P_PORT, HTTP_PORT) });
+    const settled = ingress.every((r) => isDecided(r.when) && typeof r.rule !== "function");
 
     const restrictEgress = conditionOf(inputs.restrictEgress);
     const egressRules: NetworkPolicyV1SpecEgress[] = [
@@ -85,17 +99,14 @@ export class QdrantNetworkPolicy extends Construct {
       spec: {
         podSelector: { matchLabels: names.selectorLabels },
         policyTypes: choose(restrictEgress, ["Ingress", "Egress"], ["Ingress"]),
-        ingress,
+        ingress: settled ? ingress.filter((r) => r.when).map((r) => r.rule as NetworkPolicyV1SpecIngress) : undefined,
         egress: restrictEgress === true ? egressRules : undefined,
       },
     });
-    // The module stack's client list and external access are Terraform variables: one rule per client, and the
-    // LoadBalancer rule while enable_external_access holds, as dynamic blocks beside the fixed rules.
-    const dynamicIngress = [
-      ...(clientsFromVariable ? [clientRules(inputs.networkPolicyClients)] : []),
-      ...(isDecided(external) ? [] : [externalRule(external, inputs.allowedCidrs)]),
-    ];
-    if (dynamicIngress.length > 0) policy.addOverride("spec.dynamic.ingress", dynamicIngress);
+    if (!settled) {
+      const content = (rule: NetworkPolicyV1SpecIngress | (() => unknown)) => (typeof rule === "function" ? rule() : networkPolicyV1SpecIngressToTerraform(rule));
+      addConditionalBlocks(policy, "spec", "ingress", ingress.map((r) => ({ when: r.when, content: content(r.rule) })));
+    }
     if (!isDecided(restrictEgress)) {
       addConditionalBlocks(policy, "spec", "egress", egressRules.map((rule) => ({ when: restrictEgress, content: networkPolicyV1SpecEgressToTerraform(rule) })));
     }
@@ -104,33 +115,31 @@ export class QdrantNetworkPolicy extends Construct {
 
 const ports = [HTTP_PORT, GRPC_PORT].map((port) => ({ port: String(port), protocol: "TCP" }));
 
-/** One ingress rule per entry of a client list variable (Terraform names: pod_selector, namespace_selector, cidr). */
-function clientRules(clients: unknown) {
+/** The clients' rule from a client list variable: a `from` per client (Terraform names: pod_selector, namespace_selector, cidr). */
+function clientRule(clients: unknown) {
   const nested = (field: string, content: Record<string, string>) => ({
-    for_each: `\${ingress.value.${field} == null ? [] : [ingress.value.${field}]}`,
+    for_each: `\${client.value.${field} == null ? [] : [client.value.${field}]}`,
     content,
   });
   return {
-    for_each: clients,
-    content: {
-      from: [
-        {
+    dynamic: {
+      from: {
+        for_each: clients,
+        iterator: "client",
+        content: {
           dynamic: {
             pod_selector: nested("pod_selector", { match_labels: "${pod_selector.value}" }),
             namespace_selector: nested("namespace_selector", { match_labels: "${namespace_selector.value}" }),
             ip_block: nested("cidr", { cidr: "${ip_block.value}" }),
           },
         },
-      ],
-      ports,
+      },
     },
+    ports,
   };
 }
 
-/** The LoadBalancer's source ranges to 6333/6334 while the condition holds: one `from` per CIDR (one ip_block each). */
-function externalRule(when: Condition, allowedCidrs: string[]) {
-  return {
-    for_each: Fn.conditional(when, ["external"], []),
-    content: { dynamic: { from: { for_each: allowedCidrs, content: { ip_block: [{ cidr: "${from.value}" }] } } }, ports },
-  };
+/** The LoadBalancer's source ranges to 6333/6334: one `from` per CIDR (one ip_block each). */
+function externalRule(allowedCidrs: string[]) {
+  return { dynamic: { from: { for_each: allowedCidrs, content: { ip_block: [{ cidr: "${from.value}" }] } } }, ports };
 }

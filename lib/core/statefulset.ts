@@ -1,13 +1,16 @@
 import {
   StatefulSetV1,
   StatefulSetV1SpecTemplateSpecAffinity,
+  StatefulSetV1SpecTemplateSpecContainerEnv,
+  statefulSetV1SpecTemplateSpecContainerEnvToTerraform,
   statefulSetV1SpecTemplateSpecAffinityToTerraform,
   StatefulSetV1SpecTemplateSpecTopologySpreadConstraint,
   statefulSetV1SpecTemplateSpecTopologySpreadConstraintToTerraform,
   StatefulSetV1SpecTemplateSpecToleration,
 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
-import { Fn, Op, TerraformIterator, Token } from "cdktf";
-import { addConditionalBlocks, and, conditionOf, isDecided } from "../terraform/conditional";
+import { Fn, Op, Token } from "cdktf";
+import { addBlockList, addConditionalBlocks, and, Condition, ConditionalBlock, conditionOf, decidedBlocks, isDecided } from "../terraform/conditional";
+import type { SecretEnv } from "./api-key-secret";
 import { isUnresolvedToken } from "../config/tokens";
 import { Construct } from "constructs";
 import type { QdrantInputs } from "../config/schema";
@@ -26,13 +29,13 @@ export interface QdrantStatefulSetProps {
   readonly serviceAccountName: string;
   readonly configMapName: string;
   readonly configChecksum: string;
-  /** sha256 of the API keys (a Terraform expression), so pods restart when a key rotates. */
-  readonly apiKeysChecksum?: string;
+  /** sha256 of the API keys (a Terraform expression), so pods restart when a key rotates; annotated while `when` holds. */
+  readonly apiKeysChecksum?: { value: string; when: Condition };
   /** Secret with tls.crt/tls.key, mounted at /qdrant/tls, when TLS is on. */
   readonly tlsSecretName?: string;
   readonly headlessServiceName: string;
-  /** Extra environment (API keys from a Secret), already in the provider's env shape. */
-  readonly secretEnv?: { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional?: boolean } } }[];
+  /** Extra environment (API keys from a Secret), present while `when` holds. */
+  readonly secretEnv?: { when: Condition; env: SecretEnv[] };
   /** Checks Terraform runs before creating or changing the StatefulSet (the module stack's cross-field rules). */
   readonly preconditions?: { condition: string; errorMessage: string }[];
 }
@@ -55,6 +58,7 @@ export class QdrantStatefulSet extends Construct {
     const affinityWhen = and(names.clusterMode, conditionOf(inputs.enablePodAntiAffinity));
     const spreadWhen = and(names.clusterMode, conditionOf(inputs.spreadAcrossZones));
     const settled = isDecided(affinityWhen) && !isUnresolvedToken(inputs.podAntiAffinityMode);
+    const env = containerEnv(props);
     const statefulSet = new StatefulSetV1(this, "resource", {
       metadata: { name: names.resourceName, namespace: props.namespace, labels: names.labels },
       spec: {
@@ -68,11 +72,7 @@ export class QdrantStatefulSet extends Construct {
         template: {
           metadata: {
             labels: names.podLabels,
-            annotations: {
-              "checksum/config": props.configChecksum,
-              ...(props.apiKeysChecksum ? { "checksum/api-keys": props.apiKeysChecksum } : {}),
-              ...scrapeAnnotations(inputs, names),
-            },
+            annotations: podAnnotations(props),
           },
           spec: {
             serviceAccountName: props.serviceAccountName,
@@ -84,7 +84,7 @@ export class QdrantStatefulSet extends Construct {
             toleration: tolerations(inputs.tolerations),
             affinity: settled && affinityWhen ? antiAffinity(inputs.podAntiAffinityMode, names) : undefined,
             topologySpreadConstraint: spreadWhen === true ? [zoneSpread(names)] : undefined,
-            container: [this.container(props)],
+            container: [{ ...this.container(props), env: decidedBlocks(env)?.length ? decidedBlocks(env) : undefined }],
             volume: [
               { name: "qdrant-init", emptyDir: { sizeLimit: "1Mi" } },
               ...(props.tlsSecretName ? [{ name: "qdrant-tls", secret: { secretName: props.tlsSecretName, defaultMode: "0440" } }] : []),
@@ -106,6 +106,15 @@ export class QdrantStatefulSet extends Construct {
         "affinity",
         (["required", "preferred"] as const).map((mode) => ({ when: and(affinityWhen, modeIs(mode)), content: statefulSetV1SpecTemplateSpecAffinityToTerraform(antiAffinity(mode, names)) })),
       );
+    }
+    // Module stack: the key entries follow enable_authentication, so the whole list is written in order.
+    addBlockList(statefulSet, "spec.template.spec.container.0", "env", env, statefulSetV1SpecTemplateSpecContainerEnvToTerraform);
+    if (isUnresolvedToken(inputs.tolerations)) {
+      // The list itself, in its order (cdktf's list iterator would make it a set, which Terraform orders by value).
+      statefulSet.addOverride("spec.template.spec.dynamic.toleration", {
+        for_each: inputs.tolerations,
+        content: Object.fromEntries(["key", "operator", "value", "effect", "toleration_seconds"].map((field) => [field, `\${toleration.value.${field}}`])),
+      });
     }
     if (!isDecided(spreadWhen)) {
       addConditionalBlocks(statefulSet, "spec.template.spec", "topology_spread_constraint", [
@@ -136,14 +145,6 @@ export class QdrantStatefulSet extends Construct {
       ...(names.clusterMode ? [{ name: "p2p", containerPort: P2P_PORT, protocol: "TCP" }] : []),
       ...(names.metricsPort !== undefined ? [{ name: "metrics", containerPort: names.metricsPort, protocol: "TCP" }] : []),
     ];
-    const clusterEnv = names.clusterMode
-      ? [
-          { name: "QDRANT_STATEFULSET", value: names.resourceName },
-          { name: "QDRANT_HEADLESS_SERVICE", value: names.headlessServiceName },
-          { name: "QDRANT_P2P_PORT", value: String(P2P_PORT) },
-        ]
-      : [];
-    const env = [...clusterEnv, ...(props.secretEnv ?? [])];
     const httpGet = (path: string) => ({ path, port: "http", scheme: names.scheme === "https" ? "HTTPS" : undefined });
     return {
       name: "qdrant",
@@ -152,7 +153,6 @@ export class QdrantStatefulSet extends Construct {
       command: names.clusterMode ? ["/bin/bash", "-c", scriptLiteral("qdrant-cluster-start.sh")] : undefined,
       port: ports,
       envFrom: [{ configMapRef: { name: props.configMapName } }],
-      env: env.length > 0 ? env : undefined,
       resources: { requests: inputs.resources.requests, limits: inputs.resources.limits },
       readinessProbe: { httpGet: httpGet("/readyz"), initialDelaySeconds: 5, periodSeconds: PROBE_PERIOD_SECONDS, timeoutSeconds: 3, failureThreshold: 3 },
       livenessProbe: { httpGet: httpGet("/livez"), initialDelaySeconds: 15, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 },
@@ -201,19 +201,36 @@ export function startupProbePath(names: QdrantNames): string {
   return names.clusterMode ? "/" : "/readyz";
 }
 
-/** The tolerations; a `dynamic` block over the module stack's tolerations variable. */
+
+/** The Qdrant container's environment: the cluster-mode settings, then the API keys while the Secret exists. */
+function containerEnv(props: QdrantStatefulSetProps): ConditionalBlock<StatefulSetV1SpecTemplateSpecContainerEnv>[] {
+  const { names } = props;
+  const clusterEnv = names.clusterMode
+    ? [
+        { name: "QDRANT_STATEFULSET", value: names.resourceName },
+        { name: "QDRANT_HEADLESS_SERVICE", value: names.headlessServiceName },
+        { name: "QDRANT_P2P_PORT", value: String(P2P_PORT) },
+      ]
+    : [];
+  return [...clusterEnv.map((block) => ({ when: true, block })), ...(props.secretEnv?.env ?? []).map((block) => ({ when: props.secretEnv?.when ?? true, block }))];
+}
+
+/** The pod template's annotations: the checksums that roll the pods, and the scrape annotations. */
+function podAnnotations(props: QdrantStatefulSetProps): Record<string, string> {
+  const keys = props.apiKeysChecksum;
+  const fixed = {
+    "checksum/config": props.configChecksum,
+    ...(keys?.when === true ? { "checksum/api-keys": keys.value } : {}),
+    ...scrapeAnnotations(props.inputs, props.names),
+  };
+  // Module stack: the keys' checksum only while the module makes the Secret.
+  if (keys === undefined || isDecided(keys.when)) return fixed;
+  return Token.asStringMap(Fn.merge([fixed, Fn.conditional(keys.when, { "checksum/api-keys": keys.value }, {})]));
+}
+
+/** The tolerations of literal inputs (the module stack's variable is a dynamic block). */
 function tolerations(list: QdrantInputs["tolerations"]): StatefulSetV1SpecTemplateSpecToleration[] | undefined {
-  if (isUnresolvedToken(list)) {
-    const each = TerraformIterator.fromList(list as unknown as string[]);
-    return each.dynamic({
-      key: each.getString("key"),
-      operator: each.getString("operator"),
-      value: each.getString("value"),
-      effect: each.getString("effect"),
-      toleration_seconds: each.getString("toleration_seconds"),
-    }) as unknown as StatefulSetV1SpecTemplateSpecToleration[];
-  }
-  if (list.length === 0) return undefined;
+  if (isUnresolvedToken(list) || list.length === 0) return undefined;
   return list.map((t) => ({
     key: t.key,
     operator: t.operator,
@@ -231,7 +248,8 @@ export function scrapeAnnotations(inputs: QdrantInputs, names: QdrantNames): Rec
   if (names.metricsPort === undefined && inputs.enableAuthentication) return {};
   return {
     "prometheus.io/scrape": "true",
-    "prometheus.io/port": String(names.metricsPort ?? HTTP_PORT),
+    // Token.asString for the module's number: String() of a number token does not survive inside an expression.
+    "prometheus.io/port": isUnresolvedToken(names.metricsPort) ? Token.asString(names.metricsPort) : String(names.metricsPort ?? HTTP_PORT),
     "prometheus.io/path": "/metrics",
     ...(names.scheme === "https" ? { "prometheus.io/scheme": "https" } : {}),
   };

@@ -11,8 +11,8 @@
 import { TerraformElement, TerraformStack } from "cdktf";
 import { IConstruct, Node } from "constructs";
 
-/** [construct path, logical id, the id instead when the deployment also has a construct at `besides`]. */
-type Entry = readonly [path: string, logicalId: string, besides?: { path: string; logicalId: string }];
+/** [construct path, logical id]. */
+type Entry = readonly [path: string, logicalId: string];
 
 export const ADDRESSES: readonly Entry[] = [
   ["namespace/resource", "{id}"],
@@ -49,8 +49,8 @@ export const ADDRESSES: readonly Entry[] = [
   ["backup/identity/irsa/cluster", "{id}_backup"],
   ["backup/identity/irsa/oidc", "eks"],
   ["backup/identity/irsa/trust", "{id}_backup_trust"],
-  // The module renders both trusts (the identity is a variable there): Pod Identity's then takes the longer name.
-  ["backup/identity/trust", "{id}_backup_trust", { path: "backup/identity/irsa/trust", logicalId: "{id}_backup_pod_identity_trust" }],
+  // Pod Identity's trust: both exist in the module (the identity is a variable there); a data source, so no state.
+  ["backup/identity/trust", "{id}_backup_pod_identity_trust"],
   ["backup/identity/role", "{id}_backup"],
   ["backup/identity/access", "{id}_backup_access"],
   ["backup/identity/policy", "{id}_backup"],
@@ -97,11 +97,8 @@ function locate(node: Node): { deployment: IConstruct; path: string } | undefine
 function logicalIdOf(deployment: IConstruct, path: string): string {
   const entry = BY_PATH.get(path);
   if (!entry) throw new Error(`no Terraform address for ${path}: add it to lib/terraform/addresses.ts (an address is a public contract, never a hash)`);
-  const [, logicalId, besides] = entry;
-  return fill(deployment, besides && findPath(deployment, besides.path) ? besides.logicalId : logicalId);
+  return fill(deployment, entry[1]);
 }
-
-const findPath = (root: IConstruct, path: string) => path.split("/").reduce<IConstruct | undefined>((node, id) => node?.node.tryFindChild(id), root);
 
 /**
  * Makes the stack holding `deployment` name every Terraform element inside it by the table (cdktf asks the

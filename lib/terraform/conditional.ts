@@ -146,3 +146,34 @@ export function addConditionalBlocks(
     present.map((b) => ({ for_each: b.when === true ? ["on"] : Fn.conditional(b.when, ["on"], []), content: b.content })),
   );
 }
+
+/** A nested block of an ordered list, present while its condition holds. */
+export interface ConditionalBlock<T> {
+  readonly when: Condition;
+  readonly block: T;
+}
+
+/** The blocks that hold when every condition is decided (for the construct's props); undefined when one is not. */
+export function decidedBlocks<T>(entries: ConditionalBlock<T>[]): T[] | undefined {
+  if (!entries.every((e) => isDecided(e.when))) return undefined;
+  return entries.filter((e) => e.when).map((e) => e.block);
+}
+
+/**
+ * An ordered list of nested blocks some of which depend on Terraform conditions (decidedBlocks gave undefined):
+ * every block written as a dynamic block, in order, those that always hold with `for_each = ["on"]`. Terraform reads
+ * a JSON body's blocks in the order of its keys (hashicorp/hcl json/structure.go), and cdktf sorts the keys, so
+ * `dynamic` comes before `env`, `volume` and the like: static and dynamic blocks mixed would put the conditional
+ * ones first. `toTerraform` gives a block's content in Terraform's names (the provider's
+ * `...ToTerraform` function). Nothing is written when every condition is decided.
+ */
+export function addBlockList<T>(
+  resource: { addOverride(path: string, value: unknown): void },
+  path: string,
+  block: string,
+  entries: ConditionalBlock<T>[],
+  toTerraform: (block: T) => unknown,
+): void {
+  if (entries.every((e) => isDecided(e.when))) return;
+  addConditionalBlocks(resource, path, block, entries.map((e) => ({ when: e.when, content: toTerraform(e.block) })));
+}

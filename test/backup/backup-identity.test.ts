@@ -75,7 +75,8 @@ describe("BackupIdentity", () => {
 
   it("Pod Identity: trusts pods.eks.amazonaws.com for AssumeRole and TagSession, and associates the ServiceAccount", () => {
     const json = synthDeployment({ ...props, backupIdentity: "podIdentity" });
-    expect(statements(json, "qdrant_backup_trust")).toEqual([
+    // Its own address (the module has both trusts): a data source, so a rename reads it anew and changes nothing.
+    expect(statements(json, "qdrant_backup_pod_identity_trust")).toEqual([
       { effect: "Allow", actions: ["sts:AssumeRole", "sts:TagSession"], principals: [{ type: "Service", identifiers: ["pods.eks.amazonaws.com"] }] },
     ]);
     expect(json.resource.aws_eks_pod_identity_association.qdrant_backup).toEqual(

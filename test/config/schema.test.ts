@@ -265,6 +265,12 @@ describe("backup validation", () => {
     expect(problemsOf({ ...base, backupVerifySchedule: "0 5 * * 0" })).toEqual([`${file}: backupVerifySchedule: needs backupEnabled: true (it reads the backups) (got "0 5 * * 0")`]);
   });
 
+  it("creates a bucket only for AWS S3 (the module refuses the same: test/module/faces.test.ts)", () => {
+    const message = `${file}: backupCreateBucket: creates an AWS S3 bucket; it cannot create one on backupS3Endpoint or for backupTarget: pvc (got true)`;
+    expect(problemsOf({ ...backup, backupTarget: "pvc", backupS3Bucket: undefined, backupCreateBucket: true })).toEqual([message]);
+    expect(problemsOf({ ...backup, backupS3Endpoint: "http://minio.minio:9000", backupS3CredentialsSecret: "minio", backupCreateBucket: true })).toEqual([message]);
+  });
+
   it("needs no bucket for a PVC target", () => {
     expect(() => resolveInputs({ customerName: "acme", apiKeySource: "generate", backupTarget: "pvc" })).not.toThrow();
   });

@@ -129,7 +129,9 @@ describe("key rotation, step by step (cluster mode, internal auth on)", () => {
 
   /** The pod's keys: each env entry read from the Secret (optional entries may be missing), and the ConfigMap's enforcement. */
   function peerOf(json: Json, secret: Record<string, string>): Peer {
-    const env = qdrantContainer(json).env as Json[];
+    const container = qdrantContainer(json);
+    // The module writes the env as dynamic blocks (the key entries follow enable_authentication, on here).
+    const env = (container.env ?? (container.dynamic.env as Json[]).map((d) => d.content)) as Json[];
     const key = (name: string): string | undefined => {
       const ref = env.find((e) => e.name === name)?.value_from.secret_key_ref;
       if (!ref) return undefined;

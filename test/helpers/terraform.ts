@@ -145,3 +145,31 @@ export function applyScenariosWithoutProviders(scenarios: Record<string, ModuleS
     }),
   );
 }
+
+/**
+ * Every scenario's outputs from one `terraform console`, for configurations without resources: one evaluation per
+ * scenario, without the validate, plan and apply walks of `terraform apply` (three evaluations). Outputs must not be
+ * sensitive (the console would print "(sensitive value)"). Throws with Terraform's errors when any scenario fails.
+ */
+export function evaluateScenarios(scenarios: Record<string, ModuleScenario>): Record<string, Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), "tf-console-"));
+  try {
+    writeScenarios(dir, scenarios, false);
+    const run = (args: string[], input?: string) => spawnSync("terraform", args, { cwd: dir, env, input, encoding: "utf8", timeout: 120000, maxBuffer: 1 << 28 });
+    const init = run(["init", "-backend=false", "-input=false", "-no-color"]);
+    if (init.status !== 0) throw new Error(`terraform init failed (${init.status ?? init.signal}):\n${init.stderr}`);
+    const expression = `jsonencode({${Object.keys(scenarios)
+      .map((name) => `${name} = module.${name}`)
+      .join(", ")}})`;
+    const console = run(["console", "-no-color"], expression);
+    // The console may exit 0 after an error in the configuration (it warns and evaluates what it can).
+    if (console.status !== 0 || /Error: /.test(console.stderr)) {
+      // Long lines (a configuration line quoted in a diagnostic) shortened.
+      const stderr = console.stderr.replace(/^(.{400}).+$/gm, "$1 ...");
+      throw new Error(`terraform console failed (${console.status ?? console.signal}):\n${stderr}`);
+    }
+    return JSON.parse(JSON.parse(console.stdout.trim()) as string) as Record<string, Record<string, unknown>>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -139,20 +139,24 @@ describe("QdrantModuleStack structure", () => {
   it("turns the dynamic parts into dynamic blocks", () => {
     const podSpec = json.resource.kubernetes_stateful_set_v1.qdrant.spec.template.spec;
     const forEach = (blocks: Json[]) => blocks.map((b) => b.for_each);
-    expect(podSpec.dynamic.toleration.for_each).toBe("${toset(var.tolerations)}");
+    // The list itself, in its order (not toset, which Terraform orders by value).
+    expect(podSpec.dynamic.toleration.for_each).toBe("${var.tolerations}");
     expect(forEach(podSpec.dynamic.affinity)).toEqual([
       '${(var.enable_pod_anti_affinity && (var.pod_anti_affinity_mode == "required")) ? ["on"] : []}',
       '${(var.enable_pod_anti_affinity && (var.pod_anti_affinity_mode == "preferred")) ? ["on"] : []}',
     ]);
     expect(forEach(podSpec.dynamic.topology_spread_constraint)).toEqual(['${var.spread_across_zones ? ["on"] : []}']);
     const policy = json.resource.kubernetes_network_policy_v1.qdrant.spec;
-    expect(forEach(policy.dynamic.ingress)).toEqual(["${var.network_policy_clients}", '${var.enable_external_access ? ["external"] : []}']);
-    // One `from` per CIDR: a `from` holds at most one ip_block.
-    expect(policy.dynamic.ingress[1].content.dynamic.from).toEqual({ for_each: "${var.allowed_cidrs}", content: { ip_block: [{ cidr: "${from.value}" }] } });
+    // Every rule a dynamic block, in the stacks' order: clients, monitoring, Jobs, LoadBalancer, peers.
+    expect(forEach(policy.dynamic.ingress)).toEqual(['${(length(var.network_policy_clients) >= 1) ? ["on"] : []}', ["on"], ["on"], '${var.enable_external_access ? ["on"] : []}', ["on"]]);
+    expect(policy.ingress).toBeUndefined();
+    // One `from` per client and per CIDR: a `from` holds at most one ip_block.
+    expect(policy.dynamic.ingress[0].content.dynamic.from).toMatchObject({ for_each: "${var.network_policy_clients}", iterator: "client" });
+    expect(policy.dynamic.ingress[3].content.dynamic.from).toEqual({ for_each: "${var.allowed_cidrs}", content: { ip_block: [{ cidr: "${from.value}" }] } });
     expect(forEach(policy.dynamic.egress)).toEqual(['${var.restrict_egress ? ["on"] : []}', '${var.restrict_egress ? ["on"] : []}']);
     expect(policy.policy_types).toBe('${var.restrict_egress ? ["Ingress", "Egress"] : ["Ingress"]}');
     const access = json.data.aws_iam_policy_document.qdrant_backup_access;
-    expect(forEach(access.dynamic.statement)).toEqual(['${(var.backup_kms_key_arn != null) ? ["on"] : []}']);
+    expect(forEach(access.dynamic.statement)).toEqual([["on"], ["on"], '${(var.backup_kms_key_arn != null) ? ["on"] : []}']);
   });
 });
 
@@ -213,6 +217,7 @@ describe("the module's expressions evaluate to what the literal stacks render", 
   const literal = resolveInputs({ ...inputs, apiKeySource: "generate", backupEnabled: false } as QdrantDeploymentInput);
   const names = qdrantNames(literal);
   const resources = json.resource;
+  const configData = (resources.kubernetes_config_map_v1.qdrant_config.data as string).replace(/^\$\{(.*)\}$/s, "$1");
   const trust = json.data.aws_iam_policy_document.qdrant_backup_trust.statement[0].condition[0].values;
   const older = { ...inputs, qdrantVersion: "v1.17.0" };
   const storageSizes = { backup_volume_50gi: "50Gi", backup_volume_1536mi: "1536Mi" };
@@ -221,10 +226,12 @@ describe("the module's expressions evaluate to what the literal stacks render", 
       expressions: {
         collections: "${local.collection_requests}",
         environment: resources.kubernetes_config_map_v1.qdrant_config.data,
-        peers: resources.kubernetes_cron_job_v1.qdrant_backup.spec.job_template.spec.template.spec.container[0].env.find((e: Json) => e.name === "QDRANT_PEER_URLS").value,
+        peers: resources.kubernetes_cron_job_v1.qdrant_backup.spec.job_template.spec.template.spec.container[0].dynamic.env.find((e: Json) => e.content.name === "QDRANT_PEER_URLS")
+          .content.value,
         labels: resources.kubernetes_stateful_set_v1.qdrant.metadata.labels,
         pod_labels: resources.kubernetes_stateful_set_v1.qdrant.spec.template.metadata.labels,
-        config_checksum: resources.kubernetes_stateful_set_v1.qdrant.spec.template.metadata.annotations["checksum/config"],
+        // The pod annotations are one merge() (the keys' checksum is conditional): its checksum/config is this.
+        config_checksum: `\${sha256(jsonencode(${configData}))}`,
         init_checksum: resources.kubernetes_job_v1.qdrant_init.spec.template.metadata.annotations["checksum/collections"],
         alerts: resources.kubernetes_manifest.qdrant_alerts.manifest.spec.groups[0].rules,
         service_fqdn: json.output.service_fqdn.value,
@@ -242,7 +249,8 @@ describe("the module's expressions evaluate to what the literal stacks render", 
         rolloutTimeout: resources.kubernetes_stateful_set_v1.qdrant.timeouts.update,
         jobTimeout: resources.kubernetes_job_v1.qdrant_init.timeouts.create,
         jobDeadlineSeconds: resources.kubernetes_job_v1.qdrant_init.spec.active_deadline_seconds,
-        jobWaitSeconds: `\${tonumber("${resources.kubernetes_job_v1.qdrant_init.spec.template.spec.container[0].env.find((e: Json) => e.name === "WAIT_TIMEOUT_SECONDS").value}")}`,
+        // The Job's env is a list of dynamic blocks (the key entries follow enable_authentication).
+        jobWaitSeconds: `\${tonumber("${resources.kubernetes_job_v1.qdrant_init.spec.template.spec.container[0].dynamic.env.find((e: Json) => e.content.name === "WAIT_TIMEOUT_SECONDS").content.value}")}`,
       },
       inputs: { ...inputs, applyWaitMinutes: 30, startupTimeoutSeconds: 120 },
     },
@@ -260,6 +268,7 @@ describe("the module's expressions evaluate to what the literal stacks render", 
 
   it("checksums that roll the pods and the init Job (Terraform's sha256 of the same data)", () => {
     expect(outputs().config_checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(resources.kubernetes_stateful_set_v1.qdrant.spec.template.metadata.annotations).toContain(`"checksum/config" = sha256(jsonencode(${configData}))`);
     expect(outputs().init_checksum).toMatch(/^[0-9a-f]{64}$/);
   });
 
