@@ -32,7 +32,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "--dims": { field: "dimensions", kind: "number", help: "vector dimensions (required)" },
   "--quantization": { field: "quantization", kind: "quantization", help: `one of ${QUANTIZATIONS.join(", ")} (default ${SIZING_DEFAULTS.quantization})` },
   "--payload-bytes": { field: "payloadBytesPerPoint", kind: "number", help: `average payload bytes per point (default ${SIZING_DEFAULTS.payloadBytesPerPoint})` },
-  "--on-disk-payload": { field: "onDiskPayload", kind: "boolean", help: "payloads on disk, not in RAM (default: in RAM, as in the spike)" },
+  "--on-disk-payload": { field: "onDiskPayload", kind: "boolean", help: "payloads on disk, not in RAM (default: in RAM, as the homelab design sized it)" },
   "--on-disk-vectors": { field: "onDiskVectors", kind: "boolean", help: "original vectors on disk (default: on disk when quantized, else in RAM)" },
   "--payload-indexes": { field: "payloadIndexes", kind: "number", help: `indexed payload fields (default ${SIZING_DEFAULTS.payloadIndexes})` },
   "--hnsw-m": { field: "hnswM", kind: "number", help: `HNSW m (default ${SIZING_DEFAULTS.hnswM})` },

@@ -3,7 +3,7 @@
  * of points and their shape. Pure functions; no cdktf here.
  *
  * Sources (each constant below names its own):
- * - the homelab design note (Cortex Plane spike #30; not in this repository): "Question 2" (disk table, 5× headroom, 10 GiB PVC),
+ * - the homelab design note (Cortex Plane #30, not in this repository): "Question 2" (disk table, 5× headroom, 10 GiB PVC),
  *   "Question 3" (RAM table, ~443 MB, request 1Gi / limit 2Gi) and "Artifact: Resource Request/Limit Spec"
  *   (growth thresholds);
  * - Qdrant's docs, "Capacity planning" (https://qdrant.tech/documentation/capacity-planning/):
@@ -11,242 +11,62 @@
  *   binary 32× smaller than float32; product quantization x4..x64);
  * - Qdrant's reference config (test/fixtures/qdrant/config-v1.19.0.yaml): `storage.wal.wal_capacity_mb: 32`.
  *
- * Sizes are bytes. The spike's tables use decimal MB/GB (100K × 1536 B = 153.6 MB ≈ "~150 MB"), so the
+ * Sizes are bytes. the homelab design's tables use decimal MB/GB (100K × 1536 B = 153.6 MB ≈ "~150 MB"), so the
  * per-point constants are decimal too; Kubernetes quantities are binary (Gi = 2^30 bytes).
  *
- * The spike's case (100K × 1536-d, int8, 500 B payload in RAM, 6 payload indexes, m = 16, one pod) gives
- * RAM 445 MB (spike: ~443 MB), disk 1.79 GB (spike: ~1.7 GB; we also count payload indexes on disk),
+ * the homelab design's case (100K × 1536-d, int8, 500 B payload in RAM, 6 payload indexes, m = 16, one pod) gives
+ * RAM 445 MB (design: ~443 MB), disk 1.79 GB (design: ~1.7 GB; we also count payload indexes on disk),
  * PVC 10Gi, memory request 1Gi, limit 2Gi.
  */
-import { defaultReplicationFactor } from "../collections/collection-requests";
 import { parseQuantity } from "../config/kubernetes-formats";
+import {
+  CapacityComponent,
+  CapacityEstimate,
+  CapacityInput,
+  Quantization,
+  resolveCapacityInput,
+  SizingError,
+  sizingProblems,
+} from "./capacity-contract";
+
+export * from "./capacity-contract";
 
 const GI = 2 ** 30;
 const MIB = 2 ** 20;
 
-/** float32: 4 bytes per dimension (Qdrant docs, "Capacity planning"; spike Q2: 1536-d = 6,144 bytes). */
+/** float32: 4 bytes per dimension (Qdrant docs, "Capacity planning"; homelab design, Q2: 1536-d = 6,144 bytes). */
 const FLOAT32_BYTES = 4;
 /** Qdrant docs, "Capacity planning": × 1.5 for "metadata (indexes, point versions) and temporary segments". */
 const QDRANT_DOCS_FACTOR = 1.5;
 /**
- * HNSW: bytes per link. Spike Q3: "m=16, 128 bytes per point" = 2·m links on layer 0 × 4-byte point ids
+ * HNSW: bytes per link. Homelab design, Q3: "m=16, 128 bytes per point" = 2·m links on layer 0 × 4-byte point ids
  * (Qdrant docs, "Indexing": layer 0 keeps up to 2·m neighbours). Upper layers add ~1/m of that; not counted.
  */
 const HNSW_LINK_BYTES = 4;
-/** Spike Q3: "Payload indexes (keyword, integer) ~30 MB, 6 indexed fields" at 100K points → 50 B per point and field. */
+/** Homelab design, Q3: "Payload indexes (keyword, integer) ~30 MB, 6 indexed fields" at 100K points → 50 B per point and field. */
 const PAYLOAD_INDEX_BYTES_PER_FIELD = 50;
-/** Spike Q3: "Qdrant process overhead ~100 MB: runtime, gRPC/HTTP servers, connection pools". Per pod, fixed. */
+/** Homelab design, Q3: "Qdrant process overhead ~100 MB: runtime, gRPC/HTTP servers, connection pools". Per pod, fixed. */
 const PROCESS_OVERHEAD_BYTES = 100e6;
 /**
- * Spike Q3: "Optimizer scratch space ~100 MB: temporary buffers during segment merges" at 100K points, where
+ * Homelab design, Q3: "Optimizer scratch space ~100 MB: temporary buffers during segment merges" at 100K points, where
  * the collection's in-RAM data (quantized vectors + graph + payload + payload indexes) is 246.4 MB: 0.4 of it.
  * The optimizer builds a merged segment while the old ones are still loaded, so the scratch grows with the
- * data rather than staying at 100 MB; the ratio also reproduces the spike's growth rows (500K → ~1.8 GB).
+ * data rather than staying at 100 MB; the ratio also reproduces the homelab design's growth rows (500K → ~1.8 GB).
  */
 const OPTIMIZER_SCRATCH_RATIO = 0.4;
-/** Qdrant config `storage.wal.wal_capacity_mb: 32` (spike Q2: "WAL segments ~32 MB, default WAL segment capacity"). Per shard. */
-const DEFAULT_WAL_CAPACITY_MB = 32;
 /**
  * Product quantization codebook: 256 centroids per chunk, float32; over all chunks 256 × dims × 4 bytes (Qdrant
  * docs, "Quantization"). Counted once per shard (Qdrant keeps one per segment; a few per shard at most).
  */
 const PQ_CENTROIDS = 256;
-/** Spike Q2: "With 5× headroom: room for growth, optimization scratch space, temporary segments". */
+/** Homelab design, Q2: "With 5× headroom: room for growth, optimization scratch space, temporary segments". */
 const PVC_HEADROOM = 5;
-/** Spike Q2 turns 5 × 1.7 GB = ~8.5 GB into a 10 GiB PVC: we round up to a multiple of 5Gi (whole Gi would give 8Gi). */
+/** Homelab design, Q2 turns 5 × 1.7 GB = ~8.5 GB into a 10 GiB PVC: we round up to a multiple of 5Gi (whole Gi would give 8Gi). */
 const PVC_STEP_BYTES = 5 * GI;
-/** Spike Q3: request 1Gi for ~450 MB; the smallest request we recommend. */
+/** Homelab design, Q3: request 1Gi for ~450 MB; the smallest request we recommend. */
 const MEMORY_REQUEST_FLOOR_BYTES = 1 * GI;
-/** Spike Q3 / Artifact: limit 2Gi over request 1Gi, and the growth rows' limits (2Gi, 4Gi, 8Gi) are 2 × a power-of-two request. */
+/** Homelab design, Q3 / Artifact: limit 2Gi over request 1Gi, and the growth rows' limits (2Gi, 4Gi, 8Gi) are 2 × a power-of-two request. */
 const MEMORY_LIMIT_FACTOR = 2;
-
-/** Defaults of the model's optional inputs (the spike's case, except quantization which is off unless asked for, as in Qdrant). */
-export const SIZING_DEFAULTS = {
-  quantization: "none",
-  /** Spike Q2/Q3: "~500 bytes avg". */
-  payloadBytesPerPoint: 500,
-  /** Spike Q3: `on_disk_payload: false`. Qdrant's own default (and collectionsConfig's) is true. */
-  onDiskPayload: false,
-  /** Spike Q3: "6 indexed fields". */
-  payloadIndexes: 6,
-  /** Qdrant's default hnsw_config.m; spike Q2/Q3: m=16. */
-  hnswM: 16,
-  replicas: 1,
-  collections: 1,
-  walCapacityMb: DEFAULT_WAL_CAPACITY_MB,
-} as const;
-
-export const QUANTIZATIONS = ["none", "int8", "binary", "product-x4", "product-x8", "product-x16", "product-x32", "product-x64"] as const;
-export type Quantization = (typeof QUANTIZATIONS)[number];
-
-export interface CapacityInput {
-  /** Points expected across the whole deployment (all collections, before replication). */
-  readonly vectors: number;
-  /** Dimensions of each (dense, float32) vector. */
-  readonly dimensions: number;
-  /**
-   * Quantization of the vectors; the quantized copy stays in RAM (`always_ram: true`).
-   * @default "none"
-   */
-  readonly quantization?: Quantization;
-  /**
-   * Where the original float32 vectors live. On disk they are read through the page cache for rescoring and
-   * not counted in RAM.
-   * @default - true with quantization, false without (Qdrant's default: vectors in RAM)
-   */
-  readonly onDiskVectors?: boolean;
-  /** Average payload bytes per point. @default 500 */
-  readonly payloadBytesPerPoint?: number;
-  /** @default false (payloads in RAM for fast filtered retrieval) */
-  readonly onDiskPayload?: boolean;
-  /** Indexed payload fields. @default 6 */
-  readonly payloadIndexes?: number;
-  /** HNSW `m` (0 disables the graph). @default 16 */
-  readonly hnswM?: number;
-  /** Qdrant pods (peers); figures are per pod, for the busiest one. @default 1 */
-  readonly replicas?: number;
-  /** Copies of each shard. @default - min(2, replicas), as collectionsConfig */
-  readonly replicationFactor?: number;
-  /** Shards per collection. @default - replicas (Qdrant's default: the peer count at creation) */
-  readonly shardNumber?: number;
-  /** Collections; each shard has its own WAL. @default 1 */
-  readonly collections?: number;
-  /** WAL segment size in MB (MiB). @default 32 (Qdrant's config) */
-  readonly walCapacityMb?: number;
-}
-
-export type ResolvedCapacityInput = Required<CapacityInput>;
-
-export type ComponentName =
-  | "quantizedVectors"
-  | "originalVectors"
-  | "hnswGraph"
-  | "payload"
-  | "payloadIndexes"
-  | "processOverhead"
-  | "optimizerScratch"
-  | "wal"
-  | "snapshot";
-
-export interface CapacityComponent {
-  readonly name: ComponentName;
-  /** Human label for tables ("Quantized vectors (int8)"). */
-  readonly label: string;
-  readonly ramBytes: number;
-  readonly diskBytes: number;
-  /** How the figure is made. */
-  readonly note: string;
-}
-
-export interface CapacityRecommendation {
-  /** Memory request: RAM rounded up to a power-of-two Gi, at least 1Gi. */
-  readonly memoryRequest: string;
-  readonly memoryRequestBytes: number;
-  /** Memory limit: 2 × the request. */
-  readonly memoryLimit: string;
-  readonly memoryLimitBytes: number;
-  /** Storage PVC: disk × 5 headroom, rounded up to a multiple of 5Gi. */
-  readonly pvcSize: string;
-  readonly pvcSizeBytes: number;
-  /** A separate snapshots volume (/qdrant/snapshots): room for two snapshots, rounded up to whole Gi, at least 1Gi. */
-  readonly snapshotVolumeSize: string;
-  readonly snapshotVolumeSizeBytes: number;
-}
-
-export interface CapacityEstimate {
-  readonly input: ResolvedCapacityInput;
-  /** Points on the busiest pod: vectors × (shard replicas on that pod) / shardNumber. */
-  readonly pointsPerPod: number;
-  /** Shard replicas (over all collections) on the busiest pod; each has a WAL. */
-  readonly shardsPerPod: number;
-  readonly components: readonly CapacityComponent[];
-  /** Per pod. */
-  readonly ramBytes: number;
-  /** Per pod, including one snapshot. */
-  readonly diskBytes: number;
-  readonly recommended: CapacityRecommendation;
-  /** Qdrant docs' rough formula for the same points, for comparison. */
-  readonly qdrantDocsFormula: {
-    /** pointsPerPod × dimensions × 4 B × 1.5 (all vectors in RAM). */
-    readonly bytes: number;
-    /** The same with the quantized vector size in place of float32 (int8: ÷ 4). Equals bytes without quantization. */
-    readonly quantizedBytes: number;
-  };
-}
-
-export interface SizingProblem {
-  /** The CapacityInput field at fault. */
-  readonly field: keyof CapacityInput;
-  readonly message: string;
-}
-
-export class SizingError extends Error {
-  constructor(readonly problems: readonly SizingProblem[]) {
-    super(`Invalid sizing input (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p.field}: ${p.message}`).join("\n")}`);
-    this.name = "SizingError";
-  }
-}
-
-/** Qdrant's largest dense vector size. */
-const MAX_DIMENSIONS = 65536;
-
-function wholeNumberProblem(field: keyof CapacityInput, value: unknown, min: number, max = Infinity): SizingProblem | undefined {
-  if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max) return undefined;
-  const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
-  return { field, message: `must be a whole number ${range}, got ${JSON.stringify(value) ?? String(value)}` };
-}
-
-/** Every problem with the input (empty when it is valid). */
-export function sizingProblems(input: CapacityInput): SizingProblem[] {
-  const problems: (SizingProblem | undefined)[] = [
-    wholeNumberProblem("vectors", input.vectors, 0),
-    wholeNumberProblem("dimensions", input.dimensions, 1, MAX_DIMENSIONS),
-  ];
-  if (input.quantization !== undefined && !QUANTIZATIONS.includes(input.quantization)) {
-    problems.push({ field: "quantization", message: `must be one of ${QUANTIZATIONS.join(", ")}, got ${JSON.stringify(input.quantization)}` });
-  }
-  if (input.payloadBytesPerPoint !== undefined) problems.push(wholeNumberProblem("payloadBytesPerPoint", input.payloadBytesPerPoint, 0));
-  if (input.payloadIndexes !== undefined) problems.push(wholeNumberProblem("payloadIndexes", input.payloadIndexes, 0));
-  if (input.hnswM !== undefined) problems.push(wholeNumberProblem("hnswM", input.hnswM, 0));
-  if (input.replicas !== undefined) problems.push(wholeNumberProblem("replicas", input.replicas, 1));
-  if (input.replicationFactor !== undefined) {
-    const problem = wholeNumberProblem("replicationFactor", input.replicationFactor, 1);
-    const replicas = input.replicas ?? SIZING_DEFAULTS.replicas;
-    if (problem) problems.push(problem);
-    else if (Number.isInteger(replicas) && input.replicationFactor > replicas) {
-      problems.push({ field: "replicationFactor", message: `must not exceed replicas (${replicas}), got ${input.replicationFactor}: Qdrant cannot place more copies than peers` });
-    }
-  }
-  if (input.shardNumber !== undefined) problems.push(wholeNumberProblem("shardNumber", input.shardNumber, 1));
-  if (input.collections !== undefined) problems.push(wholeNumberProblem("collections", input.collections, 1));
-  if (input.walCapacityMb !== undefined) problems.push(wholeNumberProblem("walCapacityMb", input.walCapacityMb, 1));
-  for (const field of ["onDiskPayload", "onDiskVectors"] as const) {
-    if (input[field] !== undefined && typeof input[field] !== "boolean") {
-      problems.push({ field, message: `must be true or false, got ${JSON.stringify(input[field])}` });
-    }
-  }
-  return problems.filter((p): p is SizingProblem => p !== undefined);
-}
-
-export function resolveCapacityInput(input: CapacityInput): ResolvedCapacityInput {
-  const quantization = input.quantization ?? SIZING_DEFAULTS.quantization;
-  const replicas = input.replicas ?? SIZING_DEFAULTS.replicas;
-  return {
-    vectors: input.vectors,
-    dimensions: input.dimensions,
-    quantization,
-    onDiskVectors: input.onDiskVectors ?? quantization !== "none",
-    payloadBytesPerPoint: input.payloadBytesPerPoint ?? SIZING_DEFAULTS.payloadBytesPerPoint,
-    onDiskPayload: input.onDiskPayload ?? SIZING_DEFAULTS.onDiskPayload,
-    payloadIndexes: input.payloadIndexes ?? SIZING_DEFAULTS.payloadIndexes,
-    hnswM: input.hnswM ?? SIZING_DEFAULTS.hnswM,
-    replicas,
-    replicationFactor: input.replicationFactor ?? defaultReplicationFactor(replicas),
-    shardNumber: input.shardNumber ?? replicas,
-    collections: input.collections ?? SIZING_DEFAULTS.collections,
-    walCapacityMb: input.walCapacityMb ?? SIZING_DEFAULTS.walCapacityMb,
-  };
-}
 
 /** Bytes of one quantized vector, plus a fixed per-collection part (PQ codebook), and a note. */
 function quantizedVector(quantization: Quantization, dimensions: number): { perVector: number; fixed: number; ratio: number; note: string } {
@@ -307,7 +127,7 @@ export function estimateCapacity(input: CapacityInput): CapacityEstimate {
   const vectorsInRam = !r.onDiskVectors;
   const dataRam = quantizedBytes + (vectorsInRam ? originalBytes : 0) + hnswBytes + (r.onDiskPayload ? 0 : payloadBytes) + payloadIndexBytes;
   const scratchBytes = dataRam * OPTIMIZER_SCRATCH_RATIO;
-  // Spike Q2: a snapshot is a tar of the collection's files: every segment part plus the WAL.
+  // Homelab design, Q2: a snapshot is a tar of the collection's files: every segment part plus the WAL.
   const liveDisk = quantizedBytes + originalBytes + hnswBytes + payloadBytes + payloadIndexBytes + walBytes;
 
   const components: CapacityComponent[] = [
