@@ -118,7 +118,7 @@ describe("an interrupted backup leaves no manifest, and the next run succeeds", 
     const manual = q.state.createSnapshot("documents") as Snapshot; // an operator's, from before the run
     q.slowSnapshots(1500);
     const store = fileStore();
-    const env = { ...baseEnv(), QDRANT_PEER_URLS: q.url, BACKUP_DESTINATION: store.destination, BACKUP_TIMESTAMP: TS, LEFTOVER_CLOCK_SKEW_SECONDS: "0" };
+    const env = { ...baseEnv(), QDRANT_PEER_URLS: q.url, BACKUP_DESTINATION: store.destination, BACKUP_TIMESTAMP: TS, LEFTOVER_CLOCK_SKEW_SECONDS: "1" };
     const { child, result } = startScript("qdrant-backup.sh", env);
     await waitFor(() => q.requests.some((x) => x.method === "POST" && x.path === "/collections/documents/snapshots"), "the snapshot to be asked for");
     child.kill("SIGTERM");
@@ -130,12 +130,17 @@ describe("an interrupted backup leaves no manifest, and the next run succeeds", 
       `qdrant-backup: error: backup ${TS} FAILED: no manifest was written, so ${store.destination}/${TS}/ is incomplete and will never be restored; the next run makes a new backup`,
     ]);
     expect(await store.list()).toEqual([`${TS}/backup.log`, `${TS}/leftover-snapshots.jsonl`]);
-    expect(JSON.parse((await store.get(`${TS}/leftover-snapshots.jsonl`)).toString())).toMatchObject({ peer: 0, collection: "documents", before: [manual.name] });
+    const record = JSON.parse((await store.get(`${TS}/leftover-snapshots.jsonl`)).toString()) as { stopped_at: number };
+    expect(record).toMatchObject({ peer: 0, collection: "documents", before: [manual.name] });
 
     // Qdrant finishes the snapshot after the client has gone; an operator makes another one later.
     await waitFor(() => q.state.listSnapshots("documents").length === 2, "Qdrant to finish the snapshot");
     const orphan = q.state.listSnapshots("documents")[1];
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // The operator's snapshot is named more than the allowed skew after the stop. (Qdrant names a snapshot when it
+    // takes the request, which on a loaded machine can be a second after the stopped script read its clock: the
+    // skew of 1 s covers that, and nothing later.)
+    const afterSkew = (record.stopped_at + 2) * 1000 - Date.now();
+    if (afterSkew > 0) await new Promise((resolve) => setTimeout(resolve, afterSkew));
     q.slowSnapshots(undefined);
     const later = q.state.createSnapshot("documents") as Snapshot;
 

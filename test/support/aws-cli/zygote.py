@@ -1,0 +1,101 @@
+"""
+The AWS CLI for the script tests, started once per test process instead of once per call.
+
+Debian's AWS CLI v2 (/usr/bin/aws) spends about 0.6 s of CPU importing itself before each command; the backup
+and restore tests call it about a hundred times. This process imports it once (as /usr/bin/aws does), then
+listens on a Unix socket: for each call of the `aws` beside this file it forks a child that takes that caller's
+stdin, stdout, stderr, arguments, environment and directory and runs the same awscli.clidriver.main() that
+/usr/bin/aws runs. The CLI's code, its HTTP and its output are the real ones; only the import is shared.
+
+Usage: /usr/bin/python3 zygote.py SOCKET_PATH (exits when its parent, the test process, is gone).
+"""
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+
+# What /usr/bin/aws does before importing the CLI.
+if os.environ.get("LC_CTYPE", "") == "UTF-8":
+    os.environ["LC_CTYPE"] = "en_US.UTF-8"
+import awscli  # noqa: E402
+import awscli.clidriver  # noqa: E402
+
+AWSCLI_DATA = awscli._awscli_data_path[-1]
+# Import what a command imports lazily (plugins, customizations, the s3 commands and model): children start there.
+# Each child still makes its own session, so nothing read from this process's environment or config carries over.
+_warm = awscli.clidriver.create_clidriver()
+_warm._get_command_table()
+_warm.session.get_service_model("s3")
+del _warm
+
+
+def recv_exact(conn, n):
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            raise EOFError("the caller went away")
+        data += chunk
+    return data
+
+
+def run_call(conn):
+    """In the forked child: become the caller's `aws` process and run the command."""
+    header, fds, _, _ = socket.recv_fds(conn, 4, 3)
+    request = json.loads(recv_exact(conn, struct.unpack("!I", header)[0]))
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    if os.environ.get("LC_CTYPE", "") == "UTF-8":
+        os.environ["LC_CTYPE"] = "en_US.UTF-8"
+    # What importing awscli does with the caller's environment (awscli/__init__.py): its data after the caller's.
+    paths = os.environ["AWS_DATA_PATH"].split(os.pathsep) if "AWS_DATA_PATH" in os.environ else []
+    awscli._awscli_data_path[:] = [os.path.expanduser(os.path.expandvars(p)) for p in paths] + [AWSCLI_DATA]
+    os.environ["AWS_DATA_PATH"] = os.pathsep.join(awscli._awscli_data_path)
+    sys.argv = ["aws"] + request["args"]
+    conn.sendall(struct.pack("!i", os.getpid()))
+    rc = 255
+    try:
+        rc = awscli.clidriver.main()
+    except SystemExit as e:
+        rc = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        try:
+            conn.sendall(struct.pack("!i", rc or 0))
+        except Exception:
+            pass
+        os._exit((rc or 0) & 0xFF)
+
+
+def main():
+    path, parent = sys.argv[1], os.getppid()
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(64)
+    server.settimeout(1.0)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children; callers get their status
+    while os.getppid() == parent:
+        try:
+            conn, _ = server.accept()
+        except socket.timeout:
+            continue
+        if os.fork() == 0:
+            server.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            run_call(conn)
+        conn.close()
+
+
+if __name__ == "__main__":
+    main()
