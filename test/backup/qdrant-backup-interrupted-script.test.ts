@@ -116,9 +116,11 @@ describe("an interrupted backup leaves no manifest, and the next run succeeds", 
     const q = await standin({ version: "1.19", realClock: true });
     await seed(q, { names: ["documents"] });
     const manual = q.state.createSnapshot("documents") as Snapshot; // an operator's, from before the run
+    // Snapshot names have whole seconds: the run's must not share the operator's second (it would share its name).
+    await new Promise((resolve) => setTimeout(resolve, 1010 - (Date.now() % 1000)));
     q.slowSnapshots(1500);
     const store = fileStore();
-    const env = { ...baseEnv(), QDRANT_PEER_URLS: q.url, BACKUP_DESTINATION: store.destination, BACKUP_TIMESTAMP: TS, LEFTOVER_CLOCK_SKEW_SECONDS: "1" };
+    const env = { ...baseEnv(), QDRANT_PEER_URLS: q.url, BACKUP_DESTINATION: store.destination, BACKUP_TIMESTAMP: TS, LEFTOVER_CLOCK_SKEW_SECONDS: "0" };
     const { child, result } = startScript("qdrant-backup.sh", env);
     await waitFor(() => q.requests.some((x) => x.method === "POST" && x.path === "/collections/documents/snapshots"), "the snapshot to be asked for");
     child.kill("SIGTERM");
@@ -136,10 +138,8 @@ describe("an interrupted backup leaves no manifest, and the next run succeeds", 
     // Qdrant finishes the snapshot after the client has gone; an operator makes another one later.
     await waitFor(() => q.state.listSnapshots("documents").length === 2, "Qdrant to finish the snapshot");
     const orphan = q.state.listSnapshots("documents")[1];
-    // The operator's snapshot is named more than the allowed skew after the stop. (Qdrant names a snapshot when it
-    // takes the request, which on a loaded machine can be a second after the stopped script read its clock: the
-    // skew of 1 s covers that, and nothing later.)
-    const afterSkew = (record.stopped_at + 2) * 1000 - Date.now();
+    // The operator's next snapshot is named in a later second than the stop (the skew allowed here is 0).
+    const afterSkew = (record.stopped_at + 1) * 1000 + 10 - Date.now();
     if (afterSkew > 0) await new Promise((resolve) => setTimeout(resolve, afterSkew));
     q.slowSnapshots(undefined);
     const later = q.state.createSnapshot("documents") as Snapshot;
