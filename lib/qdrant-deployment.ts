@@ -1,5 +1,6 @@
-import { Annotations, DataResource, Fn, Op, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
+import { Annotations, Fn, Op, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
 import { GUARDED_TYPES } from "./terraform/plan-guard";
+import { TerraformDataResource } from "./terraform/terraform-data";
 import { and, Condition, conditionOf, fromPart, optionalPart } from "./terraform/conditional";
 import { isUnresolvedToken } from "./config/tokens";
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
@@ -192,9 +193,7 @@ export class QdrantDeployment extends Construct {
       .filter((n): n is TerraformResource => n instanceof TerraformResource && (n.terraformResourceType in GUARDED_TYPES || n.node.path === secretPath))
       .map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`)
       .sort();
-    new DataResource(this, "plan-guard", {
-      input: { deployment: `${this.names.namespace}/${this.names.resourceName}`, guarded, allow_destroy: this.inputs.allowDestroy },
-    });
+    new TerraformDataResource(this, "plan-guard", { deployment: `${this.names.namespace}/${this.names.resourceName}`, guarded, allow_destroy: this.inputs.allowDestroy });
   }
 
   /** The upgrade guard's view of literal inputs (the stacks). */

@@ -22,7 +22,7 @@ describe("the compiled library", () => {
     expect(readFileSync(join(out, pkg.types), "utf8")).toContain("QdrantDeployment");
   });
 
-  it("synthesizes a deployment from the compiled code", () => {
+  it("synthesizes a deployment from the compiled code, with no terraform binary on PATH (synth runs no `terraform version`)", () => {
     const script = `
       const { App, TerraformStack } = require("cdktf");
       const { KubernetesProvider } = require("@cdktf/provider-kubernetes/lib/provider");
@@ -32,7 +32,8 @@ describe("the compiled library", () => {
       new KubernetesProvider(stack, "kubernetes", { configPath: "~/.kube/config" });
       new QdrantDeployment(stack, "qdrant", { customerName: "consumer", apiKeySource: "generate", backupEnabled: false, replicas: 3 });
       app.synth();`;
-    execFileSync(process.execPath, ["-e", script], { cwd: out, stdio: "pipe" });
+    const emptyPath = mkdtempSync(join(tmpdir(), "empty-path-"));
+    execFileSync(process.execPath, ["-e", script], { cwd: out, stdio: "pipe", env: { ...process.env, PATH: emptyPath } });
     const json = JSON.parse(readFileSync(join(out, "cdktf.out/stacks/consumer/cdk.tf.json"), "utf8"));
     expect(json.resource.kubernetes_stateful_set_v1.qdrant.metadata.name).toBe("consumer-qdrant");
   });
