@@ -75,9 +75,8 @@ export interface BackupPodProps {
   readonly target: BackupTarget;
   readonly apiKey?: ApiKeyRef;
   readonly tlsSecretName?: string;
-  readonly extraEnv?: { name: string; value: string }[];
-  /** Environment variables that only some inputs add (after extraEnv). */
-  readonly conditionalEnv?: ConditionalBlock<{ name: string; value: string }>[];
+  /** The workload's own environment variables, each while its condition holds (`true`: always). */
+  readonly extraEnv?: ConditionalBlock<{ name: string; value: string }>[];
 }
 
 /** Each peer's own URL, in ordinal order: snapshots are per node. */
@@ -128,8 +127,7 @@ export function backupPodTemplate(props: BackupPodProps) {
       { when: when.region, block: { name: "AWS_REGION", value: region } },
       { when: when.region, block: { name: "AWS_DEFAULT_REGION", value: region } },
       { when: tlsCa, block: { name: "CURL_CA_BUNDLE", value: "/etc/qdrant-tls/ca.crt" } },
-      ...always(...(props.extraEnv ?? [])),
-      ...(props.conditionalEnv ?? []),
+      ...(props.extraEnv ?? []),
       ...jobApiKeyEnv(props.apiKey),
     ],
     envFrom: [{ when: when.credentials, block: { secretRef: { name: target.credentialsSecret as string } } }],

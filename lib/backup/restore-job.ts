@@ -47,9 +47,11 @@ export class QdrantRestoreJob extends Construct {
       ...props,
       component: "restore",
       script: "qdrant-restore.sh",
-      extraEnv: [{ name: "RESTORE_TIMESTAMP", value: props.timestamp }],
-      // RESTORE_REPLACE_INCOMPATIBLE only when allowed: a Job whose pod spec changes is replaced, and so runs again.
-      conditionalEnv: [{ when: props.replaceIncompatible, block: { name: "RESTORE_REPLACE_INCOMPATIBLE", value: "true" } }],
+      extraEnv: [
+        { when: true, block: { name: "RESTORE_TIMESTAMP", value: props.timestamp } },
+        // RESTORE_REPLACE_INCOMPATIBLE only when allowed: a Job whose pod spec changes is replaced, and so runs again.
+        { when: props.replaceIncompatible, block: { name: "RESTORE_REPLACE_INCOMPATIBLE", value: "true" } },
+      ],
     });
     const job = new JobV1(this, "resource", {
       metadata: { name, namespace: props.namespace, labels: template.metadata.labels },
