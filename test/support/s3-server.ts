@@ -30,35 +30,65 @@ const S3rver = require("s3rver") as S3rverClass;
 
 export const AWS_CLI = "/usr/bin/aws";
 
-/** Fails (never skips) when Debian's AWS CLI v2 is missing, naming the fix. */
+const AWS_CLI_SHIM_DIR = path.join(__dirname, "aws-cli");
+
+/** Fails (never skips) when Debian's AWS CLI v2 is missing, naming the fix. Asks through the shared zygote (cheap). */
 export function requireAwsCli(): void {
-  const r = spawnSync(AWS_CLI, ["--version"], { encoding: "utf8" });
-  if (r.error || r.status !== 0 || !/^aws-cli\/2\./.test(r.stdout)) {
+  const found = fs.existsSync(AWS_CLI)
+    ? spawnSync(path.join(AWS_CLI_SHIM_DIR, "aws"), ["--version"], { encoding: "utf8", env: { ...process.env, ...awsEnv() } })
+    : undefined;
+  if (!found || found.error || found.status !== 0 || !/^aws-cli\/2\./.test(found.stdout)) {
+    const zygoteLog = path.join(path.dirname(awsEnv().AWS_ZYGOTE_SOCKET), "zygote.log");
+    if (found && fs.existsSync(zygoteLog)) process.stderr.write(`AWS CLI zygote (${zygoteLog}):\n${fs.readFileSync(zygoteLog, "utf8")}`);
     throw new Error(
-      `the backup tests need the AWS CLI v2 at ${AWS_CLI} (found: ${r.error ? "nothing" : (r.stdout || r.stderr).trim()}); ` +
+      `the backup tests need the AWS CLI v2 at ${AWS_CLI} (found: ${found ? (found.error?.message ?? (found.stdout || found.stderr).trim()) : "nothing"}); ` +
         "install it with: apt-get update && apt-get install -y awscli",
     );
   }
 }
 
-const AWS_CLI_SHIM_DIR = path.join(__dirname, "aws-cli");
+/** The process whose lifetime bounds the zygote: jest's main process (a worker's parent), or this one when in band. */
+function zygoteOwner(): { pid: number; tag: string } {
+  const pid = process.env.JEST_WORKER_ID ? process.ppid : process.pid;
+  let started = "";
+  try {
+    // Field 22 of /proc/<pid>/stat (the start time): a reused pid never finds an old run's socket.
+    started = fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[19] ?? "";
+  } catch {
+    started = "";
+  }
+  return { pid, tag: `${pid}-${started}` };
+}
+
 let zygoteSocket: string | undefined;
 
 /**
- * The AWS CLI zygote of this test process (test/support/aws-cli/zygote.py), started on first use: Debian's AWS CLI
- * imported once, each `aws` call a fork of it running the real CLI (about 0.15-0.35 s of CPU per call instead of
- * 0.8-1 s). It stops when this process exits.
+ * The AWS CLI zygote (test/support/aws-cli/zygote.py) shared by every test file of this jest run, started by the
+ * first worker that needs it: Debian's AWS CLI imported once, each `aws` call a fork of it running the real CLI
+ * (about 0.15-0.35 s of CPU per call instead of 0.8-1 s). It stops by itself once jest's main process is gone.
  */
 function awsCliZygote(): string {
   if (zygoteSocket) return zygoteSocket;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-zygote-"));
+  const owner = zygoteOwner();
+  const dir = path.join(os.tmpdir(), `qdrant-test-aws-cli-${owner.tag}`);
   const socket = path.join(dir, "socket");
-  const zygote = spawn("/usr/bin/python3", [path.join(AWS_CLI_SHIM_DIR, "zygote.py"), socket], { stdio: ["ignore", "ignore", "inherit"] });
-  zygote.unref();
-  process.on("exit", () => {
-    zygote.kill();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  let first = true;
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 }); // exactly one worker wins; the others use its zygote (the shim waits for it)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    first = false;
+  }
+  if (first) {
+    // Its output goes to a file: a pipe of this worker's would keep jest waiting for the zygote, which waits for jest.
+    const log = fs.openSync(path.join(dir, "zygote.log"), "a");
+    const zygote = spawn("/usr/bin/python3", [path.join(AWS_CLI_SHIM_DIR, "zygote.py"), socket, String(owner.pid)], {
+      stdio: ["ignore", log, log],
+      detached: true,
+    });
+    fs.closeSync(log);
+    zygote.unref();
+  }
   zygoteSocket = socket;
   return socket;
 }

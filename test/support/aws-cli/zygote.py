@@ -7,10 +7,12 @@ listens on a Unix socket: for each call of the `aws` beside this file it forks a
 stdin, stdout, stderr, arguments, environment and directory and runs the same awscli.clidriver.main() that
 /usr/bin/aws runs. The CLI's code, its HTTP and its output are the real ones; only the import is shared.
 
-Usage: /usr/bin/python3 zygote.py SOCKET_PATH (exits when its parent, the test process, is gone).
+Usage: /usr/bin/python3 zygote.py SOCKET_PATH OWNER_PID: serves until the process OWNER_PID (jest's main process, so
+that every test worker shares one zygote) is gone, then removes SOCKET_PATH's directory.
 """
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -19,8 +21,13 @@ import sys
 # What /usr/bin/aws does before importing the CLI.
 if os.environ.get("LC_CTYPE", "") == "UTF-8":
     os.environ["LC_CTYPE"] = "en_US.UTF-8"
-import awscli  # noqa: E402
-import awscli.clidriver  # noqa: E402
+try:
+    import awscli  # noqa: E402
+    import awscli.clidriver  # noqa: E402
+except Exception:
+    # The shim stops waiting when it sees this file; the traceback is in zygote.log beside it.
+    open(os.path.join(os.path.dirname(sys.argv[1]), "failed"), "w").close()
+    raise
 
 AWSCLI_DATA = awscli._awscli_data_path[-1]
 # Import what a command imports lazily (plugins, customizations, the s3 commands and model): children start there.
@@ -77,24 +84,40 @@ def run_call(conn):
         os._exit((rc or 0) & 0xFF)
 
 
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
 def main():
-    path, parent = sys.argv[1], os.getppid()
+    path, owner = sys.argv[1], int(sys.argv[2])
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
     server.listen(64)
     server.settimeout(1.0)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children; callers get their status
-    while os.getppid() == parent:
-        try:
-            conn, _ = server.accept()
-        except socket.timeout:
-            continue
-        if os.fork() == 0:
-            server.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            run_call(conn)
-        conn.close()
+    try:
+        while alive(owner):
+            try:
+                conn, _ = server.accept()
+            except socket.timeout:
+                continue
+            if os.fork() == 0:
+                server.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                try:
+                    run_call(conn)
+                finally:
+                    os._exit(255)  # run_call exits by itself; this only stops a child that failed before it could
+            conn.close()
+    finally:
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
 if __name__ == "__main__":
