@@ -33,7 +33,8 @@ set -euo pipefail
 # shellcheck disable=SC2034 # read by log.sh
 PROG="qdrant-backup-verify"
 readonly SUFFIX="_restore_check"
-here=$(dirname "${BASH_SOURCE[0]}")
+here=${BASH_SOURCE[0]%/*}
+[[ ${BASH_SOURCE[0]} == */* ]] || here=.
 # shellcheck source=/dev/null # the libraries are linted on their own
 for lib in log.sh qdrant-api.sh backup-destination.sh restore-steps.sh; do . "$here/$lib"; done
 

@@ -75,7 +75,8 @@ set -euo pipefail
 
 # shellcheck disable=SC2034 # read by log.sh
 PROG="qdrant-backup"
-here=$(dirname "${BASH_SOURCE[0]}")
+here=${BASH_SOURCE[0]%/*}
+[[ ${BASH_SOURCE[0]} == */* ]] || here=.
 # shellcheck source=/dev/null # the libraries are linted on their own
 for lib in log.sh qdrant-api.sh backup-destination.sh; do . "$here/$lib"; done
 # shellcheck disable=SC2034 # read by curl_error_text (qdrant-api.sh)
@@ -187,7 +188,7 @@ on_exit() {
   local rc=$? peer path
   set +e
   if ((${#PENDING[@]} > 0)); then
-    peer=${PEERS[${PENDING[0]}]} path="$(collection_path "${PENDING[1]}")/snapshots/$(jq -rn --arg n "${PENDING[2]}" '$n | @uri')"
+    peer=${PEERS[${PENDING[0]}]} path="$(collection_path "${PENDING[1]}")/snapshots/$(uri_encode "${PENDING[2]}")"
     if [[ -n ${PENDING[2]} ]] && HTTP_MAX_TIME=30 http "$peer" DELETE "$path" && [[ $HTTP_STATUS == 2?? ]]; then
       log "deleted the unfinished snapshot from Qdrant's disk: DELETE $path ($peer)"
     elif [[ -n ${PENDING[2]} ]]; then
@@ -225,12 +226,8 @@ on_signal() {
 backup_check_cluster() {
   local cluster_status cluster_peers
   api_ok "${PEERS[0]}" GET /cluster
-  cluster_status=$(body_jq -r '.result.status')
-  if [[ $cluster_status == enabled ]]; then
-    cluster_peers=$(body_jq '.result.peers | length')
-  else
-    cluster_peers=1
-  fi
+  cluster_status=$(body_jq -r '.result | "\(.status) \(if .status == "enabled" then .peers | length else 1 end)"')
+  read -r cluster_status cluster_peers <<<"$cluster_status"
   if ((cluster_peers != PEER_COUNT)); then
     die "Qdrant at ${PEERS[0]} reports $cluster_peers peer(s) (cluster $cluster_status) but QDRANT_PEER_URLS lists $PEER_COUNT; snapshots are per peer, so list every peer's URL in ordinal order"
   fi
@@ -258,7 +255,7 @@ backup_list_collections() {
 # backup_snapshot COLLECTION PATH ORDINAL: snapshots the collection on one peer, downloads and checks the file, deletes
 # the snapshot from Qdrant's disk and stores the file; adds it to files.jsonl and collection-files.jsonl.
 backup_snapshot() {
-  local c=$1 cpath=$2 n=$3 peer=${PEERS[$3]} rel who name spath want_size want_sum file size sum shards=null
+  local c=$1 cpath=$2 n=$3 peer=${PEERS[$3]} rel who fields name spath want_size want_sum file size sum shards=null entry
   if ((PEER_COUNT == 1)); then rel="$c/snapshot_$TS.snapshot" who=""; else rel="$c/peer-$n/snapshot_$TS.snapshot" who=" peer $n"; fi
 
   # What exists before: a snapshot this run leaves behind is told apart from others by not being in this list.
@@ -266,11 +263,10 @@ backup_snapshot() {
   BEFORE=$HTTP_BODY PENDING=("$n" "$c" "")
   HTTP_MAX_TIME=$(transfer_seconds "$SNAPSHOT_VOLUME_BYTES") http "$peer" POST "$cpath/snapshots?wait=true" || http_failed
   [[ $HTTP_STATUS == 2?? ]] || { PENDING=() && http_failed; } # Qdrant answered: it is not making one
-  name=$(body_jq -r '.result.name')
+  fields=$(body_jq -r '.result | [.name, .size // "", .checksum // ""] | @tsv')
+  IFS=$'\t' read -r name want_size want_sum <<<"$fields"
   PENDING=("$n" "$c" "$name")
-  spath="$cpath/snapshots/$(jq -rn --arg n "$name" '$n | @uri')"
-  want_size=$(body_jq -r '.result.size // ""')
-  want_sum=$(body_jq -r '.result.checksum // ""')
+  spath="$cpath/snapshots/$(uri_encode "$name")"
 
   file="$WORK/snapshot"
   download "$peer" "$spath" "$file" "$want_size"
@@ -292,24 +288,26 @@ backup_snapshot() {
   fi
   dest_put "$file" "$TS/$rel"
   rm -f -- "$file"
-  jq -cn --argjson peer "$n" --arg path "$rel" --argjson size "$size" --arg sha256 "$sum" --argjson shards "$shards" \
-    '{peer: $peer, path: $path, size: $size, sha256: $sha256} + if $shards == null then {} else {shards: $shards} end' | tee -a "$WORK/files.jsonl" >>"$WORK/collection-files.jsonl"
+  entry=$(jq -cn --argjson peer "$n" --arg path "$rel" --argjson size "$size" --arg sha256 "$sum" --argjson shards "$shards" \
+    '{peer: $peer, path: $path, size: $size, sha256: $sha256} + if $shards == null then {} else {shards: $shards} end')
+  printf '%s\n' "$entry" >>"$WORK/files.jsonl"
+  printf '%s\n' "$entry" >>"$WORK/collection-files.jsonl"
   TOTAL_BYTES=$((TOTAL_BYTES + size))
   log "collection \"$c\"$who: snapshot $name ($size bytes, sha256 $sum) stored as $(dest_url "$TS/$rel")"
 }
 
 # backup_collection COLLECTION: its info, a snapshot on every peer, and its manifest entry in collections.jsonl.
+# shellcheck disable=SC2016 # $names in the jq programs are jq variables
 backup_collection() {
-  local c=$1 cpath info n after
+  local c=$1 cpath info n
   cpath=$(collection_path "$c")
   api_ok "${PEERS[0]}" GET "$cpath"
   info=$(body_jq -c '.result | {config, payload_schema: ((.payload_schema // {}) | map_values(del(.points))), points_count}')
   : >"$WORK/collection-files.jsonl"
   for ((n = 0; n < PEER_COUNT; n++)); do backup_snapshot "$c" "$cpath" "$n"; done
   api_ok "${PEERS[0]}" GET "$cpath"
-  after=$(body_jq '.result.points_count')
-  jq -c --arg name "$c" --argjson after "$after" --slurpfile files "$WORK/collection-files.jsonl" \
-    '{name: $name, value: (. + {points_count_after: $after, files: $files})}' <<<"$info" >>"$WORK/collections.jsonl"
+  body_jq -c --arg name "$c" --argjson info "$info" --slurpfile files "$WORK/collection-files.jsonl" \
+    '{name: $name, value: ($info + {points_count_after: .result.points_count, files: $files})}' >>"$WORK/collections.jsonl"
 }
 
 # backup_write_manifest: checks the uploaded sizes, then writes manifest.json, the completion marker.
@@ -361,7 +359,7 @@ backup_delete_leftovers() {
         continue
       fi
       while IFS= read -r name; do
-        api_ok "${PEERS[n]}" DELETE "$path/snapshots/$(jq -rn --arg n "$name" '$n | @uri')"
+        api_ok "${PEERS[n]}" DELETE "$path/snapshots/$(uri_encode "$name")"
         log "deleted snapshot $name of collection \"$c\" from peer $n's disk: run ${rel%%/*} left it there"
       done <<<"$doomed"
     done <"$WORK/leftover.jsonl"

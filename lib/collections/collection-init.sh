@@ -41,7 +41,8 @@ set -euo pipefail
 
 # shellcheck disable=SC2034 # read by log.sh
 PROG="collection-init"
-here=$(dirname "${BASH_SOURCE[0]}")
+here=${BASH_SOURCE[0]%/*}
+[[ ${BASH_SOURCE[0]} == */* ]] || here=.
 # shellcheck source=/dev/null # the libraries are linted on their own
 for lib in log.sh qdrant-api.sh; do . "$here/$lib"; done
 
@@ -164,12 +165,12 @@ peers_joined() {
     return 1
   fi
   [[ $HTTP_STATUS == 2?? ]] || http_failed
-  local cluster_status
-  cluster_status=$(body_jq -r '.result.status // empty') || exit 1
+  local seen cluster_status
+  seen=$(body_jq -r '"\(.result.peers // {} | length) \(.result.status // "")"') || exit 1
+  read -r PEERS_SEEN cluster_status <<<"$seen"
   if [[ $cluster_status == disabled ]]; then
     die "EXPECTED_PEERS is $EXPECTED_PEERS but Qdrant at $QDRANT_URL runs with cluster mode disabled"
   fi
-  PEERS_SEEN=$(body_jq '.result.peers // {} | length') || exit 1
   LAST_SEEN="$PEERS_SEEN of $EXPECTED_PEERS peers"
   ((PEERS_SEEN >= EXPECTED_PEERS))
 }
@@ -314,7 +315,7 @@ init_plan() {
     api_ok GET "$path"
     plan=$(plan_for "$HTTP_BODY" "${entries[i]}") || die "GET $path answered HTTP $HTTP_STATUS with an unexpected body: ${HTTP_BODY:0:300}"
     plans+=("$plan")
-    read_plan < <(printf '%s\n' "$plan")
+    read_plan <<<"$plan"
     for problem in "${PLAN_PROBLEMS[@]}"; do fixed_problems+=("collection \"$name\": $problem; $FIXED_SUFFIX"); done
   done
 
@@ -340,7 +341,7 @@ apply_plan() {
     updated=$((updated + 1))
     api_ok GET "$path"
     plan=$(plan_for "$HTTP_BODY" "$entry") || die "GET $path answered HTTP $HTTP_STATUS with an unexpected body: ${HTTP_BODY:0:300}"
-    read_plan < <(printf '%s\n' "$plan")
+    read_plan <<<"$plan"
     [[ -z $PLAN_CHANGED ]] || warn "collection \"$name\": Qdrant accepted the PATCH but still reports different values for: $PLAN_CHANGED"
   fi
   for ((i = 0; i < ${#indexes[@]}; i += 4)); do
@@ -362,7 +363,7 @@ init_apply() {
   for ((i = 0; i < count; i++)); do
     name=${names[i]} path=${paths[i]} entry=${entries[i]} plan=${plans[i]}
     if [[ $plan != create ]]; then
-      read_plan < <(printf '%s\n' "$plan")
+      read_plan <<<"$plan"
       apply_plan "$name" "$path" "$entry"
       if ((CHANGED == 0)); then
         log "collection \"$name\": unchanged"
@@ -375,13 +376,13 @@ init_apply() {
       log "collection \"$name\": created"
       created=$((created + 1))
       plan=$(plan_for '{"result": {"config": {}, "payload_schema": {}}}' "$entry")
-      read_plan < <(printf '%s\n' "$plan")
+      read_plan <<<"$plan"
       PLAN_PATCH="{}" PLAN_NOTES="" # a new collection has exactly the config; only its indexes are missing
     elif [[ $HTTP_STATUS == 409 ]]; then
       log "collection \"$name\": created meanwhile by another client (409 Conflict); checking its settings"
       api_ok GET "$path"
       plan=$(plan_for "$HTTP_BODY" "$entry") || die "GET $path answered HTTP $HTTP_STATUS with an unexpected body: ${HTTP_BODY:0:300}"
-      read_plan < <(printf '%s\n' "$plan")
+      read_plan <<<"$plan"
       if ((${#PLAN_PROBLEMS[@]} > 0)); then
         for problem in "${PLAN_PROBLEMS[@]}"; do fixed_problems+=("collection \"$name\": $problem; $FIXED_SUFFIX"); done
         continue

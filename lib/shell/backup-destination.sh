@@ -59,6 +59,20 @@ dest_setup_work() {
   HTTP_WORK=$WORK
 }
 
+# one_line_into VAR FILE: sets VAR to FILE's text with each run of line breaks as one space (as `tr -s '\n' ' '`),
+# without a process; one_line FILE prints it.
+one_line_into() {
+  local text=""
+  [[ ! -s $2 ]] || IFS= read -r -d '' text <"$2" || true
+  while [[ $text == *$'\n\n'* ]]; do text=${text//$'\n\n'/$'\n'}; done
+  printf -v "$1" '%s' "${text//$'\n'/ }"
+}
+one_line() {
+  local line
+  one_line_into line "$1"
+  printf '%s' "$line"
+}
+
 AWS_ERROR=""
 # aws_cli ARGS...: the AWS CLI with the endpoint; stdout goes to $WORK/aws.out, stderr to AWS_ERROR (returns its status).
 aws_cli() {
@@ -66,41 +80,39 @@ aws_cli() {
   local -a endpoint=()
   [[ -z $S3_ENDPOINT_URL ]] || endpoint=(--endpoint-url "$S3_ENDPOINT_URL")
   run_child "$WORK/aws.out" "$err" aws "${endpoint[@]}" "$@" || rc=$?
-  AWS_ERROR=$(tr -s '\n' ' ' <"$err")
+  one_line_into AWS_ERROR "$err"
   AWS_ERROR=${AWS_ERROR% }
   return "$rc"
 }
 
-s3_key() { printf '%s' "${S3_PREFIX:+$S3_PREFIX/}$1"; }
-
 # dest_url REL: the URL shown in messages.
 dest_url() {
-  if [[ $DEST_KIND == s3 ]]; then printf 's3://%s/%s' "$S3_BUCKET" "$(s3_key "$1")"; else printf 'file://%s/%s' "$DEST_DIR" "$1"; fi
+  if [[ $DEST_KIND == s3 ]]; then printf 's3://%s/%s' "$S3_BUCKET" "${S3_PREFIX:+$S3_PREFIX/}$1"; else printf 'file://%s/%s' "$DEST_DIR" "$1"; fi
 }
 
 # dest_put LOCAL_FILE REL [CONTENT_TYPE]: stores the file at <destination>/REL; exits on failure.
 dest_put() {
   local file=$1 rel=$2 type=${3:-application/octet-stream} target
   if [[ $DEST_KIND == s3 ]]; then
-    aws_cli s3 cp --only-show-errors --no-progress --content-type "$type" "$file" "s3://$S3_BUCKET/$(s3_key "$rel")" ||
+    aws_cli s3 cp --only-show-errors --no-progress --content-type "$type" "$file" "s3://$S3_BUCKET/${S3_PREFIX:+$S3_PREFIX/}$rel" ||
       die "upload to $(dest_url "$rel") failed: ${AWS_ERROR:-aws exited non-zero}"
   else
     target="$DEST_DIR/$rel"
     if ! mkdir -p -- "${target%/*}" 2>"$WORK/cp.err" || ! run_child /dev/null "$WORK/cp.err" cp -- "$file" "$target.partial"; then
-      die "writing $(dest_url "$rel") failed: $(tr -s '\n' ' ' <"$WORK/cp.err")"
+      die "writing $(dest_url "$rel") failed: $(one_line "$WORK/cp.err")"
     fi
     sync -- "$target.partial" 2>/dev/null || sync # coreutils < 8.24 syncs only everything
-    mv -f -- "$target.partial" "$target" 2>"$WORK/cp.err" || die "writing $(dest_url "$rel") failed: $(tr -s '\n' ' ' <"$WORK/cp.err")"
+    mv -f -- "$target.partial" "$target" 2>"$WORK/cp.err" || die "writing $(dest_url "$rel") failed: $(one_line "$WORK/cp.err")"
   fi
 }
 
 # dest_get REL LOCAL_FILE: copies one file from the destination; exits on failure.
 dest_get() {
   if [[ $DEST_KIND == s3 ]]; then
-    aws_cli s3 cp --only-show-errors --no-progress "s3://$S3_BUCKET/$(s3_key "$1")" "$2" ||
+    aws_cli s3 cp --only-show-errors --no-progress "s3://$S3_BUCKET/${S3_PREFIX:+$S3_PREFIX/}$1" "$2" ||
       die "downloading $(dest_url "$1") failed: ${AWS_ERROR:-aws exited non-zero}"
   else
-    run_child /dev/null "$WORK/cp.err" cp -- "$DEST_DIR/$1" "$2" || die "reading $(dest_url "$1") failed: $(tr -s '\n' ' ' <"$WORK/cp.err")"
+    run_child /dev/null "$WORK/cp.err" cp -- "$DEST_DIR/$1" "$2" || die "reading $(dest_url "$1") failed: $(one_line "$WORK/cp.err")"
   fi
 }
 
@@ -109,12 +121,12 @@ dest_get() {
 dest_sha256() {
   local sum
   if [[ $DEST_KIND == s3 ]]; then
-    run_child "$WORK/sha256.out" "$WORK/aws.err" s3_stream_sha256 "s3://$S3_BUCKET/$(s3_key "$1")" || {
-      AWS_ERROR=$(tr -s '\n' ' ' <"$WORK/aws.err")
+    run_child "$WORK/sha256.out" "$WORK/aws.err" s3_stream_sha256 "s3://$S3_BUCKET/${S3_PREFIX:+$S3_PREFIX/}$1" || {
+      one_line_into AWS_ERROR "$WORK/aws.err"
       die "reading $(dest_url "$1") failed: ${AWS_ERROR% }"
     }
   else
-    run_child "$WORK/sha256.out" "$WORK/aws.err" sha256sum -- "$DEST_DIR/$1" || die "reading $(dest_url "$1") failed: $(tr -s '\n' ' ' <"$WORK/aws.err")"
+    run_child "$WORK/sha256.out" "$WORK/aws.err" sha256sum -- "$DEST_DIR/$1" || die "reading $(dest_url "$1") failed: $(one_line "$WORK/aws.err")"
   fi
   sum=$(<"$WORK/sha256.out")
   printf '%s' "${sum%% *}"
@@ -133,7 +145,7 @@ s3_stream_sha256() {
 dest_list() {
   local out line
   if [[ $DEST_KIND == s3 ]]; then
-    aws_cli s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$(s3_key "$1")" --output json ||
+    aws_cli s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "${S3_PREFIX:+$S3_PREFIX/}$1" --output json ||
       die "listing $(dest_url "$1") failed: ${AWS_ERROR:-aws exited non-zero}"
     out=$(<"$WORK/aws.out")
     [[ -n $out ]] || return 0 # no objects: the AWS CLI prints nothing
@@ -165,9 +177,9 @@ dest_backups() {
 # dest_delete_file REL: deletes one file at the destination; exits on failure.
 dest_delete_file() {
   if [[ $DEST_KIND == s3 ]]; then
-    aws_cli s3 rm --only-show-errors "s3://$S3_BUCKET/$(s3_key "$1")" || die "deleting $(dest_url "$1") failed: ${AWS_ERROR:-aws exited non-zero}"
+    aws_cli s3 rm --only-show-errors "s3://$S3_BUCKET/${S3_PREFIX:+$S3_PREFIX/}$1" || die "deleting $(dest_url "$1") failed: ${AWS_ERROR:-aws exited non-zero}"
   else
-    rm -f -- "$DEST_DIR/$1" 2>"$WORK/rm.err" || die "deleting $(dest_url "$1") failed: $(tr -s '\n' ' ' <"$WORK/rm.err")"
+    rm -f -- "$DEST_DIR/$1" 2>"$WORK/rm.err" || die "deleting $(dest_url "$1") failed: $(one_line "$WORK/rm.err")"
   fi
 }
 
@@ -182,7 +194,7 @@ dest_delete() {
       die "deleting $* under $(dest_url "") failed: ${AWS_ERROR:-aws exited non-zero}"
   else
     for ts in "$@"; do
-      rm -rf -- "${DEST_DIR:?}/$ts" 2>"$WORK/rm.err" || die "deleting $(dest_url "$ts") failed: $(tr -s '\n' ' ' <"$WORK/rm.err")"
+      rm -rf -- "${DEST_DIR:?}/$ts" 2>"$WORK/rm.err" || die "deleting $(dest_url "$ts") failed: $(one_line "$WORK/rm.err")"
     done
   fi
 }

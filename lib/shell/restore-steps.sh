@@ -92,9 +92,11 @@ restore_resolve_timestamp() {
   esac
 }
 
-# restore_fetch_manifest: reads <TS>/manifest.json into $WORK/manifest.json; sets MANIFEST_PEERS and BACKUP_COLLECTIONS.
+# restore_fetch_manifest: reads <TS>/manifest.json into $WORK/manifest.json; sets MANIFEST_PEERS,
+# MANIFEST_REPORTED_VERSION and BACKUP_COLLECTIONS.
 restore_fetch_manifest() {
-  local bad names
+  local bad
+  local -a names
   MANIFEST="$WORK/manifest.json"
   dest_get "$BACKUP_TS/manifest.json" "$MANIFEST"
   bad=$(jq -r '
@@ -112,11 +114,13 @@ restore_fetch_manifest() {
       end
     end' "$MANIFEST" 2>&1) || bad="is not valid JSON: $bad"
   [[ -z $bad ]] || die "manifest $(dest_url "$BACKUP_TS/manifest.json") ${bad%%$'\n'*}"
-  MANIFEST_PEERS=$(jq '.peer_count' "$MANIFEST")
-  names=$(jq -r '.collections | keys_unsorted[]' "$MANIFEST")
-  BACKUP_COLLECTIONS=()
-  [[ -z $names ]] || mapfile -t BACKUP_COLLECTIONS <<<"$names"
-  log "backup $BACKUP_TS: ${#BACKUP_COLLECTIONS[@]} collection(s) from $MANIFEST_PEERS peer(s), Qdrant $(jq -r '.qdrant_version // .qdrant_reported_version // "unknown"' "$MANIFEST")"
+  # One jq for what the steps read: peer count, versions (shown, reported by GET /), then the collection names.
+  mapfile -t names < <(jq -r '.peer_count, (.qdrant_version // .qdrant_reported_version // "unknown"), (.qdrant_reported_version // ""),
+    (.collections | keys_unsorted[])' "$MANIFEST")
+  ((${#names[@]} >= 3)) || die "manifest $(dest_url "$BACKUP_TS/manifest.json") could not be read"
+  MANIFEST_PEERS=${names[0]} MANIFEST_REPORTED_VERSION=${names[2]}
+  BACKUP_COLLECTIONS=("${names[@]:3}")
+  log "backup $BACKUP_TS: ${#BACKUP_COLLECTIONS[@]} collection(s) from $MANIFEST_PEERS peer(s), Qdrant ${names[1]}"
 }
 
 # restore_select_collections: sets SELECTED from RESTORE_COLLECTIONS (default: every collection in the backup).
@@ -159,15 +163,15 @@ restore_check_peers() {
     die "nothing was restored; run the restore against exactly $MANIFEST_PEERS peer(s) (replicas: $MANIFEST_PEERS), listed in ordinal order in QDRANT_PEER_URLS"
   fi
   api_ok "${PEERS[0]}" GET /cluster
-  cluster_status=$(body_jq -r '.result.status')
-  if [[ $cluster_status == enabled ]]; then cluster_peers=$(body_jq '.result.peers | length'); else cluster_peers=1; fi
+  cluster_status=$(body_jq -r '.result | "\(.status) \(if .status == "enabled" then .peers | length else 1 end)"')
+  read -r cluster_status cluster_peers <<<"$cluster_status"
   if ((cluster_peers != PEER_COUNT)); then
     die "Qdrant at ${PEERS[0]} reports $cluster_peers peer(s) (cluster $cluster_status) but QDRANT_PEER_URLS lists $PEER_COUNT and backup $BACKUP_TS has $MANIFEST_PEERS; nothing was restored"
   fi
   api_ok "${PEERS[0]}" GET /
   local now_version was_version
   now_version=$(body_jq -r '.version // ""')
-  was_version=$(jq -r '.qdrant_reported_version // ""' "$MANIFEST")
+  was_version=$MANIFEST_REPORTED_VERSION
   if [[ -n $now_version && -n $was_version && $now_version != "$was_version" ]]; then
     warn "backup $BACKUP_TS was taken with Qdrant $was_version; restoring into Qdrant $now_version (Qdrant recovers snapshots from the same or the previous minor version)"
   fi
@@ -221,8 +225,8 @@ restore_plan() {
     fi
     api_ok "${PEERS[0]}" GET "$(collection_path "$target")"
     # "" when it fits, else why not: "<points> <what differs>"
-    fit=$(body_jq -r --argjson want "$(jq -c --arg c "$c" '.collections[$c].config.params' "$MANIFEST")" '
-      .result as $r | $r.config.params as $p
+    fit=$(body_jq -r --arg c "$c" --slurpfile m "$MANIFEST" '
+      $m[0].collections[$c].config.params as $want | .result as $r | $r.config.params as $p
       | [if $p.shard_number != $want.shard_number then "has shard_number \($p.shard_number), the backup \($want.shard_number)" else empty end,
          if $p.vectors != $want.vectors then "has vectors \($p.vectors | tojson), the backup \($want.vectors | tojson)" else empty end]
       | if length == 0 then "" else "\($r.points_count // 0) \(join(" and "))" end')
@@ -241,22 +245,27 @@ restore_plan() {
 # vectors, indexing, optimizers, quantization) and payload indexes.
 # shellcheck disable=SC2016 # $names in the jq programs are jq variables
 restore_create() {
-  local c=$1 path body field schema n=0
+  local c=$1 path index n=0
+  local -a bodies
   path=$(collection_path "$2")
-  # GET's config as PUT's body: params (but the read fan-out settings, which only PATCH takes) at the top level.
-  body=$(jq -c --arg c "$c" '.collections[$c].config as $k | ($k.params | del(.read_fan_out_factor, .read_fan_out_delay_ms)) + {
-      hnsw_config: $k.hnsw_config, optimizers_config: $k.optimizer_config, wal_config: $k.wal_config,
-      quantization_config: $k.quantization_config, strict_mode_config: $k.strict_mode_config, metadata: $k.metadata}
-    | with_entries(select(.value != null))' "$MANIFEST")
-  api_ok "${PEERS[0]}" PUT "$path" "$body"
-  body=$(jq -c --arg c "$c" '.collections[$c].config.params | {read_fan_out_factor, read_fan_out_delay_ms} | with_entries(select(.value != null))' "$MANIFEST")
-  [[ $body == "{}" ]] || api_ok "${PEERS[0]}" PATCH "$path" "{\"params\": $body}"
-  while IFS=$'\t' read -r field schema; do
-    [[ -n $field ]] || continue
-    api_ok "${PEERS[0]}" PUT "$path/index?wait=true" "$(jq -cn --arg f "$field" --argjson s "$schema" '{field_name: $f, field_schema: $s}')"
+  # One jq, one line each: PUT's body (GET's config: params but the read fan-out settings, which only PATCH takes, at
+  # the top level), PATCH's params, the shard number, then one PUT .../index body per payload index.
+  mapfile -t bodies < <(jq -c --arg c "$c" '.collections[$c] | .config as $k
+    | (($k.params | del(.read_fan_out_factor, .read_fan_out_delay_ms)) + {
+        hnsw_config: $k.hnsw_config, optimizers_config: $k.optimizer_config, wal_config: $k.wal_config,
+        quantization_config: $k.quantization_config, strict_mode_config: $k.strict_mode_config, metadata: $k.metadata}
+      | with_entries(select(.value != null))),
+      ($k.params | {read_fan_out_factor, read_fan_out_delay_ms} | with_entries(select(.value != null))),
+      $k.params.shard_number,
+      (.payload_schema // {} | to_entries[] | {field_name: .key, field_schema: (.value.params // .value.data_type)})' "$MANIFEST")
+  ((${#bodies[@]} >= 3)) || die "collection \"$c\": the manifest's configuration could not be read"
+  api_ok "${PEERS[0]}" PUT "$path" "${bodies[0]}"
+  [[ ${bodies[1]} == "{}" ]] || api_ok "${PEERS[0]}" PATCH "$path" "{\"params\": ${bodies[1]}}"
+  for index in "${bodies[@]:3}"; do
+    api_ok "${PEERS[0]}" PUT "$path/index?wait=true" "$index"
     n=$((n + 1))
-  done < <(jq -r --arg c "$c" '.collections[$c].payload_schema // {} | to_entries[] | "\(.key)\t\(.value.params // .value.data_type | tojson)"' "$MANIFEST")
-  log "collection \"$2\": created from the manifest's configuration (shard_number $(jq -r --arg c "$c" '.collections[$c].config.params.shard_number' "$MANIFEST"), $n payload index(es))"
+  done
+  log "collection \"$2\": created from the manifest's configuration (shard_number ${bodies[2]}, $n payload index(es))"
 }
 
 # restore_place_shards COLLECTION TARGET: moves, adds or drops shard replicas until every peer ordinal holds the
@@ -363,13 +372,15 @@ restore_upload() {
 
 # restore_points_problem COLLECTION: compares <collection><suffix>'s points_count with the manifest; prints a report
 # line on stdout and sets POINTS_PROBLEM to the difference (empty when it matches).
+# shellcheck disable=SC2016 # $names in the jq programs are jq variables
 restore_points_problem() {
   local c=$1 target=$1$RESTORE_TARGET_SUFFIX count lo hi
   api_ok "${PEERS[0]}" GET "$(collection_path "$target")"
-  count=$(body_jq '.result.points_count')
   # Qdrant's points_count may be null (its API allows it): then there is nothing to compare.
-  read -r lo hi < <(jq -r --arg c "$c" '.collections[$c] | [.points_count, .points_count_after] | map(numbers)
-    | if length == 0 then "none none" else "\(min) \(max)" end' "$MANIFEST")
+  count=$(body_jq -r --arg c "$c" --slurpfile m "$MANIFEST" '.result.points_count as $n
+    | $m[0].collections[$c] | [.points_count, .points_count_after] | map(numbers)
+    | "\($n) \(if length == 0 then "none none" else "\(min) \(max)" end)"')
+  read -r count lo hi <<<"$count"
   POINTS_PROBLEM=""
   if [[ $lo == none ]]; then
     log "collection \"$target\": points_count $count (the manifest records none to compare with)"
