@@ -10,7 +10,9 @@ describe("the compiled library", () => {
   const out = mkdtempSync(join(tmpdir(), "qdrant-lib-"));
 
   beforeAll(() => {
-    execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", join(out, "dist"), "--incremental", "false"], { stdio: "pipe" });
+    // --noCheck: the same files as `npm run build` (checked identical), a third less CPU; `npm run typecheck` type-checks.
+    const tsc = [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", join(out, "dist"), "--incremental", "false", "--noCheck"];
+    execFileSync(process.execPath, tsc, { stdio: "pipe" });
     execFileSync(process.execPath, [join(root, "tools/copy-shell-scripts.js"), join(out, "dist")], { stdio: "pipe" });
     cpSync(join(root, "package.json"), join(out, "package.json"));
     symlinkSync(join(root, "node_modules"), join(out, "node_modules"));
