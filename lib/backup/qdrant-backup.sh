@@ -224,12 +224,9 @@ on_signal() {
 
 # backup_check_cluster: snapshots are per peer, so every peer must be listed. Sets REPORTED_VERSION.
 backup_check_cluster() {
-  local cluster_status cluster_peers
-  api_ok "${PEERS[0]}" GET /cluster
-  cluster_status=$(body_jq -r '.result | "\(.status) \(if .status == "enabled" then .peers | length else 1 end)"')
-  read -r cluster_status cluster_peers <<<"$cluster_status"
-  if ((cluster_peers != PEER_COUNT)); then
-    die "Qdrant at ${PEERS[0]} reports $cluster_peers peer(s) (cluster $cluster_status) but QDRANT_PEER_URLS lists $PEER_COUNT; snapshots are per peer, so list every peer's URL in ordinal order"
+  read_cluster_peers
+  if ((CLUSTER_PEERS != PEER_COUNT)); then
+    die "Qdrant at ${PEERS[0]} reports $CLUSTER_PEERS peer(s) (cluster $CLUSTER_STATUS) but QDRANT_PEER_URLS lists $PEER_COUNT; snapshots are per peer, so list every peer's URL in ordinal order"
   fi
   api_ok "${PEERS[0]}" GET /
   REPORTED_VERSION=$(body_jq -r '.version // ""')

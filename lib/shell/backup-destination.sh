@@ -59,6 +59,16 @@ dest_setup_work() {
   HTTP_WORK=$WORK
 }
 
+# read_cluster_peers: GET /cluster on the first peer; sets CLUSTER_STATUS and CLUSTER_PEERS (1 when cluster mode is
+# off): the count QDRANT_PEER_URLS must match, since snapshots are per peer.
+# shellcheck disable=SC2034 # the globals it sets are read by the caller
+read_cluster_peers() {
+  local seen
+  api_ok "${PEERS[0]}" GET /cluster
+  seen=$(body_jq -r '.result | "\(.status) \(if .status == "enabled" then .peers | length else 1 end)"')
+  read -r CLUSTER_STATUS CLUSTER_PEERS <<<"$seen"
+}
+
 # one_line_into VAR FILE: sets VAR to FILE's text with each run of line breaks as one space (as `tr -s '\n' ' '`),
 # without a process; one_line FILE prints it.
 one_line_into() {

@@ -149,7 +149,7 @@ peer_range() {
 
 # restore_check_peers: refuses (exits 1, nothing written) unless the peers match the backup's.
 restore_check_peers() {
-  local cluster_status cluster_peers c files
+  local c files
   if ((PEER_COUNT != MANIFEST_PEERS)); then
     error "backup $BACKUP_TS was taken from $MANIFEST_PEERS peer(s), but QDRANT_PEER_URLS lists $PEER_COUNT; snapshots are per peer (each holds that peer's shards), so they can only go back to the same number of peers"
     for c in "${SELECTED[@]}"; do
@@ -162,11 +162,9 @@ restore_check_peers() {
     done
     die "nothing was restored; run the restore against exactly $MANIFEST_PEERS peer(s) (replicas: $MANIFEST_PEERS), listed in ordinal order in QDRANT_PEER_URLS"
   fi
-  api_ok "${PEERS[0]}" GET /cluster
-  cluster_status=$(body_jq -r '.result | "\(.status) \(if .status == "enabled" then .peers | length else 1 end)"')
-  read -r cluster_status cluster_peers <<<"$cluster_status"
-  if ((cluster_peers != PEER_COUNT)); then
-    die "Qdrant at ${PEERS[0]} reports $cluster_peers peer(s) (cluster $cluster_status) but QDRANT_PEER_URLS lists $PEER_COUNT and backup $BACKUP_TS has $MANIFEST_PEERS; nothing was restored"
+  read_cluster_peers
+  if ((CLUSTER_PEERS != PEER_COUNT)); then
+    die "Qdrant at ${PEERS[0]} reports $CLUSTER_PEERS peer(s) (cluster $CLUSTER_STATUS) but QDRANT_PEER_URLS lists $PEER_COUNT and backup $BACKUP_TS has $MANIFEST_PEERS; nothing was restored"
   fi
   api_ok "${PEERS[0]}" GET /
   local now_version was_version
