@@ -4,20 +4,21 @@
 # collections again (always, also when something fails), so a broken backup is found before it is needed.
 #
 # Run by the optional verification CronJob. Sources log.sh, qdrant-api.sh, backup-destination.sh and restore-steps.sh
-# (the restore's steps), which must sit in the same directory (mounted from the ConfigMap). Needs bash >= 4.4, curl,
-# jq, coreutils and, for s3://, the AWS CLI v2.
-# Single-node backups only: a backup taken from several peers, or several QDRANT_PEER_URLS, is refused (exit 2).
-# Collection names ending in _restore_check are reserved for these scratch copies (qdrant-backup.sh skips them).
+# (the restore's steps), which must sit in the same directory (mounted from the ConfigMap). Needs bash >= 5.1 (see
+# qdrant-api.sh), curl, jq, coreutils and, for s3://, the AWS CLI v2. Single-node backups only: a backup taken from
+# several peers, or several QDRANT_PEER_URLS, is refused (exit 2). Collection names ending in _restore_check are
+# reserved for these scratch copies (qdrant-backup.sh skips them).
 #
 # Environment (as for qdrant-restore.sh, which documents them):
 #   QDRANT_PEER_URLS          required; exactly one base URL (single node)
 #   QDRANT_API_KEY            optional; a read-write key (the check creates and deletes collections); never printed
 #   BACKUP_DESTINATION        required; s3://<bucket>[/<prefix>] or file:///<directory>
 #   S3_ENDPOINT_URL           optional
-#   SCRATCH_DIR               required; must hold the backup's files (s3://)
+#   SCRATCH_DIR               required; holds one downloaded snapshot at a time (s3://): the largest one must fit
 #   VERIFY_COLLECTIONS        optional; space-separated subset of the backup's collections; default: all
 #   HTTP_TIMEOUT_SECONDS      default 120
-#   SNAPSHOT_TIMEOUT_SECONDS  default 3600
+#   SNAPSHOT_TIMEOUT_SECONDS  default 600 (plus the time a file's bytes take at TRANSFER_MIN_MIB_PER_SECOND)
+#   TRANSFER_MIN_MIB_PER_SECOND  default 25
 #
 # What it compares, per collection, restored copy against the manifest: the sha256 of every file (before anything is
 # uploaded), points_count, the config's params.vectors, params.sparse_vectors, params.shard_number,

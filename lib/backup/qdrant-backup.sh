@@ -2,10 +2,10 @@
 # qdrant-backup.sh: snapshots every Qdrant collection (on every peer in cluster mode) to S3 or a directory, then
 # writes manifest.json LAST as the completion marker. A backup without a manifest is incomplete and is never restored.
 #
-# Run by the backup CronJob (mounted from a ConfigMap). Needs bash >= 4.4, curl, jq, coreutils (sha256sum, stat,
-# date, sync) and, for s3:// destinations, the AWS CLI v2. Writes only below SCRATCH_DIR (and to a file://
-# destination). Credentials for S3 come from the AWS CLI's usual chain (IRSA, Pod Identity, AWS_* variables). Sources
-# log.sh, qdrant-api.sh (HTTP) and backup-destination.sh, which must sit in the same directory.
+# Run by the backup CronJob (mounted from a ConfigMap). Needs bash >= 5.1 (see qdrant-api.sh), curl, jq, coreutils
+# (sha256sum, stat, date, sync) and, for s3:// destinations, the AWS CLI v2. Writes only below SCRATCH_DIR (and to a
+# file:// destination). Credentials for S3 come from the AWS CLI's usual chain (IRSA, Pod Identity, AWS_* variables).
+# Sources log.sh, qdrant-api.sh (HTTP) and backup-destination.sh, which must sit in the same directory.
 #
 # Environment:
 #   QDRANT_PEER_URLS          required; space-separated base URLs, one per Qdrant peer in ordinal order, e.g.

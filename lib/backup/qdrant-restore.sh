@@ -2,10 +2,10 @@
 # qdrant-restore.sh: restores Qdrant collections from a backup written by qdrant-backup.sh. Every file's sha256 is
 # checked against the backup's manifest BEFORE anything is written to Qdrant.
 #
-# Run by the restore Job (mounted from a ConfigMap). Needs bash >= 4.4, curl, jq, coreutils (sha256sum, stat, date)
-# and, for s3:// destinations, the AWS CLI v2. Writes only below SCRATCH_DIR. Sources log.sh, qdrant-api.sh (HTTP),
-# backup-destination.sh and restore-steps.sh (the steps it shares with qdrant-backup-verify.sh), which must sit in the
-# same directory.
+# Run by the restore Job (mounted from a ConfigMap). Needs bash >= 5.1 (see qdrant-api.sh), curl, jq, coreutils
+# (sha256sum, stat, date) and, for s3:// destinations, the AWS CLI v2. Writes only below SCRATCH_DIR. Sources log.sh,
+# qdrant-api.sh (HTTP), backup-destination.sh and restore-steps.sh (the steps it shares with qdrant-backup-verify.sh),
+# which must sit in the same directory.
 #
 # Environment:
 #   QDRANT_PEER_URLS          required; space-separated base URLs, one per Qdrant peer in ordinal order (as for the backup)
@@ -13,23 +13,34 @@
 #                             process's arguments) and never printed
 #   BACKUP_DESTINATION        required; s3://<bucket>[/<prefix>] or file:///<directory>, as given to the backup
 #   S3_ENDPOINT_URL           optional; an S3-compatible endpoint (MinIO), passed to the AWS CLI as --endpoint-url
-#   SCRATCH_DIR               required; an existing writable directory; an s3:// restore downloads every file of the
-#                             chosen collections here first, so it must hold them all (file:// restores read in place)
+#   SCRATCH_DIR               required; an existing writable directory; an s3:// restore downloads one snapshot file
+#                             at a time here (it must hold the largest one); file:// restores read in place
 #   RESTORE_TIMESTAMP         required; a backup's YYYYMMDD_HHMMSS, or "latest" (the newest backup with a manifest)
 #   RESTORE_COLLECTIONS       optional; space-separated names of the collections to restore; default: all in the backup
 #   RESTORE_TARGET_SUFFIX     optional; restore collection <c> as <c><suffix> (letters, digits, _ and -); default: none,
 #                             i.e. into <c> itself, replacing its current data
+#   RESTORE_REPLACE_INCOMPATIBLE  default false; true lets the restore delete a collection that holds points but cannot
+#                             take the backup's snapshots (another shard_number or vectors) and recreate it from the
+#                             backup; false refuses it, naming the collection and both shard counts
 #   HTTP_TIMEOUT_SECONDS      default 120; limit for one API request
-#   SNAPSHOT_TIMEOUT_SECONDS  default 3600; limit for uploading (and recovering) one snapshot
+#   SNAPSHOT_TIMEOUT_SECONDS  default 600; the fixed part of the limit for downloading and for uploading (and
+#                             recovering) one snapshot; each adds the time its bytes take at TRANSFER_MIN_MIB_PER_SECOND
+#   TRANSFER_MIN_MIB_PER_SECOND  default 25; the slowest rate (MiB/s) still taken as progress
 #
 # What it does: picks the backup (an incomplete one, without manifest.json, is refused), reads its manifest, and
 # refuses to restore anything when the number of peers differs from the backup's (QDRANT_PEER_URLS and GET /cluster
-# must both count the manifest's peer_count: snapshots are per peer), saying what it cannot restore and why. It then
-# fetches the chosen collections' files and checks every size and sha256 against the manifest; any mismatch stops it
-# before Qdrant is touched. Then for each collection, and in cluster mode each peer ordinal N (the peer-N file goes to
-# the N-th URL): POST /collections/{c}/snapshots/upload?priority=snapshot&checksum=<sha256> with the multipart field
-# `snapshot` (an existing collection is replaced). Finally it compares each collection's points_count (GET on the
-# first peer) with the manifest's (a range when points were written while the backup ran) and reports.
+# must both count the manifest's peer_count: snapshots are per peer), saying what it cannot restore and why. Before
+# anything is written to Qdrant it checks every chosen file against the manifest: its size from the destination's
+# listing, its sha256 by reading it once without keeping it (S3: streamed into sha256sum); any mismatch stops it. It
+# then decides, reading only, what each collection needs: one that exists and fits is replaced by the snapshot; one
+# that does not fit (Qdrant refuses a snapshot whose shard_number or vectors differ) is deleted and recreated from the
+# manifest when it is empty or RESTORE_REPLACE_INCOMPATIBLE is true, else the restore is refused before any write.
+# In cluster mode a collection is created from the manifest and each peer's shards are placed where the backup had
+# them. Then one file at a time (downloaded into SCRATCH_DIR from S3): POST
+# /collections/{c}/snapshots/upload?priority=snapshot&checksum=<sha256> with the multipart field `snapshot` to the peer
+# of the file's ordinal, after which the copy Qdrant keeps on its snapshot volume and the scratch copy are deleted.
+# Finally it compares each collection's points_count (GET on the first peer) with the manifest's (a range when points
+# were written while the backup ran) and reports.
 #
 # Output: one line per step on stdout, errors on stderr. Exit status: 0 restored and counts match; 1 a failure, a
 # refusal, or a points_count that differs; 2 bad inputs (every problem is listed).

@@ -17,8 +17,6 @@ import { waitBudget } from "../terraform/wait-budget";
 const SCRIPT = "collection-init.sh";
 const MOUNT = "/etc/qdrant-init";
 const TLS_CA_MOUNT = "/etc/qdrant-tls";
-/** Finished Jobs stay a week for `kubectl logs`; after that the next apply recreates the Job, which only reads. */
-export const INIT_JOB_TTL_SECONDS = 7 * 24 * 3600;
 
 export interface CollectionInitJobProps {
   readonly inputs: QdrantInputs;
@@ -99,7 +97,9 @@ export class CollectionInitJob extends Construct {
       spec: {
         backoffLimit: 3,
         activeDeadlineSeconds,
-        ttlSecondsAfterFinished: String(INIT_JOB_TTL_SECONDS),
+        // No ttlSecondsAfterFinished: a Job Kubernetes removed drops out of Terraform's state, and every plan after
+        // that would show it to be created again (and each apply would wait for it). The finished Job and its pod
+        // stay (no volume), with its logs, until a change replaces it.
         template: {
           metadata: { labels, annotations: { "checksum/collections": this.checksum } },
           spec: {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # collection-init.sh: makes Qdrant's collections and payload indexes match a declared list. Safe to re-run.
 #
-# Run by the collection-init Job (mounted from a ConfigMap). Needs bash, curl and jq only; writes no files. Sources
-# log.sh and qdrant-api.sh (the HTTP helpers), which must sit in the same directory.
+# Run by the collection-init Job (mounted from a ConfigMap). Needs bash >= 5.1 (see qdrant-api.sh), curl and jq only;
+# writes no files. Sources log.sh and qdrant-api.sh (the HTTP helpers), which must sit in the same directory.
 #
 # Environment:
 #   QDRANT_URL             required, e.g. http://acme-corp-qdrant.qdrant.svc.cluster.local:6333

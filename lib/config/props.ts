@@ -191,8 +191,8 @@ export interface QdrantDeploymentProps {
   /** Largest request body in MB (QDRANT__SERVICE__MAX_REQUEST_SIZE_MB); unset keeps Qdrant's 32. @default - unset */
   readonly maxRequestSizeMb?: number;
   /**
-   * Image of the module's Jobs (collection init): needs bash >= 4.4, curl and jq. The default bundles them (and
-   * the AWS CLI).
+   * Image of the module's Jobs (collection init): needs bash >= 5.1 (the pods' root filesystem is read-only, and
+   * older bash writes here-strings to a temporary file), curl and jq. The default bundles them (and the AWS CLI).
    * @default "alpine/k8s:1.33.4"
    */
   readonly jobImage?: string;

@@ -281,7 +281,7 @@ export const qdrantInputShape = {
       ),
     )
     .default("alpine/k8s:1.33.4")
-    .describe("Image of the module's Jobs (collection init): needs bash >= 4.4, curl and jq. The default bundles them (and the AWS CLI)."),
+    .describe("Image of the module's Jobs (collection init): needs bash >= 5.1 (the pods' root filesystem is read-only, and older bash writes here-strings to a temporary file), curl and jq. The default bundles them (and the AWS CLI)."),
   tls: tlsSchema.optional(),
   monitoring: monitoringSchema.prefault({}),
   enforceInternalAuth: z

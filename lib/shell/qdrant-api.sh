@@ -4,6 +4,9 @@
 # functions, and must sit in the same directory as the scripts that source it (mounted from the same ConfigMap),
 # with log.sh (die, run_child), sourced first.
 #
+# bash >= 5.1: the scripts read small values through here-strings (`<<<`), which bash 5.1 and later pass through a
+# pipe; older bash writes them to a temporary file, which the pods' read-only root filesystem refuses.
+#
 # The sourcing script provides:
 #   QDRANT_API_KEY        the API key, or empty; sent as the `api-key` header through curl's --config on a pipe (never
 #                         in a process's arguments) and never printed
@@ -70,12 +73,22 @@ http_request() {
       printf '%s' "$body" >"$HTTP_WORK/http.request"
       args+=(-H 'Content-Type: application/json' --data-binary "@$HTTP_WORK/http.request")
     fi
-    run_child "$HTTP_WORK/http.out" /dev/null curl --config <(curl_secret_config) "${args[@]}" "$url" || rc=$?
+    if [[ -n $QDRANT_API_KEY ]]; then
+      run_child "$HTTP_WORK/http.out" /dev/null curl --config <(curl_secret_config) "${args[@]}" "$url" || rc=$?
+    else
+      run_child "$HTTP_WORK/http.out" /dev/null curl "${args[@]}" "$url" || rc=$?
+    fi
     out=""
     IFS= read -r -d '' out <"$HTTP_WORK/http.out" || true # the whole file, without a subshell
   else
+    # Each `<(...)` and pipe costs a process: only what the request needs (a body, a key).
     [[ -z $body ]] || args+=(-H 'Content-Type: application/json' --data-binary @-)
-    out=$(printf '%s' "$body" | curl --config <(curl_secret_config) "${args[@]}" "$url" 2>/dev/null) || rc=$?
+    case ${body:+body},${QDRANT_API_KEY:+key} in
+    body,key) out=$(printf '%s' "$body" | curl --config <(curl_secret_config) "${args[@]}" "$url" 2>/dev/null) || rc=$? ;;
+    body,) out=$(printf '%s' "$body" | curl "${args[@]}" "$url" 2>/dev/null) || rc=$? ;;
+    ,key) out=$(curl --config <(curl_secret_config) "${args[@]}" "$url" 2>/dev/null) || rc=$? ;;
+    *) out=$(curl "${args[@]}" "$url" 2>/dev/null) || rc=$? ;;
+    esac
   fi
   http_answer "$rc" "$out"
 }
