@@ -209,6 +209,7 @@ export class QdrantDeployment extends Construct {
       snapshotStorageSize: hclString(inputs.snapshotStorageSize ?? inputs.storageSize),
       storageClassName: hclString(inputs.storageClassName ?? `${names.resourceName}-${inputs.storageType}`),
       statefulSetText: `${names.namespace}/${names.resourceName}`,
+      rolloutWhileUnready: String(inputs.rolloutWhileUnready),
       label: (key) => key,
     };
   }

@@ -213,6 +213,13 @@ export interface QdrantDeploymentProps {
   /** Qdrant log format. @default "json" */
   readonly logFormat?: "json" | "text";
   /**
+   * Let a plan change a StatefulSet of several pods while one is not ready or a rollout is unfinished (refused
+   * otherwise: with parallel pod management, Kubernetes would restart a second pod). Set it only for the apply
+   * that fixes what keeps a pod from getting ready, then back to false.
+   * @default false
+   */
+  readonly rolloutWhileUnready?: boolean;
+  /**
    * Addresses (e.g. `kubernetes_stateful_set_v1.qdrant`) the next plan may replace or delete: the plan guard
    * refuses any other StatefulSet, PVC, bucket, namespace, generated key or API-key Secret going away, and an
    * entry the plan does not use. Remove it after that apply.

@@ -291,6 +291,12 @@ export const qdrantInputShape = {
   telemetryEnabled: z.boolean().default(false).describe("Send Qdrant's anonymous usage telemetry (off: QDRANT__TELEMETRY_DISABLED=true)."),
   logLevel: z.enum(LOG_LEVELS).default("INFO").describe("Qdrant log level."),
   logFormat: z.enum(["json", "text"]).default("json").describe("Qdrant log format."),
+  rolloutWhileUnready: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Let a plan change a StatefulSet of several pods while one is not ready or a rollout is unfinished (refused otherwise: with parallel pod management, Kubernetes would restart a second pod). Set it only for the apply that fixes what keeps a pod from getting ready, then back to false.",
+    ),
   allowDestroy: z
     .array(
       z

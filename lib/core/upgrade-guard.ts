@@ -3,7 +3,8 @@
  * (no minor version skipped, never down) and the claim templates (Kubernetes cannot change them, so a new size or
  * StorageClass is refused with the procedure that grows the volumes without stopping a pod). It reads the running
  * StatefulSet with the kubernetes provider's `kubernetes_resources` data source, which lists nothing before the
- * first deploy (so nothing is checked then). A `check` block warns, without stopping the plan, when a version
+ * first deploy (so nothing is checked then). With several pods it also refuses to change a StatefulSet that is not
+ * ready (see `readyCheck`). A `check` block warns, without stopping the plan, when a version
  * change meets a single-replica collection or a single pod.
  */
 import { DataKubernetesResources } from "@cdktf/provider-kubernetes/lib/data-kubernetes-resources";
@@ -26,8 +27,12 @@ export interface GuardExpressions {
   readonly storageClassName: string;
   /** `<namespace>/<name>` of the StatefulSet, as template text for messages. */
   readonly statefulSetText: string;
+  /** Whether a plan may change the StatefulSet while a pod is not ready (a bool expression). */
+  readonly rolloutWhileUnready: string;
   /** Input names as the user writes them (camelCase in the stacks, snake_case in the module). */
-  readonly label: (key: "qdrantVersion" | "storageSize" | "snapshotStorageSize" | "storageClassName" | "storageType" | "replicas" | "replicationFactor") => string;
+  readonly label: (
+    key: "qdrantVersion" | "storageSize" | "snapshotStorageSize" | "storageClassName" | "storageType" | "replicas" | "replicationFactor" | "rolloutWhileUnready",
+  ) => string;
 }
 
 export interface UpgradeGuardProps {
@@ -53,6 +58,28 @@ const text = (expression: string) => (/^"[^"\\$%]*"$/.test(expression) ? (JSON.p
 /** `condition` over `r` (running, never null inside) and `t` (target); true when nothing runs yet. */
 const overVersions = (objects: string, version: string, condition: string) =>
   `alltrue([for r in [${runningVersionHcl(objects)}] : alltrue([for t in [${targetVersionHcl(version)}] : r == null ? true : (${condition})])])`;
+
+/**
+ * Several pods, and one not ready or a rollout unfinished: the pods run with podManagementPolicy Parallel, under which
+ * Kubernetes' rolling update deletes the highest outdated pod without waiting for the others to be ready (only
+ * OrderedReady waits; the PodDisruptionBudget does not cover the controller's own deletions). A change to the pod
+ * template then stops a second peer, and with three peers the Raft quorum. Nothing runs yet, or one pod: true.
+ */
+function readyCheck(objects: string, e: GuardExpressions): { condition: string; errorMessage: string } {
+  const settled = (o: string, n: string) =>
+    `(try(${o}.status.readyReplicas, 0) >= ${n} && try(${o}.status.updatedReplicas, 0) >= ${n} && try(${o}.status.currentRevision == ${o}.status.updateRevision, true))`;
+  const first = `${objects}[0]`; // inside try(): there may be none
+  const name = e.statefulSetText.split("/");
+  return {
+    condition: `\${alltrue([for o in ${objects} : alltrue([for n in [try(o.spec.replicas, 1)] : ${e.rolloutWhileUnready} || n <= 1 || ${settled("o", "n")}])])}`,
+    errorMessage:
+      `The running StatefulSet ${e.statefulSetText} is not settled: \${try(${first}.status.readyReplicas, 0)} of \${try(${first}.spec.replicas, 1)} pods ready, ` +
+      `\${try(${first}.status.updatedReplicas, 0)} on the newest revision. Its pods start in parallel (podManagementPolicy Parallel), and then Kubernetes' rolling ` +
+      `update restarts the next pod without waiting for the others: a change now could stop a second peer, and with three peers Qdrant's Raft quorum. ` +
+      `Wait until every pod is ready (kubectl -n ${name[0]} rollout status statefulset/${name.slice(1).join("/")}); when this change is what makes a pod ready ` +
+      `again (it fixes a change that broke it), set ${e.label("rolloutWhileUnready")} to true for this apply, and back to false afterwards.`,
+  };
+}
 
 /** The checks, as preconditions of the StatefulSet and one warning; pure text so tests can run them through terraform. */
 export function upgradeChecks(objects: string, e: GuardExpressions): {
@@ -98,6 +125,7 @@ export function upgradeChecks(objects: string, e: GuardExpressions): {
           `${e.statefulSetText} use another (${live("t.spec.storageClassName")}): existing volumes keep their class. Keep the class; moving the data to another ` +
           `class means a new deployment restored from a backup.`,
       },
+      readyCheck(objects, e),
     ],
     warning: {
       condition: `\${${overVersions(objects, e.version, `t == r ? true : (${e.replicas} > 1 && length(${e.singleReplicaCollections}) == 0)`)}}`,

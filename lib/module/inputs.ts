@@ -121,6 +121,7 @@ export function declareModuleInputs(stack: TerraformStack): QdrantInputs {
     telemetryEnabled: bool("telemetryEnabled"),
     logLevel: str("logLevel") as QdrantInputs["logLevel"],
     logFormat: str("logFormat") as QdrantInputs["logFormat"],
+    rolloutWhileUnready: bool("rolloutWhileUnready"),
     allowDestroy: list("allowDestroy"),
     monitoring: {
       serviceMonitor: Token.asAny(nested("monitoring", ["service_monitor"])) as unknown as boolean,

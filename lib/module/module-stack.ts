@@ -40,6 +40,7 @@ export class QdrantModuleStack extends TerraformStack {
         snapshotStorageSize: "local.snapshot_storage_size",
         storageClassName: 'var.storage_class_name != null ? var.storage_class_name : format("%s-%s", local.resource_name, var.storage_type)',
         statefulSetText: "${var.namespace}/${local.resource_name}",
+        rolloutWhileUnready: "var.rollout_while_unready",
         label: snakeCase,
       },
     });

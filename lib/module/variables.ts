@@ -73,6 +73,7 @@ export const MODULE_INPUTS = [
   "logLevel",
   "logFormat",
   "monitoring",
+  "rolloutWhileUnready",
   "allowDestroy",
 ] as const satisfies readonly InputKey[];
 

@@ -11,19 +11,32 @@ requireTerraform();
 
 const DATA = "data.kubernetes_resources.qdrant_running.objects";
 
+interface Status {
+  replicas?: number;
+  readyReplicas?: number;
+  updatedReplicas?: number;
+  currentRevision?: string;
+  updateRevision?: string;
+}
+/** Three pods, all ready, rollout finished. */
+const SETTLED: Status = { replicas: 3, readyReplicas: 3, updatedReplicas: 3, currentRevision: "acme-qdrant-7c9f", updateRevision: "acme-qdrant-7c9f" };
+
 /** A StatefulSet as the API returns it (the fields the checks read). */
-function running(image: string, templates: { name: string; storage: string; storageClassName: string }[] = []): Json {
+function running(image: string, templates: { name: string; storage: string; storageClassName: string }[] = [], status: Status = SETTLED): Json {
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
     metadata: { name: "acme-qdrant", namespace: "qdrant" },
     spec: {
+      replicas: status.replicas,
       template: { spec: { containers: [{ name: "qdrant", image, imagePullPolicy: "IfNotPresent" }] } },
       volumeClaimTemplates: templates.map((t) => ({
         metadata: { name: t.name },
         spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: t.storage } }, storageClassName: t.storageClassName },
       })),
     },
+    // The API drops zero counts from status (omitempty): a StatefulSet with no ready pod has no readyReplicas.
+    status: Object.fromEntries(Object.entries({ ...status, replicas: undefined, observedGeneration: 2 }).filter(([, v]) => v !== undefined && v !== 0)),
   };
 }
 const claims = (data: string, snapshots = data, storageClassName = "acme-qdrant-gp3") => [
@@ -31,7 +44,7 @@ const claims = (data: string, snapshots = data, storageClassName = "acme-qdrant-
   { name: "qdrant-snapshots", storage: snapshots, storageClassName },
 ];
 
-const CHECKS = ["downgrade", "skip", "size", "class"] as const;
+const CHECKS = ["downgrade", "skip", "size", "class", "ready"] as const;
 type Check = (typeof CHECKS)[number] | "availability";
 
 interface Scenario {
@@ -50,6 +63,12 @@ const acmeOneCopy = stack({ ...ACME, collectionsConfig: [{ name: "documents", ve
 const acmeDown = stack({ ...ACME, qdrantVersion: "v1.18.3" });
 const acmeGrown = stack({ ...ACME, storageSize: "800Gi" });
 const acmeLocal = stack({ ...ACME, storageClassName: "local-path" });
+const acmeOverride = stack({ ...ACME, rolloutWhileUnready: true });
+const NOT_SETTLED =
+  "The running StatefulSet qdrant/acme-qdrant is not settled: %READY% of 3 pods ready, %UPDATED% on the newest revision. Its pods start in parallel (podManagementPolicy Parallel), and then Kubernetes' rolling update restarts the next pod without waiting for the others: a change now could stop a second peer, and with three peers Qdrant's Raft quorum. Wait until every pod is ready (kubectl -n qdrant rollout status statefulset/acme-qdrant); when this change is what makes a pod ready again (it fixes a change that broke it), set rolloutWhileUnready to true for this apply, and back to false afterwards.";
+const notSettled = (ready: number, updated: number) => NOT_SETTLED.replace("%READY%", String(ready)).replace("%UPDATED%", String(updated));
+const PEER_DOWN: Status = { ...SETTLED, readyReplicas: 2 };
+const ROLLING: Status = { ...SETTLED, updatedReplicas: 1, updateRevision: "acme-qdrant-5d2b" };
 
 const scenarios: Scenario[] = [
   { name: "first deploy: nothing runs, nothing to compare", json: acme, objects: [], fails: {} },
@@ -103,6 +122,31 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: "a peer not ready (e.g. catching up after a node upgrade): any plan that changes the StatefulSet could stop a second",
+    json: acme,
+    objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"), PEER_DOWN)],
+    fails: { ready: notSettled(2, 3) },
+  },
+  {
+    name: "a rollout still going (the last apply stopped at its timeout)",
+    json: acme,
+    objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"), ROLLING)],
+    fails: { ready: notSettled(3, 1) },
+  },
+  {
+    name: "no pod ready at all (zero counts are absent from the API's status)",
+    json: acme,
+    objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"), { ...SETTLED, readyReplicas: 0 })],
+    fails: { ready: notSettled(0, 3) },
+  },
+  { name: "rolloutWhileUnready: the apply that fixes a broken pod", json: acmeOverride, objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"), ROLLING)], fails: {} },
+  {
+    name: "a single pod that is not ready: nothing a second restart could stop",
+    json: acmeSingle,
+    objects: [running("qdrant/qdrant:v1.18.3", claims("500Gi"), { replicas: 1, updatedReplicas: 1, currentRevision: "a", updateRevision: "a" })],
+    fails: {},
+  },
+  {
     name: "a version change on a single pod (warning only)",
     json: acmeSingle,
     objects: [running("qdrant/qdrant:v1.17.1", claims("500Gi"))],
@@ -125,10 +169,10 @@ const scenarios: Scenario[] = [
 function checksOf(json: Json): Record<Check, { condition: string; error_message: string }> {
   const pre = resource(json, "kubernetes_stateful_set_v1", "qdrant").lifecycle.precondition as { condition: string; error_message: string }[];
   const guard = pre.filter((p) => p.condition.includes(DATA));
-  expect(guard).toHaveLength(4);
-  const [downgrade, skip, size, klass] = guard;
+  expect(guard).toHaveLength(5);
+  const [downgrade, skip, size, klass, ready] = guard;
   const availability = json.check.qdrant_upgrade_availability.assert[0];
-  return { downgrade, skip, size, class: klass, availability };
+  return { downgrade, skip, size, class: klass, ready, availability };
 }
 
 describe("upgrade guard (preconditions of the StatefulSet and a check block, read from the running StatefulSet)", () => {
@@ -163,12 +207,14 @@ describe("upgrade guard (preconditions of the StatefulSet and a check block, rea
     const moduleRun = applyWithoutProviders(
       {
         variable: module.variable,
-        locals: { ...module.locals, objects: [running("qdrant/qdrant:v1.17.1", claims("50Gi", "50Gi", "acme-qdrant-gp3"))] },
+        locals: { ...module.locals, objects: [running("qdrant/qdrant:v1.17.1", claims("50Gi", "50Gi", "acme-qdrant-gp3"), PEER_DOWN)] },
         output: {
           ok_skip: { value: swap(checks.skip.condition) },
           message_skip: { value: swap(checks.skip.error_message) },
           ok_size: { value: swap(checks.size.condition) },
           ok_class: { value: swap(checks.class.condition) },
+          ok_ready: { value: swap(checks.ready.condition) },
+          message_ready: { value: swap(checks.ready.error_message) },
           ok_availability: { value: swap(checks.availability.condition) },
           message_availability: { value: swap(checks.availability.error_message) },
         },
@@ -193,6 +239,8 @@ describe("upgrade guard (preconditions of the StatefulSet and a check block, rea
       'qdrant_version v1.19.0 skips a minor version: the running StatefulSet qdrant/acme-qdrant runs v1.17.1, and Qdrant upgrades one minor version at a time, through the latest patch of each. Deploy v1.18.3 first, then each next minor version up to v1.19.0 (docs/runbook.md, "Upgrade Qdrant").',
     );
     expect([moduleOutputs.ok_size, moduleOutputs.ok_class]).toEqual([true, true]);
+    expect(moduleOutputs.ok_ready).toBe(false);
+    expect(moduleOutputs.message_ready).toBe(notSettled(2, 3).replace("set rolloutWhileUnready", "set rollout_while_unready"));
     expect(moduleOutputs.ok_availability).toBe(false);
     expect(moduleOutputs.message_availability).toMatch(/^qdrant_version changes the running v1\.17\.1 to v1\.19\.0: .* with a single pod Qdrant is unavailable until/);
   });

@@ -77,6 +77,8 @@ describe("homelab stack reproduces spike #30", () => {
   it("leaves namespace cortex to the control plane: not created, and forgotten rather than deleted by a state that had it", () => {
     expect(json.resource.kubernetes_namespace_v1).toBeUndefined();
     expect(json.removed).toEqual([{ from: "kubernetes_namespace_v1.qdrant", lifecycle: { destroy: false } }]);
+    // `removed` blocks arrived in Terraform 1.7: an older one must say so, not misread the stack.
+    expect(json.terraform.required_version).toBe(">= 1.7.0");
   });
 
   it("has what the runbook's migration from the kustomize deployment imports, and keeps its PVC", () => {

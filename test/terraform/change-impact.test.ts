@@ -87,6 +87,7 @@ const EXPECTED: Record<string, string> = {
   "telemetryEnabled: false → true": "rolling restart",
   'logLevel: "INFO" → "DEBUG"': "rolling restart",
   'logFormat: "json" → "text"': "rolling restart",
+  "rolloutWhileUnready: false → true": "nothing",
   "allowDestroy: [] → the StatefulSet": "nothing",
 };
 
