@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import type { QdrantInputs } from "../config/schema";
 import { GRPC_PORT, HTTP_PORT, P2P_PORT, QdrantNames } from "./naming";
 import { tlsEnvironment } from "./tls";
+import { defaultReplicationFactor } from "../collections/collection-requests";
 import { atLeast as supportsAtLeast } from "../config/qdrant-version";
 import { isUnresolvedToken } from "../config/tokens";
 import { and, choose, Condition, conditionOf, conditionText, isDecided, isSet, not } from "../terraform/conditional";
@@ -52,7 +53,15 @@ export function qdrantEnvironmentParts(inputs: QdrantInputs, names: QdrantNames)
     // The image's entrypoint writes this marker; the root filesystem is read-only, so it lives on a volume.
     QDRANT_INIT_FILE_PATH: `${INIT_PATH}/.qdrant-initialized`,
   };
-  if (names.clusterMode) base.QDRANT__CLUSTER__P2P__PORT = String(P2P_PORT);
+  if (names.clusterMode) {
+    base.QDRANT__CLUSTER__P2P__PORT = String(P2P_PORT);
+    // A collection a client creates without replication_factor: two copies where there are peers for them, as for
+    // declared ones (Qdrant's own default, storage.collection.replication_factor, is 1: every rolling restart would
+    // take the restarting peer's shards offline, and a lost volume their data).
+    base.QDRANT__STORAGE__COLLECTION__REPLICATION_FACTOR = isUnresolvedToken(inputs.replicas)
+      ? Token.asString(Fn.tostring(Fn.min([2, inputs.replicas])))
+      : String(defaultReplicationFactor(inputs.replicas));
+  }
   if (inputs.tls) Object.assign(base, tlsEnvironment());
   if (names.metricsPort !== undefined) base.QDRANT__SERVICE__METRICS_PORT = numberText(names.metricsPort);
   return [

@@ -93,6 +93,13 @@ describe("QdrantConfig", () => {
     expect(data.QDRANT__CLUSTER__P2P__PORT).toBe("6335");
   });
 
+  it("gives collections that clients create two copies of each shard in cluster mode (Qdrant's default is one)", () => {
+    const data = (replicas: number) => resource(synthDeployment({ replicas }), "kubernetes_config_map_v1", "qdrant_config").data;
+    expect(data(3).QDRANT__STORAGE__COLLECTION__REPLICATION_FACTOR).toBe("2");
+    expect(data(2).QDRANT__STORAGE__COLLECTION__REPLICATION_FACTOR).toBe("2");
+    expect(data(1).QDRANT__STORAGE__COLLECTION__REPLICATION_FACTOR).toBeUndefined();
+  });
+
   it("rolls the pods when the settings change, and only then", () => {
     const checksum = (props = {}) => resource(synthDeployment(props), "kubernetes_stateful_set_v1", "qdrant").spec.template.metadata.annotations["checksum/config"];
     expect(checksum()).toMatch(/^[0-9a-f]{64}$/);

@@ -340,7 +340,7 @@ const INTENDED: { readme: string; applies: (inputs: QdrantDeploymentInput) => bo
     applies: (inputs) => (inputs.replicas ?? 1) === 1,
     explains: (d) =>
       [
-        /^kubernetes_config_map_v1\.qdrant_config\.data\.QDRANT__(CLUSTER__ENABLED|CLUSTER__P2P__PORT|SERVICE__ENFORCE_INTERNAL_AUTH)$/,
+        /^kubernetes_config_map_v1\.qdrant_config\.data\.QDRANT__(CLUSTER__ENABLED|CLUSTER__P2P__PORT|SERVICE__ENFORCE_INTERNAL_AUTH|STORAGE__COLLECTION__REPLICATION_FACTOR)$/,
         /^kubernetes_service_v1\.qdrant_headless\.spec\.port\[name=p2p\]$/,
         new RegExp(`^${escape(qdrantContainer)}(\\.port\\[name=p2p\\]|\\.env\\[name=(QDRANT_STATEFULSET|QDRANT_HEADLESS_SERVICE|QDRANT_P2P_PORT)\\]|\\.command|\\.startup_probe\\.http_get\\.path)$`),
         new RegExp(`^${escape(statefulSetPod)}\\.(affinity|topology_spread_constraint)$`),
