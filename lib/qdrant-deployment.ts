@@ -185,14 +185,20 @@ export class QdrantDeployment extends Construct {
   /**
    * The plan guard's marker (lib/terraform/plan-guard.ts): a terraform_data resource whose input names this
    * deployment's guarded addresses and its allowDestroy entries, so a checker of the plan JSON finds both there.
+   * With literal inputs (the stacks) every guarded resource allowDestroy does not name also gets prevent_destroy,
+   * so a plain `cdktf deploy` or `terraform apply`, which runs no guard, refuses the same plans. (The module cannot:
+   * prevent_destroy must be a literal there.)
    */
   private addPlanGuardMarker(): void {
     const secretPath = `${this.node.path}/api-key/resource`;
-    const guarded = this.node
+    const resources = this.node
       .findAll()
-      .filter((n): n is TerraformResource => n instanceof TerraformResource && (n.terraformResourceType in GUARDED_TYPES || n.node.path === secretPath))
-      .map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`)
-      .sort();
+      .filter((n): n is TerraformResource => n instanceof TerraformResource && (n.terraformResourceType in GUARDED_TYPES || n.node.path === secretPath));
+    const address = (r: TerraformResource) => `${r.terraformResourceType}.${r.friendlyUniqueId}`;
+    const guarded = resources.map(address).sort();
+    if (!isUnresolvedToken(this.inputs.allowDestroy)) {
+      for (const r of resources) if (!this.inputs.allowDestroy.includes(address(r))) r.addOverride("lifecycle.prevent_destroy", true);
+    }
     new TerraformDataResource(this, "plan-guard", { deployment: `${this.names.namespace}/${this.names.resourceName}`, guarded, allow_destroy: this.inputs.allowDestroy });
   }
 

@@ -373,6 +373,11 @@ const INTENDED: { readme: string; applies: (inputs: QdrantDeploymentInput) => bo
       ].includes(d.where),
   },
   {
+    readme: "the stacks also set prevent_destroy on what the plan guard protects",
+    applies: () => true,
+    explains: (d) => / \(meta\)\.lifecycle\.prevent_destroy$/.test(d.where) && d.stack === true && d.module === undefined,
+  },
+  {
     readme: "the plan guard's marker lists every guarded resource the module can create",
     applies: () => true,
     explains: (d) => d.where === "terraform_data.qdrant_plan_guard.input.guarded[+]" && d.stack === undefined,

@@ -120,6 +120,27 @@ describe("the marker each deployment carries", () => {
     });
   });
 
+  it("in the stacks, also puts prevent_destroy on each guarded resource allowDestroy does not name (plain cdktf deploy runs no guard)", () => {
+    const json = synthDeployment({ backupEnabled: true, backupS3Bucket: "acme-backups", eksClusterName: "eks", backupCreateBucket: true, allowDestroy: ["kubernetes_stateful_set_v1.qdrant"] });
+    const input = resource(json, MARKER_TYPE, `qdrant${MARKER_SUFFIX}`).input as { guarded: string[] };
+    const prevented = Object.fromEntries(
+      input.guarded.map((address) => {
+        const [type, name] = address.split(".");
+        return [address, resource(json, type, name).lifecycle?.prevent_destroy];
+      }),
+    );
+    expect(prevented).toEqual({
+      "aws_s3_bucket.qdrant_backup": true, // always: allowDestroy does not lift the bucket's own prevent_destroy
+      "kubernetes_namespace_v1.qdrant": true,
+      "kubernetes_secret_v1.qdrant_api_key": true,
+      "kubernetes_stateful_set_v1.qdrant": undefined,
+      "random_password.qdrant_api_key": true,
+      "random_password.qdrant_read_only_api_key": true,
+    });
+    const module = synthesizeModuleStack() as Json;
+    expect(resource(module, "kubernetes_stateful_set_v1", "qdrant").lifecycle.prevent_destroy).toBeUndefined();
+  });
+
   it("in the module, takes allow_destroy from the variable", () => {
     const module = synthesizeModuleStack() as Json;
     const input = resource(module, MARKER_TYPE, `qdrant${MARKER_SUFFIX}`).input;
