@@ -5,11 +5,10 @@
 // operator answers "yes" (or --auto-approve), terraform apply of exactly that plan. Exit codes: 0 applied, 1 a step
 // failed or the guard refused (nothing applied to that stack, nor to any after it), 2 bad usage.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { planGuard } from "./plan-guard";
-
-const PLAN_FILE = "guarded.tfplan";
 
 export interface GuardedDeployIo {
   /** Runs terraform with these arguments in dir, output to the terminal; returns its exit status. */
@@ -49,22 +48,38 @@ export function guardedDeploy(args: string[], root: string, io: GuardedDeployIo 
     );
     return 2;
   }
-  for (const stack of stacks) {
-    const dir = join(stacksDir, stack);
-    io.print(`== ${stack}: init, plan, plan guard${autoApprove ? ", apply" : ", confirm, apply"}`);
-    try {
+  // A plan file holds the variables' values (API keys) and the state: a private directory, removed on every way out.
+  const planDir = mkdtempSync(join(tmpdir(), "qdrant-guarded-deploy-"));
+  const planFile = join(planDir, "guarded.tfplan");
+  const cleanUp = () => rmSync(planDir, { recursive: true, force: true });
+  const interrupted = () => {
+    cleanUp();
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted).once("SIGTERM", interrupted);
+  try {
+    for (const stack of stacks) {
+      const dir = join(stacksDir, stack);
+      io.print(`== ${stack}: init, plan, plan guard${autoApprove ? ", apply" : ", confirm, apply"}`);
       if (io.terraform(dir, ["init", "-input=false"]) !== 0) return stop(io, stack, "terraform init failed; nothing was applied");
-      if (io.terraform(dir, ["plan", "-input=false", `-out=${PLAN_FILE}`]) !== 0) return stop(io, stack, "terraform plan failed; nothing was applied");
-      const guard = planGuard([PLAN_FILE], dir);
+      if (io.terraform(dir, ["plan", "-input=false", `-out=${planFile}`]) !== 0) return stop(io, stack, "terraform plan failed; nothing was applied");
+      let guard: { code: number; output: string };
+      try {
+        guard = planGuard([planFile], dir);
+      } catch (error) {
+        return stop(io, stack, `the plan guard could not read the plan (${(error as Error).message.replace(/\s+/g, " ").trim()}); nothing was applied`);
+      }
       io.print(guard.output);
       if (guard.code !== 0) return stop(io, stack, "the plan guard refused the plan; nothing was applied");
       if (!autoApprove && !io.confirm(`Apply this plan to ${stack}? Only "yes" applies: `)) return stop(io, stack, "not approved; nothing was applied");
-      if (io.terraform(dir, ["apply", "-input=false", PLAN_FILE]) !== 0) return stop(io, stack, "terraform apply failed (its output says how far it got)");
-    } finally {
-      rmSync(join(dir, PLAN_FILE), { force: true });
+      if (io.terraform(dir, ["apply", "-input=false", planFile]) !== 0) return stop(io, stack, "terraform apply failed (its output says how far it got)");
+      rmSync(planFile, { force: true });
     }
+    return 0;
+  } finally {
+    process.off("SIGINT", interrupted).off("SIGTERM", interrupted);
+    cleanUp();
   }
-  return 0;
 }
 
 /** Stops the run: this stack's step failed, and the stacks after it are left alone. */

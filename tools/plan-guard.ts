@@ -10,7 +10,7 @@ import { checkPlan, formatResult, PlanJson } from "../lib/terraform/plan-guard";
 function readPlan(path: string, cwd: string): PlanJson {
   const text = readFileSync(resolve(cwd, path), "utf8");
   if (text.trimStart().startsWith("{")) return JSON.parse(text) as PlanJson;
-  const show = spawnSync("terraform", ["show", "-json", path], { cwd, encoding: "utf8", maxBuffer: 1 << 30 });
+  const show = spawnSync("terraform", ["show", "-json", "-no-color", path], { cwd, encoding: "utf8", maxBuffer: 1 << 30 });
   if (show.status !== 0) throw new Error(`terraform show -json ${path} failed: ${show.stderr || show.error?.message}`);
   return JSON.parse(show.stdout) as PlanJson;
 }

@@ -66,15 +66,18 @@ const overVersions = (objects: string, version: string, condition: string) =>
  * template then stops a second peer, and with three peers the Raft quorum. Nothing runs yet, or one pod: true.
  */
 function readyCheck(objects: string, e: GuardExpressions): { condition: string; errorMessage: string } {
+  // The API leaves zero counts out of status, and the provider hands the missing fields over as null (not absent,
+  // so try() alone passes the null on); `||` evaluates both sides before Terraform 1.12, hence the conditional.
+  const count = (path: string, otherwise: number) => `coalesce(try(${path}, null), ${otherwise})`;
   const settled = (o: string, n: string) =>
-    `(try(${o}.status.readyReplicas, 0) >= ${n} && try(${o}.status.updatedReplicas, 0) >= ${n} && try(${o}.status.currentRevision == ${o}.status.updateRevision, true))`;
+    `(${count(`${o}.status.readyReplicas`, 0)} >= ${n} && ${count(`${o}.status.updatedReplicas`, 0)} >= ${n} && try(${o}.status.currentRevision == ${o}.status.updateRevision, true))`;
   const first = `${objects}[0]`; // inside try(): there may be none
   const name = e.statefulSetText.split("/");
   return {
-    condition: `\${alltrue([for o in ${objects} : alltrue([for n in [try(o.spec.replicas, 1)] : ${e.rolloutWhileUnready} || n <= 1 || ${settled("o", "n")}])])}`,
+    condition: `\${alltrue([for o in ${objects} : alltrue([for n in [${count("o.spec.replicas", 1)}] : (${e.rolloutWhileUnready} || n <= 1) ? true : ${settled("o", "n")}])])}`,
     errorMessage:
-      `The running StatefulSet ${e.statefulSetText} is not settled: \${try(${first}.status.readyReplicas, 0)} of \${try(${first}.spec.replicas, 1)} pods ready, ` +
-      `\${try(${first}.status.updatedReplicas, 0)} on the newest revision. Its pods start in parallel (podManagementPolicy Parallel), and then Kubernetes' rolling ` +
+      `The running StatefulSet ${e.statefulSetText} is not settled: \${${count(`${first}.status.readyReplicas`, 0)}} of \${${count(`${first}.spec.replicas`, 1)}} pods ready, ` +
+      `\${${count(`${first}.status.updatedReplicas`, 0)}} on the newest revision. Its pods start in parallel (podManagementPolicy Parallel), and then Kubernetes' rolling ` +
       `update restarts the next pod without waiting for the others: a change now could stop a second peer, and with three peers Qdrant's Raft quorum. ` +
       `Wait until every pod is ready (kubectl -n ${name[0]} rollout status statefulset/${name.slice(1).join("/")}); when this change is what makes a pod ready ` +
       `again (it fixes a change that broke it), set ${e.label("rolloutWhileUnready")} to true for this apply, and back to false afterwards.`,

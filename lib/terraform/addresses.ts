@@ -70,7 +70,7 @@ export const ADDRESSES: readonly Entry[] = [
   ["autoscaler/metrics-server", "metrics_server"],
   ["network-policy/resource", "{id}"],
   ["external-service/resource", "{id}_external"],
-  // Outputs: the seed module's names for the deployment with id `qdrant`.
+  // Outputs: the names of the qdrant-deployment module's outputs for the deployment with id `qdrant`.
   ...["namespace", "service_name", "service_fqdn", "connection_string", "grpc_connection_string", "http_port", "grpc_port"].map((o) => [`output-${o}`, `{out}${o}`] as const),
   ...["statefulset_name", "headless_service_name", "external_service_name", "backup_destination", "backup_role_arn", "api_key_secret_name"].map(
     (o) => [`output-${o}`, `{out}${o}`] as const,

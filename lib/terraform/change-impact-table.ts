@@ -116,7 +116,7 @@ export const SCENARIOS: Scenario[] = [
     change: '"pvc" → "s3"',
     before: { backupTarget: "pvc" },
     after: { backupTarget: "s3" },
-    procedure: "the backup volume and its backups go: copy them off first, then name the PVC in allowDestroy for that apply (it also has prevent_destroy: take it out of state instead to keep it)",
+    procedure: "the backup volume and its backups go: copy them off first, then name the PVC in allowDestroy for that apply (to keep it, terraform state rm it before that apply instead: its prevent_destroy goes with its block)",
   },
   { input: "backupS3Endpoint", change: "unset → MinIO", after: { backupS3Endpoint: "http://minio.minio:9000", backupS3CredentialsSecret: "minio" } },
   {

@@ -35,8 +35,14 @@ function running(image: string, templates: { name: string; storage: string; stor
         spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: t.storage } }, storageClassName: t.storageClassName },
       })),
     },
-    // The API drops zero counts from status (omitempty): a StatefulSet with no ready pod has no readyReplicas.
-    status: Object.fromEntries(Object.entries({ ...status, replicas: undefined, observedGeneration: 2 }).filter(([, v]) => v !== undefined && v !== 0)),
+    // The API drops zero counts from status (omitempty), and the provider's objects carry every field of the type's
+    // OpenAPI schema, a missing one as null (payload.ToTFValue, then morph.UnknownToNull).
+    status: Object.fromEntries(
+      ["availableReplicas", "collisionCount", "currentReplicas", "currentRevision", "observedGeneration", "readyReplicas", "updateRevision", "updatedReplicas"].map((k) => {
+        const value = ({ ...status, observedGeneration: 2, currentReplicas: status.readyReplicas } as Record<string, unknown>)[k];
+        return [k, value === undefined || value === 0 ? null : value];
+      }),
+    ),
   };
 }
 const claims = (data: string, snapshots = data, storageClassName = "acme-qdrant-gp3") => [
@@ -144,6 +150,18 @@ const scenarios: Scenario[] = [
     name: "a single pod that is not ready: nothing a second restart could stop",
     json: acmeSingle,
     objects: [running("qdrant/qdrant:v1.18.3", claims("500Gi"), { replicas: 1, updatedReplicas: 1, currentRevision: "a", updateRevision: "a" })],
+    fails: {},
+  },
+  {
+    name: "scaled to 0 (disaster recovery: scale to 0, delete the claims, deploy)",
+    json: acme,
+    objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"), { replicas: 0, currentRevision: "a", updateRevision: "a" })],
+    fails: {},
+  },
+  {
+    name: "rolloutWhileUnready with no pod ready at all",
+    json: acmeOverride,
+    objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"), { ...SETTLED, readyReplicas: 0, updatedReplicas: 0 })],
     fails: {},
   },
   {

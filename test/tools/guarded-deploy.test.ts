@@ -5,7 +5,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { guardedDeploy, type GuardedDeployIo } from "../../tools/guarded-deploy";
 
 const PLANS = join(__dirname, "../fixtures/plans");
@@ -25,11 +25,16 @@ function run(args: string[], plans: Record<string, string>, answer = "yes") {
   const calls: string[] = [];
   const printed: string[] = [];
   const asked: string[] = [];
+  const planFiles: string[] = [];
   const io: GuardedDeployIo = {
     terraform(dir, tfArgs) {
       const stack = dir.split("/").at(-1) as string;
       calls.push(`${stack}: ${tfArgs.join(" ")}`);
-      if (tfArgs[0] === "plan") copyFileSync(join(PLANS, plans[stack]), join(dir, "guarded.tfplan"));
+      if (tfArgs[0] === "plan") {
+        const out = tfArgs.find((a) => a.startsWith("-out="))?.slice(5) as string;
+        planFiles.push(out);
+        copyFileSync(join(PLANS, plans[stack]), out);
+      }
       return 0;
     },
     confirm(question) {
@@ -40,8 +45,8 @@ function run(args: string[], plans: Record<string, string>, answer = "yes") {
   };
   try {
     const code = guardedDeploy(args, root, io);
-    const leftovers = Object.keys(plans).filter((s) => existsSync(join(root, "cdktf.out", "stacks", s, "guarded.tfplan")));
-    return { code, calls, printed: printed.join("\n"), asked, leftovers };
+    const leftovers = planFiles.filter((f) => existsSync(f) || existsSync(dirname(f)));
+    return { code, calls: calls.map((c) => c.replace(/\/\S*\/guarded\.tfplan/g, "<plan>")), printed: printed.join("\n"), asked, leftovers, planFiles };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -50,15 +55,17 @@ function run(args: string[], plans: Record<string, string>, answer = "yes") {
 it("applies exactly the plan the guard passed, after a yes", () => {
   const r = run(["qdrant-acme-corp"], { "qdrant-acme-corp": "rolls-statefulset.json" });
   expect(r.code).toBe(0);
-  expect(r.calls).toEqual(["qdrant-acme-corp: init -input=false", "qdrant-acme-corp: plan -input=false -out=guarded.tfplan", "qdrant-acme-corp: apply -input=false guarded.tfplan"]);
+  expect(r.calls).toEqual(["qdrant-acme-corp: init -input=false", "qdrant-acme-corp: plan -input=false -out=<plan>", "qdrant-acme-corp: apply -input=false <plan>"]);
   expect(r.asked).toEqual(['Apply this plan to qdrant-acme-corp? Only "yes" applies: ']);
   expect(r.leftovers).toEqual([]);
+  // The plan (keys, state) is written outside the project, in a directory only its owner can read.
+  expect(r.planFiles[0].startsWith(tmpdir())).toBe(true);
 });
 
 it("applies nothing when the guard refuses, says why, and leaves the stacks after it alone", () => {
   const r = run(["qdrant-acme-corp", "qdrant-globex"], { "qdrant-acme-corp": "replaces-statefulset.json", "qdrant-globex": "rolls-statefulset.json" });
   expect(r.code).toBe(1);
-  expect(r.calls).toEqual(["qdrant-acme-corp: init -input=false", "qdrant-acme-corp: plan -input=false -out=guarded.tfplan"]);
+  expect(r.calls).toEqual(["qdrant-acme-corp: init -input=false", "qdrant-acme-corp: plan -input=false -out=<plan>"]);
   expect(r.asked).toEqual([]);
   expect(r.printed).toContain("kubernetes_stateful_set_v1.qdrant");
   expect(r.printed.split("\n").at(-1)).toBe("qdrant-acme-corp: the plan guard refused the plan; nothing was applied");
@@ -74,7 +81,14 @@ it("applies nothing without a yes; --auto-approve asks nothing", () => {
   const auto = run(["--auto-approve", "qdrant-acme-corp"], { "qdrant-acme-corp": "rolls-statefulset.json" });
   expect(auto.code).toBe(0);
   expect(auto.asked).toEqual([]);
-  expect(auto.calls.at(-1)).toBe("qdrant-acme-corp: apply -input=false guarded.tfplan");
+  expect(auto.calls.at(-1)).toBe("qdrant-acme-corp: apply -input=false <plan>");
+});
+
+it("stops with a message, not a stack trace, when the plan cannot be read", () => {
+  const r = run(["qdrant-acme-corp"], { "qdrant-acme-corp": "../plans/record.sh" });
+  expect(r.code).toBe(1);
+  expect(r.printed.split("\n").at(-1)).toMatch(/^qdrant-acme-corp: the plan guard could not read the plan \(.+\); nothing was applied$/);
+  expect(r.leftovers).toEqual([]);
 });
 
 it("names the synthesized stacks when a stack is unknown or none is given", () => {
