@@ -364,8 +364,37 @@ restore_upload() {
       log "collection \"$target\": ${VERB[$c]} from $(dest_url "$BACKUP_TS/$rel")"
     else
       log "collection \"$target\" peer $n: ${VERB[$c]} from $(dest_url "$BACKUP_TS/$rel")"
+      restore_wait_settled "$target" "$size"
     fi
   done < <(jq -r --arg c "$c" '.collections[$c].files | sort_by(.peer)[] | "\(.peer)\t\(.path)\t\(.size)\t\(.sha256)"' "$MANIFEST")
+}
+
+# restore_wait_settled TARGET BYTES: after a snapshot of BYTES went into one peer of a cluster, waits until no peer
+# lists a shard transfer of TARGET and every replica on every peer is Active. Recovering with priority=snapshot,
+# Qdrant sets the other replicas of each restored shard Dead and copies them again from this peer (recover.rs,
+# Collection::sync_local_state): the next peer's snapshot must not go in meanwhile, and the restore is not done
+# before. The limit is what BYTES take at TRANSFER_MIN_MIB_PER_SECOND, plus SNAPSHOT_TIMEOUT_SECONDS.
+restore_wait_settled() {
+  local path n seen pending limit start=$SECONDS waited=""
+  path=$(collection_path "$1")
+  limit=$(transfer_seconds "$2")
+  while :; do
+    pending=""
+    for ((n = 0; n < PEER_COUNT; n++)); do
+      api_ok "${PEERS[n]}" GET "$path/cluster"
+      seen=$(body_jq -r '"\(.result.shard_transfers | length) \([.result.local_shards[] | select(.state != "Active")] | length)"')
+      [[ $seen == "0 0" ]] || pending+="${pending:+, }peer $n: ${seen% *} transfer(s), ${seen#* } replica(s) not Active"
+    done
+    if [[ -z $pending ]]; then
+      [[ -z $waited ]] || log "collection \"$1\": every replica Active again after $((SECONDS - start))s"
+      return 0
+    fi
+    ((SECONDS - start < limit)) ||
+      die "collection \"$1\": replicas still being copied after ${limit}s ($pending); nothing more was restored. Qdrant goes on copying: once GET $path/cluster shows no transfer on any peer, run the restore again"
+    [[ -n $waited ]] || log "collection \"$1\": Qdrant copies the other replicas of the shards just restored again; waiting ($pending)"
+    waited=1
+    sleep 1
+  done
 }
 
 # restore_points_problem COLLECTION: compares <collection><suffix>'s points_count with the manifest; prints a report

@@ -155,3 +155,45 @@ it("backs up every peer to peer-<ordinal>/ with the shards it holds, refuses ano
   ]);
   for (const q of peers) expect(q.violations).toEqual([]);
 });
+
+it("restores a replicated collection one peer at a time, waiting each time until Qdrant has copied the other replicas again", async () => {
+  // Replication factor 2: each shard on two peers. Recovering a snapshot with priority=snapshot, Qdrant sets the
+  // shard's other replica Dead and copies it again from the restored one (recover.rs, sync_local_state); the next
+  // peer's snapshot must not go in while that runs, and the restore is not complete before it ends.
+  const cluster = await startQdrantCluster(3, { version: "1.19", snapshotPaddingBytes: 4 << 10 });
+  try {
+    await call(cluster[0], "PUT", "/collections/chats", { vectors: { size: 4, distance: "Dot" }, shard_number: 3, replication_factor: 2 });
+    cluster[0].state.addPoints("chats", 30);
+    const placement = cluster.map((q) => q.state.localShards("chats"));
+    expect(placement.flat().sort()).toEqual([0, 0, 1, 1, 2, 2]);
+    const store = fileStore();
+    const env = { ...baseEnv(), QDRANT_PEER_URLS: cluster.map((q) => q.url).join(" "), BACKUP_DESTINATION: store.destination };
+    const backup = await runBackup({ ...env, BACKUP_TIMESTAMP: TS });
+    expect(backup.errorLines).toEqual([]);
+
+    cluster[0].state.delete("chats");
+    const r = await runRestore({ ...env, RESTORE_TIMESTAMP: TS });
+    expect(r.errorLines).toEqual([]);
+    expect(r.code).toBe(0);
+    const steps = r.lines.filter((l) => / peer \d: restored from |replica/.test(l));
+    expect(steps).toEqual(
+      [0, 1, 2].flatMap((n) => [
+        expect.stringMatching(new RegExp(`^collection "chats" peer ${n}: restored from `)),
+        expect.stringMatching(/^collection "chats": Qdrant copies the other replicas of the shards just restored again; waiting \(peer \d: [1-9] transfer\(s\), \d replica\(s\) not Active.*\)$/),
+        expect.stringMatching(/^collection "chats": every replica Active again after \d+s$/),
+      ]),
+    );
+    expect(r.lines.at(-1)).toBe(`restore of backup ${TS} complete: 1 collection(s)`);
+    // No snapshot went in while replicas were being copied, and at the end none is.
+    expect(cluster.map((q) => q.state.uploadsWhileResyncing)).toEqual([0, 0, 0]);
+    for (const q of cluster) {
+      const info = q.state.clusterInfo("chats") as { shard_transfers: unknown[]; local_shards: { state: string }[] };
+      expect(info.shard_transfers).toEqual([]);
+      expect(info.local_shards.map((s) => s.state)).toEqual(info.local_shards.map(() => "Active"));
+    }
+    expect(cluster.map((q) => q.state.localShards("chats"))).toEqual(placement);
+    for (const q of cluster) expect(q.violations).toEqual([]);
+  } finally {
+    await Promise.all(cluster.map((q) => q.close()));
+  }
+});

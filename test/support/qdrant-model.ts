@@ -29,6 +29,11 @@ export interface CollectionState {
   points: Map<string, Obj | null>;
   /** shard id → the ordinals of the peers holding a replica of it */
   placement: number[][];
+  /**
+   * Replicas being copied again after a snapshot went in on another peer (see `restore`): each is not Active, with a
+   * transfer listed, for `rounds` more GET /collections/{c}/cluster answers (counted on any peer).
+   */
+  resync?: { shard: number; from: number; to: number; rounds: number }[];
 }
 
 /**
@@ -392,7 +397,8 @@ export class QdrantModel {
    * the snapshot gets the snapshot's points (other local shards are left as they are, "Shard is not in snapshot").
    * An existing collection keeps its own config and payload indexes.
    */
-  restore(name: string, bytes: Buffer): void {
+  restore(name: string, bytes: Buffer, priority = "snapshot"): void {
+    if (priority !== "snapshot" && priority !== "no_sync") throw new QdrantError(501, `stand-in: priority=${priority} is not modelled`);
     const state = parseSnapshot(bytes);
     const snapshotParams = state.config.params as Obj;
     if (!this.collections.has(name)) {
@@ -417,27 +423,53 @@ export class QdrantModel {
     }
     const shards = params.shard_number as number;
     const recovered = new Set(this.localShards(name).filter((shard) => state.shards.includes(shard)));
+    if ((c.resync ?? []).length > 0) this.uploadsWhileResyncing++;
     for (const id of [...c.points.keys()]) if (recovered.has(shardOf(id, shards))) c.points.delete(id);
     for (const [id, payload] of state.points) {
       const key = JSON.stringify(id);
       if (recovered.has(shardOf(key, shards))) c.points.set(key, payload);
     }
+    // recover.rs (v1.19.0, _do_recover_from_snapshot, SnapshotPriority::Snapshot): the recovered replica is activated;
+    // of the shard's other Active replicas, those beyond replication_factor - 1 are removed and the rest set Dead;
+    // Collection::sync_local_state (collection/mod.rs) then copies each Dead replica again from an Active one.
+    // no_sync activates without touching the others.
+    if (priority !== "snapshot") return;
+    const rf = (params.replication_factor as number | undefined) ?? 1;
+    c.resync ??= [];
+    for (const shard of recovered) {
+      const resyncing = new Set(c.resync.filter((r) => r.shard === shard).map((r) => r.to));
+      const others = c.placement[shard].filter((o) => o !== this.ordinal && !resyncing.has(o));
+      const remove = others.slice(0, Math.max(0, others.length - (rf - 1)));
+      c.placement[shard] = c.placement[shard].filter((o) => !remove.includes(o));
+      for (const to of others.filter((o) => !remove.includes(o))) c.resync.push({ shard, from: this.ordinal, to, rounds: this.cluster.size });
+    }
   }
+
+  /** Snapshots uploaded while replicas of that collection were still being copied again (see `restore`). */
+  uploadsWhileResyncing = 0;
 
   /** GET /collections/{name}/cluster on this peer. */
   clusterInfo(name: string): Obj {
     const c = this.get(name);
     const shards = (c.config.params as Obj).shard_number as number;
     const count = (shard: number) => [...c.points.keys()].filter((id) => shardOf(id, shards) === shard).length;
-    return {
+    const resync = c.resync ?? [];
+    // A replica receiving its copy is Partial (Dead until the transfer starts; the stand-in starts it at once).
+    const state = (shard: number, o: number) => (resync.some((r) => r.shard === shard && r.to === o) ? "Partial" : "Active");
+    const info = {
       peer_id: this.peerId,
       shard_count: c.placement.length,
-      local_shards: this.localShards(name).map((shard_id) => ({ shard_id, points_count: count(shard_id), state: "Active" })),
+      local_shards: this.localShards(name).map((shard_id) => ({ shard_id, points_count: count(shard_id), state: state(shard_id, this.ordinal) })),
       remote_shards: c.placement.flatMap((owners, shard_id) =>
-        owners.filter((o) => o !== this.ordinal).map((o) => ({ shard_id, peer_id: STANDIN_PEER_ID + o, state: "Active" })),
+        owners.filter((o) => o !== this.ordinal).map((o) => ({ shard_id, peer_id: STANDIN_PEER_ID + o, state: state(shard_id, o) })),
       ),
-      shard_transfers: [],
+      shard_transfers: resync
+        .filter((r) => r.from === this.ordinal || r.to === this.ordinal)
+        .map((r) => ({ shard_id: r.shard, from: STANDIN_PEER_ID + r.from, to: STANDIN_PEER_ID + r.to, sync: true, method: "wal_delta" })),
     };
+    for (const r of resync) r.rounds--;
+    c.resync = resync.filter((r) => r.rounds > 0);
+    return info;
   }
 
   /**

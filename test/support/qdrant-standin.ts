@@ -23,7 +23,9 @@
  *   (not shard k on peer k: Qdrant randomizes the order), each peer's snapshot holds its own shards, GET
  *   /collections/{c} counts the points of every shard, GET /collections/{c}/cluster shows the placement from that
  *   peer, POST /collections/{c}/cluster moves, replicates and drops shard replicas (at once: no transfer is ever
- *   listed as running).
+ *   listed as running for those). A snapshot uploaded with priority=snapshot (Qdrant's default) sets the other
+ *   replicas of each shard it restores to be copied again, as recover.rs and sync_local_state do: they show as
+ *   Partial, with a transfer listed, for one round of GET /collections/{c}/cluster on every peer.
  * - API keys: `api-key: <key>` or `Authorization: Bearer <key>`; 401 without a valid key; the read-only key
  *   may only GET (Qdrant also lets it search; nothing here needs that).
  * - Uploaded snapshot files are kept in `uploads` (collection and bytes), so tests can compare what was restored.
@@ -32,8 +34,9 @@
  *
  * Does not model (unverified against Qdrant): search or any vector semantics, segments and optimizers (status is
  * always green), Raft and consensus timing (a cluster change is seen by every peer at once), Qdrant's hash ring (a
- * point's shard is its numeric id modulo the shard count), replica states and shard transfers in progress, write
- * consistency, priority=snapshot's handling of other replicas, the upload's temporary file under the snapshots
+ * point's shard is its numeric id modulo the shard count), replica states other than the re-copy after an upload,
+ * how long a transfer takes and what it copies (the points are the cluster's, not each replica's), write
+ * consistency, priority=replica, the upload's temporary file under the snapshots
  * volume's tmp/ directory, aliases, shard keys, sparse-vector updates, JWT, rate limits, strict mode enforcement,
  * full-storage snapshots, Qdrant's error texts beyond the common ones (the vectors-mismatch text prints JSON where
  * Qdrant prints Rust's debug form). Snapshots are NOT Qdrant's tar format: they are a deterministic serialization of the stand-in's
@@ -213,7 +216,7 @@ export async function startQdrantStandin(opts: StandinOptions): Promise<QdrantSt
         }
         model.saveUpload(c, file.filename, file.data);
         uploads.push({ collection: c, bytes: Buffer.from(file.data) });
-        model.restore(c, file.data);
+        model.restore(c, file.data, query.get("priority") ?? "snapshot");
         return query.get("wait") === "false" ? { status: 202, json: { status: "accepted" } } : ok(true);
       }
       default:
