@@ -43,6 +43,9 @@ export class EksCustomerStack extends QdrantStack {
       // cdktf 0.21 has no class for ephemeral blocks: the plain Terraform JSON.
       this.addOverride("ephemeral.aws_eks_cluster_auth.eks", { name: clusterName });
       this.addOverride("terraform.required_version", EKS_STACK_REQUIRED_TERRAFORM);
+    } else {
+      // check blocks (1.5); with createNamespace false also a `removed` block (1.7).
+      this.addOverride("terraform.required_version", inputs.createNamespace === false ? ">= 1.7.0" : ">= 1.5.0");
     }
     const token = settings.kubernetesAuth === "token";
     new KubernetesProvider(this, "kubernetes", token ? { ...endpoint, token: EKS_TOKEN } : { ...endpoint, exec: [exec] });

@@ -182,7 +182,9 @@ export function alertRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[
     },
     {
       alert: "QdrantCollectionInitFailed",
-      expr: `kube_job_status_failed{namespace="${ns}", job_name="${names.resourceName}-init"} > 0`,
+      // The Job's Failed condition (its retries used up, or its deadline passed), not its count of failed pods:
+      // kube-state-metrics keeps counting a pod that failed before a retry succeeded, and the Job is kept.
+      expr: `kube_job_failed{namespace="${ns}", job_name="${names.resourceName}-init", condition="true"} > 0`,
       for: "1m",
       labels: { severity: "warning" },
       annotations: {

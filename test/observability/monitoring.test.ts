@@ -44,7 +44,7 @@ describe("QdrantMonitoring", () => {
 
   it("adds QdrantCollectionInitFailed and QdrantBackupMissing (schedule plus a margin)", () => {
     const byName = Object.fromEntries(rulesOf(json).map((r) => [r.alert, r]));
-    expect(byName.QdrantCollectionInitFailed).toMatchObject({ expr: 'kube_job_status_failed{namespace="qdrant", job_name="acme-qdrant-init"} > 0', for: "1m" });
+    expect(byName.QdrantCollectionInitFailed).toMatchObject({ expr: 'kube_job_failed{namespace="qdrant", job_name="acme-qdrant-init", condition="true"} > 0', for: "1m" });
     // Daily at 02:00: 24 h between runs + 3 h margin (10 %, whole hours, at least 1 h).
     expect(byName.QdrantBackupMissing).toMatchObject({
       expr:
@@ -168,6 +168,36 @@ describe("the PrometheusRule through promtool", () => {
     const result = promtool(["test", "rules", "cluster.test.json"], dir);
     expect(result.out).toContain("SUCCESS");
     expect(result.status).toBe(0);
+  });
+});
+
+describe("the init Job's alert through promtool", () => {
+  it("fires when the Job failed for good, not for a pod that failed before a retry succeeded (promtool test rules)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "promtool-init-"));
+    try {
+      const json = synthDeployment({ monitoring: { prometheusRule: true }, collectionsConfig: [{ name: "documents", vectorSize: 4 }] });
+      writeFileSync(join(dir, "init.rules.json"), JSON.stringify({ groups: groupsOf(json) }));
+      const rule = rulesOf(json).find((r) => r.alert === "QdrantCollectionInitFailed") as Json;
+      const job = 'namespace="qdrant", job_name="acme-qdrant-init"';
+      // A pod fails at 5m and its retry succeeds (the Job is Complete, its failed-pod count stays 1); a later Job
+      // (the same name after a replacement) fails for good at 30m.
+      const input_series = [
+        { series: `kube_job_status_failed{${job}}`, values: "0x4 1x55" },
+        { series: `kube_job_failed{${job}, condition="true"}`, values: "0x29 1x30" },
+        { series: `kube_job_failed{${job}, condition="false"}`, values: "1x29 0x30" },
+      ];
+      const firing = [{ exp_labels: { ...rule.labels, namespace: "qdrant", job_name: "acme-qdrant-init", condition: "true" }, exp_annotations: rule.annotations }];
+      const alert_rule_test = [
+        { eval_time: "20m", alertname: "QdrantCollectionInitFailed", exp_alerts: [] },
+        { eval_time: "40m", alertname: "QdrantCollectionInitFailed", exp_alerts: firing },
+      ];
+      writeFileSync(join(dir, "init.test.json"), JSON.stringify({ rule_files: ["init.rules.json"], evaluation_interval: "1m", tests: [{ interval: "1m", input_series, alert_rule_test }] }));
+      const result = promtool(["test", "rules", "init.test.json"], dir);
+      expect(result.out).toContain("SUCCESS");
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -23,6 +23,7 @@ const customer = (name: string, lines: string[]) =>
 // The token (default), with the helm provider for metrics-server; and exec.
 customer("tok", ["replicas: 2", "autoscaling: { enabled: true, maxReplicas: 4, installMetricsServer: true }"]);
 customer("ex", ["kubernetesAuth: exec"]);
+customer("exns", ["kubernetesAuth: exec", "createNamespace: false", "namespace: shared"]);
 const stacks = Object.fromEntries(
   loadStackConfigs(dir).map((config) => [config.stackName, JSON.parse(Testing.synth(new EksCustomerStack(Testing.app(), config as CustomerConfig))) as Json]),
 );
@@ -50,7 +51,10 @@ describe("EKS authentication", () => {
     expect(ex.provider.kubernetes[0]).toMatchObject({ exec: [exec] });
     expect(ex.provider.kubernetes[0].token).toBeUndefined();
     expect(ex.ephemeral).toBeUndefined();
-    expect(ex.terraform.required_version).toBeUndefined();
+    // What its blocks need: check (1.5); `removed`, with createNamespace false (1.7).
+    expect(ex.terraform.required_version).toBe(">= 1.5.0");
+    expect(stacks["qdrant-exns"].removed).toHaveLength(1);
+    expect(stacks["qdrant-exns"].terraform.required_version).toBe(">= 1.7.0");
   });
 
   it("token: every wait of an apply fits inside the token's 15 minutes (the StatefulSet's rollout, then the init Job)", () => {
