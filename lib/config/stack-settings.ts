@@ -25,7 +25,11 @@ export const KUBERNETES_AUTH = ["token", "exec"] as const;
 export const eksStackSettingsShape = {
   awsRegion: z
     .string()
-    .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, { error: 'must be an AWS region such as "eu-west-1"' })
+    .regex(/^[a-z]{2}-[a-z]+-\d$/, { error: 'must be an AWS region such as "eu-west-1"' })
+    // The backup role's policy and the bucket name ARNs in the standard partition (arn:aws:s3:::).
+    .refine((region) => !/^(cn|us-gov|us-iso[a-z]*)-/.test(region), {
+      error: "is in another AWS partition (China, GovCloud or ISO), whose ARNs this project does not write yet; use a region of the standard partition",
+    })
     .describe("AWS region of the EKS cluster (and the backup bucket)."),
   awsDefaultTags: z.record(z.string(), z.string()).default({}).describe("Tags the AWS provider adds to every AWS resource."),
   kubernetesAuth: z

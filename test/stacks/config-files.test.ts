@@ -42,6 +42,7 @@ describe("config files", () => {
     const dir = configFolder({
       "homelab.yaml": "customerName: homelab\nenableAuthentication: false\nbackupEnabled: false\nkubeconfigPth: x\n",
       "customers/a.yaml": CUSTOMER + "replicas: 0\n",
+      "customers/g.yaml": CUSTOMER.replace("c1", "g1").replace("eu-west-1", "cn-north-1"),
       "customers/b.yaml": "customerName: c\napiKeySource: generate\nbackupEnabled: false\n",
     });
     expect(problems(dir)).toEqual([
@@ -50,6 +51,7 @@ describe("config files", () => {
       "<dir>/customers/b.yaml: awsRegion: is required",
       "<dir>/customers/b.yaml: eksClusterName: is required in a customer file: the EKS stack connects to the cluster through it",
       '<dir>/customers/b.yaml: customerName: must match the file name "b" (the stack is qdrant-<file name>); rename the file or the customer (got "c")',
+      "<dir>/customers/g.yaml: awsRegion: is in another AWS partition (China, GovCloud or ISO), whose ARNs this project does not write yet; use a region of the standard partition (got \"cn-north-1\")",
     ]);
   });
 
