@@ -73,6 +73,7 @@ main() {
   for c in "${SELECTED[@]}"; do
     restore_prepare "$c"
     restore_upload "$c"
+    restore_missing_indexes "$c"
   done
   for c in "${SELECTED[@]}"; do
     restore_points_problem "$c"

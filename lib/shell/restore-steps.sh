@@ -268,16 +268,18 @@ restore_create() {
 
 # restore_place_shards COLLECTION TARGET: moves, adds or drops shard replicas until every peer ordinal holds the
 # shards it held in the backup (the manifest's `shards` per file), then waits until every peer reports that placement.
+# The limit follows the collection's size (moving the shards of a collection that holds points copies them).
 # shellcheck disable=SC2016 # $names in the jq programs are jq variables
 restore_place_shards() {
-  local c=$1 path n op ops want tries
+  local c=$1 path n op ops want limit start=$SECONDS
   path=$(collection_path "$2")
   want=$(jq -c --arg c "$c" '[.collections[$c].files[] | {o: .peer, shards: (.shards // null)}]' "$MANIFEST")
+  limit=$(transfer_seconds "$(jq -r --arg c "$c" '[.collections[$c].files[].size] | add // 0' "$MANIFEST")")
   if [[ $(jq -r 'any(.[]; .shards == null)' <<<"$want") == true ]]; then
     warn "collection \"$2\": backup $BACKUP_TS does not record which peer held which shard (made before that was recorded); Qdrant's own placement is kept, so a shard may be restored from a snapshot that does not hold it (the points_count check below tells)"
     return 0
   fi
-  for ((tries = 0; ; tries++)); do
+  while :; do
     : >"$WORK/placement.jsonl"
     for ((n = 0; n < PEER_COUNT; n++)); do
       api_ok "${PEERS[n]}" GET "$path/cluster"
@@ -295,7 +297,7 @@ restore_place_shards() {
           ($drop[$k:][] as $from | {drop_replica: {shard_id: $s, peer_id: $id[$from | tostring]}})]
       end' "$WORK/placement.jsonl")
     [[ $ops != "[]" ]] || break
-    ((tries < SNAPSHOT_TIMEOUT_SECONDS)) || die "collection \"$2\": its shards are not where backup $BACKUP_TS had them after ${SNAPSHOT_TIMEOUT_SECONDS}s (last seen: $(jq -sc . "$WORK/placement.jsonl"))"
+    ((SECONDS - start < limit)) || die "collection \"$2\": its shards are not where backup $BACKUP_TS had them after ${limit}s (last seen: $(jq -sc . "$WORK/placement.jsonl"))"
     if [[ $ops == '"wait"' ]]; then
       sleep 1
       continue
@@ -395,6 +397,27 @@ restore_wait_settled() {
     waited=1
     sleep 1
   done
+}
+
+# restore_missing_indexes COLLECTION: after snapshots went into a collection that already existed ("replaced"),
+# creates the manifest's payload indexes it lacks: Qdrant takes a snapshot's indexes only when it creates the
+# collection from it (recover.rs), so indexes clients had made at run time would be missing from one the init Job
+# recreated. Indexes it has (of whatever type) are left alone.
+# shellcheck disable=SC2016 # $names in the jq programs are jq variables
+restore_missing_indexes() {
+  local c=$1 target=$1$RESTORE_TARGET_SUFFIX path index missing n=0
+  [[ ${VERB[$c]} == replaced ]] || return 0
+  path=$(collection_path "$target")
+  api_ok "${PEERS[0]}" GET "$path"
+  missing=$(body_jq -c --arg c "$c" --slurpfile m "$MANIFEST" '(.result.payload_schema // {}) as $have
+    | $m[0].collections[$c].payload_schema // {} | to_entries[] | select($have[.key] == null)
+    | {field_name: .key, field_schema: (.value.params // .value.data_type)}') || exit 1
+  while IFS= read -r index; do
+    [[ -n $index ]] || continue
+    api_ok "${PEERS[0]}" PUT "$path/index?wait=true" "$index"
+    n=$((n + 1))
+  done <<<"$missing"
+  ((n == 0)) || log "collection \"$target\": added $n payload index(es) from the backup (Qdrant keeps an existing collection's own)"
 }
 
 # restore_points_problem COLLECTION: compares <collection><suffix>'s points_count with the manifest; prints a report

@@ -103,9 +103,13 @@ it("restores chosen collections under another name (downloading only theirs from
   expect(q.state.info("documents").points_count).toBe(127); // untouched
   expect(q.state.info("conversations")).toEqual(before.conversations);
 
+  // As after a disaster where the init Job recreated the collection: it lacks an index a client had made. Qdrant keeps
+  // an existing collection's own indexes when a snapshot goes in (recover.rs), so the restore adds the backup's.
+  delete (q.state.collections.get("documents") as { payloadSchema: Record<string, unknown> }).payloadSchema.tenant;
   const back = await runRestore({ ...env, RESTORE_TIMESTAMP: TS, RESTORE_COLLECTIONS: "documents" });
   expect(back.code).toBe(0);
   expect(back.lines).toContain(`collection "documents": replaced from ${local.destination}/${TS}/documents/snapshot_${TS}.snapshot`);
+  expect(back.lines).toContain(`collection "documents": added 1 payload index(es) from the backup (Qdrant keeps an existing collection's own)`);
   expect(q.state.info("documents")).toEqual(before.documents);
   // Qdrant keeps every uploaded file in the collection's snapshot folder; the restore deletes each one.
   expect(q.writes().filter((w) => w.method === "DELETE").map((w) => w.path)).toEqual([
