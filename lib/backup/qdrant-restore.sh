@@ -35,12 +35,10 @@
 # then decides, reading only, what each collection needs: one that exists and fits is replaced by the snapshot; one
 # that does not fit (Qdrant refuses a snapshot whose shard_number or vectors differ) is deleted and recreated from the
 # manifest when it is empty or RESTORE_REPLACE_INCOMPATIBLE is true, else the restore is refused before any write.
-# In cluster mode a collection is created from the manifest and each shard is placed on the lowest peer ordinal that
-# held it in the backup (one replica per shard). Then one file at a time (downloaded into SCRATCH_DIR from S3): POST
+# In cluster mode a collection is created from the manifest and each peer's shards are placed where the backup had
+# them. Then one file at a time (downloaded into SCRATCH_DIR from S3): POST
 # /collections/{c}/snapshots/upload?priority=snapshot&checksum=<sha256> with the multipart field `snapshot` to the peer
-# of the file's ordinal, after which the copy Qdrant keeps on its snapshot volume and the scratch copy are deleted. In
-# cluster mode the other replicas are then added where the backup had them, and the restore waits until every replica
-# is Active; into a collection that existed it adds the backup's payload indexes it lacks.
+# of the file's ordinal, after which the copy Qdrant keeps on its snapshot volume and the scratch copy are deleted.
 # Finally it compares each collection's points_count (GET on the first peer) with the manifest's (a range when points
 # were written while the backup ran) and reports.
 #
@@ -75,7 +73,6 @@ main() {
   for c in "${SELECTED[@]}"; do
     restore_prepare "$c"
     restore_upload "$c"
-    restore_finish "$c"
     restore_missing_indexes "$c"
   done
   for c in "${SELECTED[@]}"; do

@@ -266,23 +266,14 @@ restore_create() {
   log "collection \"$2\": created from the manifest's configuration (shard_number ${bodies[2]}, $n payload index(es))"
 }
 
-# restore_place_shards COLLECTION TARGET [first]: moves, adds or drops shard replicas until every peer ordinal holds
-# the shards it held in the backup (the manifest's `shards` per file), then waits until every peer reports that
-# placement. With `first`, each shard only on the lowest ordinal that held it: the snapshots then go into one replica
-# per shard, which Qdrant activates without copying anything, and the full placement afterwards copies each shard
-# from that one (rather than every upload with priority=snapshot setting the shard's other replicas Dead and
-# copying them again). The limit follows the collection's size (moving shards that hold points copies them).
+# restore_place_shards COLLECTION TARGET: moves, adds or drops shard replicas until every peer ordinal holds the
+# shards it held in the backup (the manifest's `shards` per file), then waits until every peer reports that placement.
+# The limit follows the collection's size (moving the shards of a collection that holds points copies them).
 # shellcheck disable=SC2016 # $names in the jq programs are jq variables
 restore_place_shards() {
-  local c=$1 path n op ops want limit start=$SECONDS why=", as in the backup"
+  local c=$1 path n op ops want limit start=$SECONDS
   path=$(collection_path "$2")
-  # One line each: the backup's placement; with `first`, each shard on its lowest holder only (the same without replicas).
-  { IFS= read -r want && IFS= read -r first; } < <(jq -c --arg c "$c" '[.collections[$c].files[] | {o: .peer, shards: (.shards // null)}] as $f
-    | $f, (if any($f[]; .shards == null) then $f
-      else [$f[] | .o as $o | {o: $o, shards: [.shards[] | . as $s | select(([$f[] | select(.shards | index([$s])) | .o] | min) == $o)]}] end)' "$MANIFEST")
-  if [[ ${3-} == first && $first != "$want" ]]; then
-    want=$first why=", one replica per shard until the snapshots are in"
-  fi
+  want=$(jq -c --arg c "$c" '[.collections[$c].files[] | {o: .peer, shards: (.shards // null)}]' "$MANIFEST")
   limit=$(transfer_seconds "$(jq -r --arg c "$c" '[.collections[$c].files[].size] | add // 0' "$MANIFEST")")
   if [[ $(jq -r 'any(.[]; .shards == null)' <<<"$want") == true ]]; then
     warn "collection \"$2\": backup $BACKUP_TS does not record which peer held which shard (made before that was recorded); Qdrant's own placement is kept, so a shard may be restored from a snapshot that does not hold it (the points_count check below tells)"
@@ -317,7 +308,7 @@ restore_place_shards() {
         def ord($id): "peer \($peers[$id | tostring])";
         if .move_shard then "shard \(.move_shard.shard_id) moved from \(ord(.move_shard.from_peer_id)) to \(ord(.move_shard.to_peer_id))"
         elif .replicate_shard then "shard \(.replicate_shard.shard_id) replicated to \(ord(.replicate_shard.to_peer_id))"
-        else "shard \(.drop_replica.shard_id) dropped from \(ord(.drop_replica.peer_id))" end' <<<"$op")$why"
+        else "shard \(.drop_replica.shard_id) dropped from \(ord(.drop_replica.peer_id))" end' <<<"$op"), as in the backup"
     done < <(jq -c '.[]' <<<"$ops")
   done
 }
@@ -332,17 +323,8 @@ restore_prepare() {
   fi
   if ((PEER_COUNT > 1)); then
     [[ ${ACTION[$c]} == upload ]] || restore_create "$c" "$target"
-    restore_place_shards "$c" "$target" first
+    restore_place_shards "$c" "$target"
   fi
-}
-
-# restore_finish COLLECTION: in cluster mode, after the snapshots: every replica where the backup had one (copied from
-# the restored one), and nothing left to copy.
-restore_finish() {
-  local c=$1 target=$1$RESTORE_TARGET_SUFFIX
-  ((PEER_COUNT > 1)) || return 0
-  restore_place_shards "$c" "$target"
-  restore_wait_settled "$target" "$(jq -r --arg c "$c" '[.collections[$c].files[].size] | add // 0' "$MANIFEST")"
 }
 
 UPLOADED="" # "<peer URL> <path>" of an uploaded snapshot file still on Qdrant's disk

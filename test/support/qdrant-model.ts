@@ -34,8 +34,6 @@ export interface CollectionState {
    * transfer listed, for `rounds` more GET /collections/{c}/cluster answers (counted on any peer).
    */
   resync?: { shard: number; from: number; to: number; rounds: number }[];
-  /** Shard replicas copied from one peer to another: moved, replicated, or copied again after an upload. */
-  copies?: number;
 }
 
 /**
@@ -443,10 +441,7 @@ export class QdrantModel {
       const others = c.placement[shard].filter((o) => o !== this.ordinal && !resyncing.has(o));
       const remove = others.slice(0, Math.max(0, others.length - (rf - 1)));
       c.placement[shard] = c.placement[shard].filter((o) => !remove.includes(o));
-      for (const to of others.filter((o) => !remove.includes(o))) {
-        c.resync.push({ shard, from: this.ordinal, to, rounds: this.cluster.size });
-        c.copies = (c.copies ?? 0) + 1;
-      }
+      for (const to of others.filter((o) => !remove.includes(o))) c.resync.push({ shard, from: this.ordinal, to, rounds: this.cluster.size });
     }
   }
 
@@ -504,7 +499,6 @@ export class QdrantModel {
     const to = ordinal(op.to_peer_id);
     if (!owners.includes(from)) throw new QdrantError(400, `Wrong input: Shard ${shard} does not exist on peer ${String(op.from_peer_id)}`);
     if (owners.includes(to)) throw new QdrantError(400, `Wrong input: Shard ${shard} is already on peer ${String(op.to_peer_id)}`);
-    c.copies = (c.copies ?? 0) + 1;
     c.placement[shard] = body.move_shard ? owners.map((x) => (x === from ? to : x)) : [...owners, to];
   }
 
