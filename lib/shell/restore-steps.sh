@@ -295,6 +295,9 @@ restore_place_shards() {
         | (range(0; $k) as $i | {move_shard: {shard_id: $s, from_peer_id: $id[$drop[$i] | tostring], to_peer_id: $id[$add[$i] | tostring]}}),
           ($add[$k:][] as $to | {replicate_shard: {shard_id: $s, from_peer_id: $id[(($have - $drop) + $add[:$k])[0] | tostring], to_peer_id: $id[$to | tostring]}}),
           ($drop[$k:][] as $from | {drop_replica: {shard_id: $s, peer_id: $id[$from | tostring]}})]
+        # One change per shard at a time: Qdrant refuses a second transfer of a shard while one runs
+        # (check_transfer_conflicts); the next round sends the next.
+        | group_by(.[keys[0]].shard_id) | map(.[0])
       end' "$WORK/placement.jsonl")
     [[ $ops != "[]" ]] || break
     ((SECONDS - start < limit)) || die "collection \"$2\": its shards are not where backup $BACKUP_TS had them after ${limit}s (last seen: $(jq -sc . "$WORK/placement.jsonl"))"
@@ -384,7 +387,8 @@ restore_wait_settled() {
     pending=""
     for ((n = 0; n < PEER_COUNT; n++)); do
       api_ok "${PEERS[n]}" GET "$path/cluster"
-      seen=$(body_jq -r '"\(.result.shard_transfers | length) \([.result.local_shards[] | select(.state != "Active")] | length)"')
+      # Listener replicas stay Listener (sync_local_state), ReshardingScaleDown ones serve as Active.
+      seen=$(body_jq -r '"\(.result.shard_transfers | length) \([.result.local_shards[] | select(.state | IN("Active", "Listener", "ReshardingScaleDown") | not)] | length)"')
       [[ $seen == "0 0" ]] || pending+="${pending:+, }peer $n: ${seen% *} transfer(s), ${seen#* } replica(s) not Active"
     done
     if [[ -z $pending ]]; then

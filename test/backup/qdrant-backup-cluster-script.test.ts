@@ -2,7 +2,7 @@
  * Cluster mode of lib/backup/qdrant-backup.sh and qdrant-restore.sh: three Qdrant stand-ins play the three peers of a
  * StatefulSet (startQdrantCluster): they share their collections, each collection's shards are placed on peers the way
  * Qdrant spreads them (not shard k on peer k), each peer's snapshot holds its own shards, and a restored snapshot
- * brings back only the shards that have a replica on the peer it is uploaded to (Qdrant v1.19's recover.rs).
+ * brings its shards back onto the peer it is uploaded to, which becomes a holder of each (Qdrant v1.19's recover.rs).
  */
 import { STANDIN_PEER_ID } from "../support/qdrant-model";
 import { startQdrantCluster, startQdrantStandin, type QdrantStandin, type RecordedRequest } from "../support/qdrant-standin";

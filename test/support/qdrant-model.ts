@@ -393,9 +393,11 @@ export class QdrantModel {
    * Recovery from snapshot bytes on this peer, as _do_recover_from_snapshot does it
    * (lib/storage/src/content_manager/snapshots/recover.rs): a missing collection is first created from the snapshot's
    * config and payload indexes (shards placed as for any new collection); an existing one must have the snapshot's
-   * vectors and shard number, else 400 with Qdrant's text; then every shard that has a replica on this peer AND is in
-   * the snapshot gets the snapshot's points (other local shards are left as they are, "Shard is not in snapshot").
-   * An existing collection keeps its own config and payload indexes.
+   * vectors and shard number, else 400 with Qdrant's text; then every shard the snapshot holds data for is restored
+   * onto this peer, which becomes an Active holder of it whether or not it held a replica before
+   * (ReplicaSet::restore_local_replica_from in shards/replica_set/snapshots.rs returns false only when the snapshot has
+   * no data for the shard; activate_shard in recover.rs); this peer's other shards are left as they are ("Shard is not
+   * in snapshot"). An existing collection keeps its own config and payload indexes.
    */
   restore(name: string, bytes: Buffer, priority = "snapshot"): void {
     if (priority !== "snapshot" && priority !== "no_sync") throw new QdrantError(501, `stand-in: priority=${priority} is not modelled`);
@@ -422,7 +424,8 @@ export class QdrantModel {
       );
     }
     const shards = params.shard_number as number;
-    const recovered = new Set(this.localShards(name).filter((shard) => state.shards.includes(shard)));
+    const recovered = new Set(state.shards.filter((shard) => shard < c.placement.length));
+    for (const shard of recovered) if (!c.placement[shard].includes(this.ordinal)) c.placement[shard] = [...c.placement[shard], this.ordinal].sort((a, b) => a - b);
     if ((c.resync ?? []).length > 0) this.uploadsWhileResyncing++;
     for (const id of [...c.points.keys()]) if (recovered.has(shardOf(id, shards))) c.points.delete(id);
     for (const [id, payload] of state.points) {
