@@ -38,8 +38,9 @@
 # In cluster mode a collection is created from the manifest and each peer's shards are placed where the backup had
 # them. Then one file at a time (downloaded into SCRATCH_DIR from S3): POST
 # /collections/{c}/snapshots/upload?priority=snapshot&checksum=<sha256> with the multipart field `snapshot` to the peer
-# of the file's ordinal, after which the copy Qdrant keeps on its snapshot volume and the scratch copy are deleted.
-# Finally it compares each collection's points_count (GET on the first peer) with the manifest's (a range when points
+# of the file's ordinal, after which the copy Qdrant keeps on its snapshot volume and the scratch copy are deleted; in
+# cluster mode it then waits until Qdrant has copied the other replicas of those shards again (every replica Active,
+# no transfer). Into a collection that existed it adds the backup's payload indexes it lacks. Finally it compares each collection's points_count (GET on the first peer) with the manifest's (a range when points
 # were written while the backup ran) and reports.
 #
 # Output: one line per step on stdout, errors on stderr. Exit status: 0 restored and counts match; 1 a failure, a
