@@ -325,9 +325,24 @@ restore_prepare() {
     log "collection \"$target\": deleted: it ${WHY[$c]}, so it could not take the backup's snapshots"
   fi
   if ((PEER_COUNT > 1)); then
-    [[ ${ACTION[$c]} == upload ]] || restore_create "$c" "$target"
+    if [[ ${ACTION[$c]} == upload ]]; then restore_replication_factor "$c" "$target"; else restore_create "$c" "$target"; fi
     restore_place_shards "$c" "$target"
   fi
+}
+
+# restore_replication_factor COLLECTION TARGET: gives a collection that exists the backup's replication_factor. A
+# snapshot recovered with priority=snapshot keeps only replication_factor - 1 other replicas of each shard and removes
+# the rest (recover.rs), so with a lower factor the uploads would undo the backup's placement.
+# shellcheck disable=SC2016 # $names in the jq programs are jq variables
+restore_replication_factor() {
+  local path change
+  path=$(collection_path "$2")
+  api_ok "${PEERS[0]}" GET "$path"
+  change=$(body_jq -r --arg c "$1" --slurpfile m "$MANIFEST" '[.result.config.params.replication_factor // 1,
+      $m[0].collections[$c].config.params.replication_factor // 1] | if .[0] == .[1] then "" else "\(.[0]) \(.[1])" end') || exit 1
+  [[ -n $change ]] || return 0
+  api_ok "${PEERS[0]}" PATCH "$path" "{\"params\": {\"replication_factor\": ${change#* }}}"
+  log "collection \"$2\": replication_factor ${change% *} -> ${change#* }, as in the backup (so the snapshots keep its replicas)"
 }
 
 UPLOADED="" # "<peer URL> <path>" of an uploaded snapshot file still on Qdrant's disk

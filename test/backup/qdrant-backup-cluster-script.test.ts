@@ -197,3 +197,32 @@ it("restores a replicated collection one peer at a time, waiting each time until
     await Promise.all(cluster.map((q) => q.close()));
   }
 });
+
+it("puts back three replicas of a shard one transfer at a time, with the backup's replication factor", async () => {
+  // The backup had every shard on all three peers; the init Job recreated the collection with one replica each.
+  // Qdrant refuses a second transfer of a shard while one runs; and a snapshot recovered with priority=snapshot keeps
+  // only replication_factor - 1 other replicas, so the factor must be the backup's before the uploads.
+  const cluster = await startQdrantCluster(3, { version: "1.19", snapshotPaddingBytes: 4 << 10 });
+  try {
+    const config = { vectors: { size: 4, distance: "Dot" }, shard_number: 1 };
+    await call(cluster[0], "PUT", "/collections/logs", { ...config, replication_factor: 3 });
+    cluster[0].state.addPoints("logs", 12);
+    const store = fileStore();
+    const env = { ...baseEnv(), QDRANT_PEER_URLS: cluster.map((q) => q.url).join(" "), BACKUP_DESTINATION: store.destination };
+    expect((await runBackup({ ...env, BACKUP_TIMESTAMP: TS })).errorLines).toEqual([]);
+    cluster[0].state.delete("logs");
+    await call(cluster[0], "PUT", "/collections/logs", { ...config, replication_factor: 1 });
+    const [holder] = cluster.flatMap((q, o) => (q.state.localShards("logs").length > 0 ? [o] : []));
+
+    const r = await runRestore({ ...env, RESTORE_TIMESTAMP: TS });
+    expect(r.errorLines).toEqual([]);
+    expect(r.code).toBe(0);
+    const others = [0, 1, 2].filter((o) => o !== holder);
+    expect(r.lines).toContain('collection "logs": replication_factor 1 -> 3, as in the backup (so the snapshots keep its replicas)');
+    expect(r.lines.filter((l) => l.includes("replicated"))).toEqual(others.map((o) => `collection "logs": shard 0 replicated to peer ${o}, as in the backup`));
+    expect(cluster.map((q) => q.state.localShards("logs"))).toEqual([[0], [0], [0]]);
+    for (const q of cluster) expect(q.violations).toEqual([]);
+  } finally {
+    await Promise.all(cluster.map((q) => q.close()));
+  }
+});

@@ -502,7 +502,15 @@ export class QdrantModel {
     const to = ordinal(op.to_peer_id);
     if (!owners.includes(from)) throw new QdrantError(400, `Wrong input: Shard ${shard} does not exist on peer ${String(op.from_peer_id)}`);
     if (owners.includes(to)) throw new QdrantError(400, `Wrong input: Shard ${shard} is already on peer ${String(op.to_peer_id)}`);
+    // transfer/helpers.rs (v1.19.0, validate_transfer and check_transfer_conflicts): a transfer of the same shard that
+    // shares a peer with one still running is refused.
+    const running = (c.resync ?? []).find((r) => r.shard === shard && [r.from, r.to].some((p) => p === from || p === to));
+    if (running) {
+      throw new QdrantError(400, `Wrong input: Shard ${shard} is already involved in transfer ${STANDIN_PEER_ID + running.from} -> ${STANDIN_PEER_ID + running.to}`);
+    }
     c.placement[shard] = body.move_shard ? owners.map((x) => (x === from ? to : x)) : [...owners, to];
+    // The copy shows as running (the target Partial, the transfer listed) for one round of GET .../cluster.
+    (c.resync ??= []).push({ shard, from, to, rounds: this.cluster.size });
   }
 
   /** DELETE /collections/{name}. Qdrant leaves the collection's snapshot folder on disk (collection_meta_ops.rs removes none). */

@@ -22,8 +22,10 @@
  * - Clusters (startQdrantCluster): N peers share their collections; each collection's shards are placed on peers
  *   (not shard k on peer k: Qdrant randomizes the order), each peer's snapshot holds its own shards, GET
  *   /collections/{c} counts the points of every shard, GET /collections/{c}/cluster shows the placement from that
- *   peer, POST /collections/{c}/cluster moves, replicates and drops shard replicas (at once: no transfer is ever
- *   listed as running for those). A snapshot uploaded with priority=snapshot (Qdrant's default) sets the other
+ *   peer, POST /collections/{c}/cluster moves, replicates and drops shard replicas (the placement changes at once;
+ *   a move or replication is listed as a running transfer, its target Partial, for one round of GET
+ *   /collections/{c}/cluster on every peer, and a second transfer of that shard sharing a peer with it is refused
+ *   with Qdrant's text, transfer/helpers.rs). A snapshot uploaded with priority=snapshot (Qdrant's default) sets the other
  *   replicas of each shard it restores to be copied again, as recover.rs and sync_local_state do: they show as
  *   Partial, with a transfer listed, for one round of GET /collections/{c}/cluster on every peer.
  * - API keys: `api-key: <key>` or `Authorization: Bearer <key>`; 401 without a valid key; the read-only key
