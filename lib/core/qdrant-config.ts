@@ -58,9 +58,9 @@ export function qdrantEnvironmentParts(inputs: QdrantInputs, names: QdrantNames)
     // A collection a client creates without replication_factor: two copies where there are peers for them, as for
     // declared ones (Qdrant's own default, storage.collection.replication_factor, is 1: every rolling restart would
     // take the restarting peer's shards offline, and a lost volume their data).
-    base.QDRANT__STORAGE__COLLECTION__REPLICATION_FACTOR = isUnresolvedToken(inputs.replicas)
-      ? Token.asString(Fn.tostring(Fn.min([2, inputs.replicas])))
-      : String(defaultReplicationFactor(inputs.replicas));
+    base.QDRANT__STORAGE__COLLECTION__REPLICATION_FACTOR = numberText(
+      isUnresolvedToken(inputs.replicas) ? Fn.min([2, inputs.replicas]) : defaultReplicationFactor(inputs.replicas),
+    );
   }
   if (inputs.tls) Object.assign(base, tlsEnvironment());
   if (names.metricsPort !== undefined) base.QDRANT__SERVICE__METRICS_PORT = numberText(names.metricsPort);

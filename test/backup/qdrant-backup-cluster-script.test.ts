@@ -185,7 +185,7 @@ it("restores a replicated collection one peer at a time, waiting each time until
     );
     expect(r.lines.at(-1)).toBe(`restore of backup ${TS} complete: 1 collection(s)`);
     // No snapshot went in while replicas were being copied, and at the end none is.
-    expect(cluster.map((q) => q.state.uploadsWhileResyncing)).toEqual([0, 0, 0]);
+    expect(cluster.map((q) => q.state.uploadsDuringTransfers)).toEqual([0, 0, 0]);
     for (const q of cluster) {
       const info = q.state.clusterInfo("chats") as { shard_transfers: unknown[]; local_shards: { state: string }[] };
       expect(info.shard_transfers).toEqual([]);

@@ -30,10 +30,11 @@ export interface CollectionState {
   /** shard id → the ordinals of the peers holding a replica of it */
   placement: number[][];
   /**
-   * Replicas being copied again after a snapshot went in on another peer (see `restore`): each is not Active, with a
-   * transfer listed, for `rounds` more GET /collections/{c}/cluster answers (counted on any peer).
+   * Shard transfers running: a move or replication (`updateCluster`), or a replica copied again after a snapshot went
+   * in on another peer (`restore`). The target is Partial, and the transfer listed, for `rounds` more
+   * GET /collections/{c}/cluster answers (counted on any peer).
    */
-  resync?: { shard: number; from: number; to: number; rounds: number }[];
+  transfers?: { shard: number; from: number; to: number; rounds: number }[];
 }
 
 /**
@@ -426,7 +427,7 @@ export class QdrantModel {
     const shards = params.shard_number as number;
     const recovered = new Set(state.shards.filter((shard) => shard < c.placement.length));
     for (const shard of recovered) if (!c.placement[shard].includes(this.ordinal)) c.placement[shard] = [...c.placement[shard], this.ordinal].sort((a, b) => a - b);
-    if ((c.resync ?? []).length > 0) this.uploadsWhileResyncing++;
+    if ((c.transfers ?? []).length > 0) this.uploadsDuringTransfers++;
     for (const id of [...c.points.keys()]) if (recovered.has(shardOf(id, shards))) c.points.delete(id);
     for (const [id, payload] of state.points) {
       const key = JSON.stringify(id);
@@ -438,27 +439,27 @@ export class QdrantModel {
     // no_sync activates without touching the others.
     if (priority !== "snapshot") return;
     const rf = (params.replication_factor as number | undefined) ?? 1;
-    c.resync ??= [];
+    c.transfers ??= [];
     for (const shard of recovered) {
-      const resyncing = new Set(c.resync.filter((r) => r.shard === shard).map((r) => r.to));
-      const others = c.placement[shard].filter((o) => o !== this.ordinal && !resyncing.has(o));
+      const copying = new Set(c.transfers.filter((r) => r.shard === shard).map((r) => r.to));
+      const others = c.placement[shard].filter((o) => o !== this.ordinal && !copying.has(o));
       const remove = others.slice(0, Math.max(0, others.length - (rf - 1)));
       c.placement[shard] = c.placement[shard].filter((o) => !remove.includes(o));
-      for (const to of others.filter((o) => !remove.includes(o))) c.resync.push({ shard, from: this.ordinal, to, rounds: this.cluster.size });
+      for (const to of others.filter((o) => !remove.includes(o))) c.transfers.push({ shard, from: this.ordinal, to, rounds: this.cluster.size });
     }
   }
 
-  /** Snapshots uploaded while replicas of that collection were still being copied again (see `restore`). */
-  uploadsWhileResyncing = 0;
+  /** Snapshots uploaded while a shard transfer of that collection was running. */
+  uploadsDuringTransfers = 0;
 
   /** GET /collections/{name}/cluster on this peer. */
   clusterInfo(name: string): Obj {
     const c = this.get(name);
     const shards = (c.config.params as Obj).shard_number as number;
     const count = (shard: number) => [...c.points.keys()].filter((id) => shardOf(id, shards) === shard).length;
-    const resync = c.resync ?? [];
+    const transfers = c.transfers ?? [];
     // A replica receiving its copy is Partial (Dead until the transfer starts; the stand-in starts it at once).
-    const state = (shard: number, o: number) => (resync.some((r) => r.shard === shard && r.to === o) ? "Partial" : "Active");
+    const state = (shard: number, o: number) => (transfers.some((r) => r.shard === shard && r.to === o) ? "Partial" : "Active");
     const info = {
       peer_id: this.peerId,
       shard_count: c.placement.length,
@@ -466,12 +467,12 @@ export class QdrantModel {
       remote_shards: c.placement.flatMap((owners, shard_id) =>
         owners.filter((o) => o !== this.ordinal).map((o) => ({ shard_id, peer_id: STANDIN_PEER_ID + o, state: state(shard_id, o) })),
       ),
-      shard_transfers: resync
+      shard_transfers: transfers
         .filter((r) => r.from === this.ordinal || r.to === this.ordinal)
         .map((r) => ({ shard_id: r.shard, from: STANDIN_PEER_ID + r.from, to: STANDIN_PEER_ID + r.to, sync: true, method: "wal_delta" })),
     };
-    for (const r of resync) r.rounds--;
-    c.resync = resync.filter((r) => r.rounds > 0);
+    for (const r of transfers) r.rounds--;
+    c.transfers = transfers.filter((r) => r.rounds > 0);
     return info;
   }
 
@@ -504,13 +505,13 @@ export class QdrantModel {
     if (owners.includes(to)) throw new QdrantError(400, `Wrong input: Shard ${shard} is already on peer ${String(op.to_peer_id)}`);
     // transfer/helpers.rs (v1.19.0, validate_transfer and check_transfer_conflicts): a transfer of the same shard that
     // shares a peer with one still running is refused.
-    const running = (c.resync ?? []).find((r) => r.shard === shard && [r.from, r.to].some((p) => p === from || p === to));
+    const running = (c.transfers ?? []).find((r) => r.shard === shard && [r.from, r.to].some((p) => p === from || p === to));
     if (running) {
       throw new QdrantError(400, `Wrong input: Shard ${shard} is already involved in transfer ${STANDIN_PEER_ID + running.from} -> ${STANDIN_PEER_ID + running.to}`);
     }
     c.placement[shard] = body.move_shard ? owners.map((x) => (x === from ? to : x)) : [...owners, to];
     // The copy shows as running (the target Partial, the transfer listed) for one round of GET .../cluster.
-    (c.resync ??= []).push({ shard, from, to, rounds: this.cluster.size });
+    (c.transfers ??= []).push({ shard, from, to, rounds: this.cluster.size });
   }
 
   /** DELETE /collections/{name}. Qdrant leaves the collection's snapshot folder on disk (collection_meta_ops.rs removes none). */
