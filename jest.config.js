@@ -9,6 +9,6 @@ module.exports = {
   modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/cdktf.out/"],
   // Most suites wait on child processes (bash, the AWS CLI, terraform): one worker per core keeps both busy.
   maxWorkers: "100%",
-  setupFilesAfterEnv: ["<rootDir>/test/setup/cheap-token-stack-traces.ts"],
+  setupFilesAfterEnv: ["<rootDir>/test/setup/token-creation-traces.ts"],
   testTimeout: 60000,
 };

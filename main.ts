@@ -5,8 +5,10 @@ import { PodSecurityViolation } from "./lib/core/pod-security";
 import { buildApp } from "./stacks/app";
 import { configDir } from "./stacks/config-files";
 import { runSynth } from "./stacks/synth";
+import { dropTokenCreationTraces } from "./stacks/token-creation-traces";
 
 process.env.CHECKPOINT_DISABLE ??= "1";
+dropTokenCreationTraces();
 
 if (process.env.CDKTF_OUTDIR) {
   // Run by the cdktf CLI (cdktf synth/deploy): it chose the output folder and prints the warnings itself.
