@@ -16,6 +16,7 @@ import { CollectionInitJob } from "./collections/collection-init-job";
 import { QdrantConfig } from "./core/qdrant-config";
 import { QdrantExternalService } from "./core/external-service";
 import { QdrantMonitoring } from "./observability/monitoring";
+import { JobDeadlines } from "./backup/job-deadlines";
 import { QdrantNamespace } from "./core/namespace";
 import { QdrantNetworkPolicy } from "./core/network-policy";
 import { QdrantPodDisruptionBudget } from "./core/pdb";
@@ -133,6 +134,7 @@ export class QdrantDeployment extends Construct {
       }),
     );
 
+    const deadlines = new JobDeadlines(this, inputs);
     const backupEnabled = conditionOf(inputs.backupEnabled);
     const backup = optionalPart(backupEnabled, () => {
       // Scratch volumes must not outlive their pod: the data class retains volumes, so they get their own.
@@ -147,12 +149,13 @@ export class QdrantDeployment extends Construct {
         eksCluster: options.eksCluster,
         awsRegion: options.awsRegion,
         restoreAfter: [statefulSet.resource, ...(collectionInit ? [collectionInit.job] : [])],
+        deadlines,
       });
     });
     this.backupDestination = backup && (fromPart(backup, backup.destination, "") as string);
     this.backupRoleArn = backup?.roleArn && (fromPart(backup, backup.roleArn, "") as string);
     if (inputs.monitoring.serviceMonitor || inputs.monitoring.prometheusRule) {
-      new QdrantMonitoring(this, "monitoring", { ...common, inputs, apiKeySecretName, tlsSecretName });
+      new QdrantMonitoring(this, "monitoring", { ...common, inputs, apiKeySecretName, tlsSecretName, deadlines });
     }
     optionalPart(names.clusterMode ? severalPeers(inputs.replicas) : false, () => new QdrantPodDisruptionBudget(this, "pdb", common));
     if (inputs.autoscaling?.enabled) new QdrantAutoscaler(this, "autoscaler", { ...common, inputs, statefulSetName: statefulSet.name });

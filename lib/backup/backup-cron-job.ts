@@ -7,6 +7,7 @@ import {
 } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
 import { Construct } from "constructs";
 import type { QdrantNames } from "../core/naming";
+import type { JobDeadlines } from "./job-deadlines";
 import { addBackupPodBlocks, BackupPodConverters, backupPodTemplate, BackupPodProps } from "./backup-pod";
 
 const CONVERTERS: BackupPodConverters = {
@@ -22,6 +23,7 @@ export interface QdrantBackupCronJobProps extends Omit<BackupPodProps, "componen
   /** backup (qdrant-backup.sh on backupSchedule) or backup-verify (qdrant-backup-verify.sh). */
   readonly kind: "backup" | "backup-verify";
   readonly schedule: string;
+  readonly deadlines: JobDeadlines;
 }
 
 /**
@@ -37,7 +39,8 @@ const SUFFIXES = { backup: "backup", "backup-verify": "verify" } as const;
 
 /**
  * A CronJob running a backup script in UTC: never two at once (Forbid), a missed run may start up to an hour
- * late, a run is stopped after six hours, and a finished Job is deleted after BACKUP_JOB_TTL_SECONDS.
+ * late, a run is stopped at a deadline that follows the data (job-deadlines.ts: at least six hours), and a
+ * finished Job is deleted after BACKUP_JOB_TTL_SECONDS.
  * The backup writes manifest.json last, so a run that fails leaves no complete-looking backup.
  */
 export class QdrantBackupCronJob extends Construct {
@@ -58,7 +61,7 @@ export class QdrantBackupCronJob extends Construct {
         failedJobsHistoryLimit: 3,
         jobTemplate: {
           metadata: { labels: template.metadata.labels },
-          spec: { backoffLimit: 1, activeDeadlineSeconds: 6 * 3600, ttlSecondsAfterFinished: String(BACKUP_JOB_TTL_SECONDS), template },
+          spec: { backoffLimit: 1, activeDeadlineSeconds: props.deadlines.seconds(props.kind), ttlSecondsAfterFinished: String(BACKUP_JOB_TTL_SECONDS), template },
         },
       },
     });

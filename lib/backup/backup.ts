@@ -18,6 +18,7 @@ import { QdrantRestoreJob } from "./restore-job";
 import { jobPodLabels, QdrantNames } from "../core/naming";
 import { scriptLiteral } from "../terraform/script-text";
 import type { ApiKeyRef } from "../core/api-key-secret";
+import type { JobDeadlines } from "./job-deadlines";
 
 export interface QdrantBackupProps {
   readonly inputs: QdrantInputs;
@@ -32,6 +33,8 @@ export interface QdrantBackupProps {
   readonly awsRegion?: string;
   /** A restore starts only after these (the StatefulSet's rollout, the collection-init Job). */
   readonly restoreAfter: ITerraformDependable[];
+  /** The Jobs' deadlines, which follow the data. */
+  readonly deadlines: JobDeadlines;
 }
 
 /** The scripts in the backup ConfigMap: the three the pods run and the libraries they source (lib/shell/). */
@@ -142,6 +145,7 @@ export class QdrantBackup extends Construct {
       target,
       apiKey: props.apiKey,
       tlsSecretName: props.tlsSecretName,
+      deadlines: props.deadlines,
     };
     this.cronJobName = new QdrantBackupCronJob(this, "cron-job", { ...common, kind: "backup", schedule: inputs.backupSchedule }).cronJobName;
     optionalPart(isSet(inputs.backupVerifySchedule), () =>

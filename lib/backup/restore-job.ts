@@ -8,6 +8,7 @@ import {
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { QdrantNames } from "../core/naming";
+import type { JobDeadlines } from "./job-deadlines";
 import { addBackupPodBlocks, BackupPodConverters, backupPodTemplate, BackupPodProps } from "./backup-pod";
 import type { Condition } from "../terraform/conditional";
 
@@ -26,6 +27,7 @@ export interface QdrantRestoreJobProps extends Omit<BackupPodProps, "component" 
   /** May delete a collection that holds points but cannot take the backup's snapshots (backupRestoreReplaceIncompatible). */
   readonly replaceIncompatible: Condition;
   readonly dependsOn: ITerraformDependable[];
+  readonly deadlines: JobDeadlines;
 }
 
 /**
@@ -55,7 +57,7 @@ export class QdrantRestoreJob extends Construct {
     });
     const job = new JobV1(this, "resource", {
       metadata: { name, namespace: props.namespace, labels: template.metadata.labels },
-      spec: { backoffLimit: 0, activeDeadlineSeconds: 12 * 3600, template },
+      spec: { backoffLimit: 0, activeDeadlineSeconds: props.deadlines.seconds("restore"), template },
       waitForCompletion: false,
       // Terraform does not wait for the restore (it may take hours); these bound only its API calls.
       timeouts: { create: "1m", update: "1m", delete: "1m" },

@@ -8,6 +8,7 @@ import { supportsReplicaMetrics } from "../config/qdrant-version";
 import type { QdrantInputs } from "../config/schema";
 import { HEADLESS_SERVICE_LABEL, QdrantNames } from "../core/naming";
 import { defaultReplicationFactor } from "../collections/collection-requests";
+import type { JobDeadlines } from "../backup/job-deadlines";
 
 export interface QdrantMonitoringProps {
   readonly inputs: QdrantInputs;
@@ -16,6 +17,8 @@ export interface QdrantMonitoringProps {
   /** Secret with `read-only-api-key`, when /metrics needs a key (authentication on, Qdrant < v1.17). */
   readonly apiKeySecretName?: string;
   readonly tlsSecretName?: string;
+  /** The backup Job's deadline, which the module's backup alert waits past. */
+  readonly deadlines: JobDeadlines;
 }
 
 export interface AlertRule {
@@ -217,14 +220,16 @@ export function alertRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[
 
 /**
  * The module stack's backup alert: its schedule is a variable, so the longest gap between runs is unknown at
- * synth. It fires when the latest scheduled run has not succeeded 7 hours after it started (the Job's 6-hour
- * deadline plus an hour), or when the CronJob is more than an hour past its first due time without any run;
+ * synth. It fires when the latest scheduled run has not succeeded an hour past the Job's deadline (which follows
+ * the data: job-deadlines.ts), or when the CronJob is more than an hour past its first due time without any run;
  * without a backup CronJob (backups off) every part of it is empty, so it never fires.
  */
-export function lastRunBackupAlert(names: QdrantNames): AlertRule {
+export function lastRunBackupAlert(names: QdrantNames, deadlines: JobDeadlines): AlertRule {
   const ns = names.namespace;
   const cronJob = `namespace="${ns}", cronjob="${names.resourceName}-backup"`;
-  const late = 7 * 3600;
+  const lateSeconds = deadlines.seconds("backup", 1);
+  const late = isUnresolvedToken(lateSeconds) ? Token.asString(lateSeconds) : String(lateSeconds);
+  const lateHours = deadlines.hoursText("backup", 1);
   return {
     alert: "QdrantBackupMissing",
     expr:
@@ -236,7 +241,7 @@ export function lastRunBackupAlert(names: QdrantNames): AlertRule {
     labels: { severity: "critical" },
     annotations: {
       summary: "No successful Qdrant backup",
-      description: `The latest run of ${names.resourceName}-backup has not succeeded ${late / 3600}h after it was scheduled (or none ran since it was due).`,
+      description: `The latest run of ${names.resourceName}-backup has not succeeded ${lateHours}h after it was scheduled (or none ran since it was due).`,
     },
   };
 }
@@ -284,7 +289,7 @@ export class QdrantMonitoring extends Construct {
       // The module stack's schedule is a variable: its backup alert watches the latest run instead (it stays
       // silent while there is no backup CronJob, so it needs no condition on backup_enabled).
       const scheduleUnknown = isUnresolvedToken(inputs.backupSchedule) && inputs.backupEnabled !== false;
-      const rules = [...alertRules(inputs, names), ...(scheduleUnknown ? [lastRunBackupAlert(names)] : [])];
+      const rules = [...alertRules(inputs, names), ...(scheduleUnknown ? [lastRunBackupAlert(names, props.deadlines)] : [])];
       const rule = new Manifest(this, "prometheus-rule", {
         manifest: {
           apiVersion: "monitoring.coreos.com/v1",

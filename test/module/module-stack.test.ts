@@ -13,6 +13,8 @@ import { resolveInputs } from "../../lib/config/validate";
 import { peerUrls } from "../../lib/backup/backup-pod";
 import { qdrantEnvironment } from "../../lib/core/qdrant-config";
 import { AlertRule, alertRules, lastRunBackupAlert } from "../../lib/observability/monitoring";
+import { JobDeadlines } from "../../lib/backup/job-deadlines";
+import { TerraformStack, Testing } from "cdktf";
 import { qdrantNames } from "../../lib/core/naming";
 import { waitBudget } from "../../lib/terraform/wait-budget";
 import { synthesizeModuleStack } from "../../lib/module/files";
@@ -220,6 +222,11 @@ describe("the module's expressions evaluate to what the literal stacks render", 
   const configData = (resources.kubernetes_config_map_v1.qdrant_config.data as string).replace(/^\$\{(.*)\}$/s, "$1");
   const trust = json.data.aws_iam_policy_document.qdrant_backup_trust.statement[0].condition[0].values;
   const older = { ...inputs, qdrantVersion: "v1.17.0" };
+  const deadlineExpressions = {
+    backup: resources.kubernetes_cron_job_v1.qdrant_backup.spec.job_template.spec.active_deadline_seconds,
+    verify: resources.kubernetes_cron_job_v1.qdrant_verify.spec.job_template.spec.active_deadline_seconds,
+    restore: resources.kubernetes_job_v1.qdrant_restore.spec.active_deadline_seconds,
+  };
   const storageSizes = { backup_volume_50gi: "50Gi", backup_volume_1536mi: "1536Mi" };
   const evaluated = evaluate({
     main: {
@@ -244,6 +251,8 @@ describe("the module's expressions evaluate to what the literal stacks render", 
     ...Object.fromEntries(Object.entries(storageSizes).map(([name, storageSize]) => [name, { expressions: { size: "${local.backup_volume_size}" }, inputs: { ...inputs, storageSize } }])),
     backup_volume_1ti: { expressions: { size: "${local.backup_volume_size}" }, inputs: { ...inputs, backupVolumeSize: "1Ti" } },
     older: { expressions: { environment: resources.kubernetes_config_map_v1.qdrant_config.data }, inputs: older },
+    deadlines_cluster: { expressions: deadlineExpressions, inputs: { ...inputs, storageSize: "500Gi", backupRestoreTimestamp: "latest" } },
+    deadlines_single: { expressions: deadlineExpressions, inputs: { ...inputs, replicas: 1, storageSize: "10Gi", snapshotStorageSize: "2000Gi" } },
     budget: {
       expressions: {
         rolloutTimeout: resources.kubernetes_stateful_set_v1.qdrant.timeouts.update,
@@ -256,6 +265,10 @@ describe("the module's expressions evaluate to what the literal stacks render", 
     },
   });
   const outputs = () => evaluated("main");
+  const literalDeadlines = (overrides: Partial<QdrantDeploymentInput>) => {
+    const deadlines = new JobDeadlines(new TerraformStack(Testing.app(), "deadlines"), resolveInputs({ ...inputs, ...overrides, apiKeySource: "generate", backupEnabled: false } as QdrantDeploymentInput));
+    return { backup: deadlines.seconds("backup"), verify: deadlines.seconds("backup-verify"), restore: deadlines.seconds("restore") };
+  };
 
   it("collection requests (collectionRequestsHcl = collectionRequests)", () => {
     expect(outputs().collections).toEqual(collectionRequests(literal));
@@ -275,8 +288,17 @@ describe("the module's expressions evaluate to what the literal stacks render", 
   it("the alerts, with the backup alert watching the latest run (the schedule is a variable)", () => {
     const alerts = outputs().alerts as AlertRule[];
     expect(alerts.slice(0, -1)).toEqual(alertRules({ ...literal, backupEnabled: false }, names));
-    expect(alerts[alerts.length - 1]).toEqual(lastRunBackupAlert(names));
+    expect(alerts[alerts.length - 1]).toEqual(lastRunBackupAlert(names, new JobDeadlines(new TerraformStack(Testing.app(), "alert"), literal)));
     expect(alerts[alerts.length - 1].expr).toContain('cronjob="acme-qdrant-backup"');
+  });
+
+  it("the backup, verify and restore Jobs' deadlines follow the snapshot volume and the peers (JobDeadlines)", () => {
+    // 3 peers of 500Gi: 4 passes of 1500 GiB at 100 MiB/s take 17.1 h, 6 passes 25.6 h.
+    expect(evaluated("deadlines_cluster")).toEqual(literalDeadlines({ storageSize: "500Gi" }));
+    expect(evaluated("deadlines_cluster")).toEqual({ backup: 18 * 3600, verify: 26 * 3600, restore: 26 * 3600 });
+    // One peer, a 2000Gi snapshot volume: 22.8 h and 34.1 h.
+    expect(evaluated("deadlines_single")).toEqual(literalDeadlines({ replicas: 1, storageSize: "10Gi", snapshotStorageSize: "2000Gi", collectionsConfig: [] }));
+    expect(evaluated("deadlines_single")).toEqual({ backup: 23 * 3600, verify: 35 * 3600, restore: 35 * 3600 });
   });
 
   it("the wait budget: the StatefulSet's and the init Job's timeouts, the Job's deadline and its script's waits", () => {
