@@ -1,3 +1,4 @@
+import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { Annotations, Fn, Op, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
 import { GUARDED_TYPES } from "./terraform/plan-guard";
 import { TerraformDataResource } from "./terraform/terraform-data";
@@ -29,7 +30,7 @@ import { GuardExpressions, UpgradeGuard } from "./core/upgrade-guard";
 import { collectionRequests } from "./collections/collection-requests";
 import { hclString, hclValue } from "./module/variable-types";
 import { GRPC_PORT, HTTP_PORT, qdrantNames, QdrantNames } from "./core/naming";
-import { addressPrefix, useAddressTable } from "./terraform/addresses";
+import { addressIn, addressPrefix, useAddressTable } from "./terraform/addresses";
 
 export type { QdrantDeploymentProps } from "./config/props";
 
@@ -202,7 +203,14 @@ export class QdrantDeployment extends Construct {
     if (!isUnresolvedToken(this.inputs.allowDestroy)) {
       for (const r of resources) if (!this.inputs.allowDestroy.includes(address(r))) r.addOverride("lifecycle.prevent_destroy", true);
     }
-    new TerraformDataResource(this, "plan-guard", { deployment: `${this.names.namespace}/${this.names.resourceName}`, guarded, allow_destroy: this.inputs.allowDestroy });
+    new TerraformDataResource(this, "plan-guard", {
+      deployment: `${this.names.namespace}/${this.names.resourceName}`,
+      guarded,
+      // The restore Job's address, declared or not (both faces list the same): replacing it restores again;
+      // creating and deleting it start and end a restore.
+      rerun_guarded: [`${JobV1.tfResourceType}.${addressIn(this, "backup/restore/resource")}`],
+      allow_destroy: this.inputs.allowDestroy,
+    });
   }
 
   /** The upgrade guard's view of literal inputs (the stacks). */

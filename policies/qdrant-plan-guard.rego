@@ -2,7 +2,9 @@
 # as the local command (lib/terraform/plan-guard.ts, `npm run plan-guard`): a plan may not replace or delete a
 # StatefulSet, PVC, S3 bucket, namespace, random_password, or an address a QdrantDeployment's marker
 # (terraform_data.<id>_plan_guard) lists as guarded, unless that deployment's allowDestroy (module: allow_destroy)
-# names it; and an allowDestroy entry the plan does not use is refused too. HCP Terraform passes the JSON plan as
+# names it; a plan may not replace (delete and create) an address the marker lists as rerun_guarded (the restore
+# Job: replacing it restores again), unless allowDestroy names it; and an allowDestroy entry the plan does not use
+# is refused too. HCP Terraform passes the JSON plan as
 # input.plan. Locally: opa eval -d policies/ -i <(jq '{plan: .}' plan.json) 'data.terraform.policies.qdrant_plan_guard.deny'
 package terraform.policies.qdrant_plan_guard
 
@@ -17,6 +19,8 @@ guarded_types := {
 }
 
 secret_consequence := "the API keys' Secret is deleted: pods that start meanwhile get no key, and generated keys change"
+
+rerun_consequence := "the restore Job runs again and overwrites the collections with the backup, losing what was written since the last restore (once a restore is done, remove backupRestoreTimestamp: the Job is then deleted, not replaced)"
 
 changes := input.plan.resource_changes
 
@@ -40,6 +44,7 @@ markers contains m if {
 		"module": module_of(rc),
 		"deployment": value.deployment,
 		"guarded": value.guarded,
+		"rerun_guarded": object.get(value, "rerun_guarded", []),
 		"allow_destroy": value.allow_destroy,
 	}
 }
@@ -55,6 +60,19 @@ consequence(rc) := guarded_types[rc.type]
 consequence(rc) := secret_consequence if {
 	not guarded_types[rc.type]
 	guarded_here(rc)
+}
+
+rerun_guarded_here(rc) if {
+	"create" in rc.change.actions
+	some m in markers
+	m.module == module_of(rc)
+	local_address(rc) in m.rerun_guarded
+}
+
+consequence(rc) := rerun_consequence if {
+	not guarded_types[rc.type]
+	not guarded_here(rc)
+	rerun_guarded_here(rc)
 }
 
 acknowledged(rc) if {

@@ -98,9 +98,9 @@ running StatefulSet (\`data.kubernetes_resources\`) and refuses a \`qdrant_versi
 down, and a \`storage_size\`, \`snapshot_storage_size\` or StorageClass its claim templates cannot take.
 
 Plan guard: \`terraform_data.qdrant_plan_guard\` lists what must not be replaced or deleted (the StatefulSet, PVCs, bucket,
-namespace, generated keys, API-key Secret) and \`allow_destroy\`; the project's \`npm run plan-guard\` and its OPA policy
-set refuse a plan that does so unless \`allow_destroy\` names the address (e.g. \`["kubernetes_stateful_set_v1.qdrant"]\`)
-for that one apply.
+namespace, generated keys, API-key Secret), the restore Job (not to be replaced: a replaced Job restores again) and
+\`allow_destroy\`; the project's \`npm run plan-guard\` and its OPA policy set refuse a plan that does so unless
+\`allow_destroy\` names the address (e.g. \`["kubernetes_stateful_set_v1.qdrant"]\`) for that one apply.
 
 A bucket the module created (\`backup_create_bucket\`) keeps \`prevent_destroy\`: switching it or \`backup_enabled\`
 off later stops the plan. To keep the bucket, \`terraform state rm\` all seven of its resources first

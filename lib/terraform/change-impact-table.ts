@@ -146,7 +146,7 @@ export const SCENARIOS: Scenario[] = [
     change: "false → true, during a restore",
     before: { backupRestoreTimestamp: "latest" },
     after: { backupRestoreReplaceIncompatible: true },
-    note: "only the restore Job reads it: set it in the same change as backupRestoreTimestamp; changed while a restore Job exists, it replaces that Job, which restores again",
+    note: "only the restore Job reads it: set it in the same change as backupRestoreTimestamp; changed while a restore Job exists, it replaces that Job, which restores again (the plan guard refuses that unless allowDestroy names the Job)",
   },
   { input: "backupVerifySchedule", change: 'unset → "0 5 * * 0"', before: { replicas: 1 }, after: { backupVerifySchedule: "0 5 * * 0" } },
   { input: "eksClusterName", change: "another cluster", after: { eksClusterName: "eks-2" }, note: "the kubernetes provider of the EKS stacks connects to the named cluster: a new cluster is a new deployment (the backup role's name carries the cluster, so its role is a new one)" },

@@ -21,6 +21,14 @@ export const GUARDED_TYPES: Readonly<Record<string, string>> = {
 /** Guarded by address only (through the marker): the API-key Secret. */
 export const SECRET_CONSEQUENCE = "the API keys' Secret is deleted: pods that start meanwhile get no key, and generated keys change";
 
+/**
+ * Guarded against replacement only (through the marker's `rerun_guarded`): the restore Job. Creating it starts a
+ * restore and deleting it ends one, both intended; replacing it (its pod spec changed: a new Qdrant version, image or
+ * key) runs the restore again.
+ */
+export const RERUN_CONSEQUENCE =
+  "the restore Job runs again and overwrites the collections with the backup, losing what was written since the last restore (once a restore is done, remove backupRestoreTimestamp: the Job is then deleted, not replaced)";
+
 /** The marker's resource type and the suffix of its name (`<id>_plan_guard`). */
 export const MARKER_TYPE = "terraform_data";
 export const MARKER_SUFFIX = "_plan_guard";
@@ -29,6 +37,8 @@ export const MARKER_SUFFIX = "_plan_guard";
 export interface MarkerInput {
   deployment: string;
   guarded: string[];
+  /** Addresses refused when replaced, not when deleted (absent from markers that list none). */
+  rerun_guarded?: string[];
   allow_destroy: string[];
 }
 
@@ -76,7 +86,12 @@ function markerInput(rc: ResourceChange): MarkerInput | undefined {
   const value = (removes(rc.change.actions) && rc.change.after == null ? rc.change.before : rc.change.after) as { input?: Partial<MarkerInput> } | null | undefined;
   const input = value?.input;
   if (!input || typeof input !== "object") return undefined;
-  return { deployment: String(input.deployment ?? rc.address), guarded: [...(input.guarded ?? [])], allow_destroy: [...(input.allow_destroy ?? [])] };
+  return {
+    deployment: String(input.deployment ?? rc.address),
+    guarded: [...(input.guarded ?? [])],
+    rerun_guarded: [...(input.rerun_guarded ?? [])],
+    allow_destroy: [...(input.allow_destroy ?? [])],
+  };
 }
 
 /** Terraform's action_reason values (JSON plan format), in words. */
@@ -115,7 +130,8 @@ export function checkPlan(plan: PlanJson): GuardResult {
     const local = inDeployment(rc);
     const owners = markers.filter((m) => m.module === moduleOf(rc));
     const guardedHere = owners.some((m) => m.input.guarded.includes(local));
-    const consequence = GUARDED_TYPES[rc.type] ?? (guardedHere ? SECRET_CONSEQUENCE : undefined);
+    const rerun = rc.change.actions.includes("create") && owners.some((m) => m.input.rerun_guarded?.includes(local));
+    const consequence = GUARDED_TYPES[rc.type] ?? (guardedHere ? SECRET_CONSEQUENCE : rerun ? RERUN_CONSEQUENCE : undefined);
     if (consequence === undefined) continue;
     const owner = owners.find((m) => m.input.allow_destroy.includes(local));
     if (owner) {

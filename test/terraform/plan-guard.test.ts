@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkPlan, GUARDED_TYPES, MARKER_SUFFIX, MARKER_TYPE, PlanJson } from "../../lib/terraform/plan-guard";
+import { checkPlan, GUARDED_TYPES, MARKER_SUFFIX, MARKER_TYPE, PlanJson, RERUN_CONSEQUENCE } from "../../lib/terraform/plan-guard";
 import { planGuard } from "../../tools/plan-guard";
 import { Json, resource, synthDeployment } from "../helpers/synth";
 import { synthesizeModuleStack } from "../../lib/module/files";
@@ -42,6 +42,23 @@ describe("plan guard on recorded plans", () => {
 
   it("passes the plan that creates the StatefulSet again after it was deleted with --cascade=orphan (docs/runbook.md, Grow the volumes)", () => {
     expect(checkPlan(plan("recreates-orphaned-statefulset.json"))).toEqual({ refusals: [], acknowledged: [], deployments: ["qdrant/acme-corp-qdrant"] });
+  });
+
+  it("refuses a plan that replaces the restore Job (it would restore again), passes it acknowledged, and passes the Job's removal", () => {
+    expect(checkPlan(plan("replaces-restore-job.json")).refusals).toEqual([
+      {
+        address: "kubernetes_job_v1.qdrant_restore[0]",
+        message:
+          `kubernetes_job_v1.qdrant_restore[0]: the plan replaces it (delete, then create) because of triggers_replace: ${RERUN_CONSEQUENCE}. ` +
+          `If that is intended, add "kubernetes_job_v1.qdrant_restore" to allowDestroy of qdrant/acme-corp-qdrant (module: allow_destroy) for this apply and remove it afterwards; ${HINT}`,
+      },
+    ]);
+    expect(checkPlan(plan("replaces-restore-job-allowed.json"))).toEqual({
+      refusals: [],
+      acknowledged: ["kubernetes_job_v1.qdrant_restore[0]"],
+      deployments: ["qdrant/acme-corp-qdrant"],
+    });
+    expect(checkPlan(plan("deletes-restore-job.json"))).toEqual({ refusals: [], acknowledged: [], deployments: ["qdrant/acme-corp-qdrant"] });
   });
 
   it("refuses an allowDestroy entry the plan does not use, so it cannot stay behind", () => {
@@ -116,8 +133,15 @@ describe("the marker each deployment carries", () => {
         "random_password.qdrant_api_key",
         "random_password.qdrant_read_only_api_key",
       ],
+      rerun_guarded: ["kubernetes_job_v1.qdrant_restore"],
       allow_destroy: ["kubernetes_stateful_set_v1.qdrant"],
     });
+  });
+
+  it("lists the restore Job's address as guarded against replacement, declared or not, under the deployment's id", () => {
+    const json = synthDeployment({ backupEnabled: true, backupS3Bucket: "acme-backups", eksClusterName: "eks", backupRestoreTimestamp: "latest" });
+    expect(resource(json, MARKER_TYPE, `qdrant${MARKER_SUFFIX}`).input.rerun_guarded).toEqual(["kubernetes_job_v1.qdrant_restore"]);
+    expect(resource(json, "kubernetes_job_v1", "qdrant_restore").spec).toBeDefined();
   });
 
   it("in the stacks, also puts prevent_destroy on each guarded resource allowDestroy does not name (plain cdktf deploy runs no guard)", () => {
@@ -146,6 +170,7 @@ describe("the marker each deployment carries", () => {
     const input = resource(module, MARKER_TYPE, `qdrant${MARKER_SUFFIX}`).input;
     expect(input.allow_destroy).toBe("${var.allow_destroy}");
     expect(input.guarded).toEqual(expect.arrayContaining(["kubernetes_persistent_volume_claim_v1.qdrant_backups", "aws_s3_bucket.qdrant_backup", "kubernetes_secret_v1.qdrant_api_key"]));
+    expect(input.rerun_guarded).toEqual(["kubernetes_job_v1.qdrant_restore"]);
   });
 
   it("rejects an allowDestroy entry that is not an address in the deployment", () => {
@@ -164,6 +189,8 @@ describe("the Terraform Cloud policy (policies/)", () => {
     expect(rego).toContain(`rc.type == "${MARKER_TYPE}"`);
     expect(rego).toContain(`endswith(rc.name, "${MARKER_SUFFIX}")`);
     expect(rego).toContain("input.plan.resource_changes");
+    expect(rego).toContain(`rerun_consequence := ${JSON.stringify(RERUN_CONSEQUENCE)}`);
+    expect(rego).toContain('"rerun_guarded": object.get(value, "rerun_guarded", [])');
   });
 
   it("is listed in policies.hcl with a mandatory enforcement level", () => {
