@@ -17,7 +17,8 @@ import { CollectionInitJob } from "./collections/collection-init-job";
 import { QdrantConfig } from "./core/qdrant-config";
 import { QdrantExternalService } from "./core/external-service";
 import { QdrantMonitoring } from "./observability/monitoring";
-import { JobDeadlines } from "./backup/job-deadlines";
+import { JOB_DEADLINES, JobDeadlines } from "./backup/job-deadlines";
+import { longestIntervalSeconds } from "./config/cron";
 import { QdrantNamespace } from "./core/namespace";
 import { QdrantNetworkPolicy } from "./core/network-policy";
 import { QdrantPodDisruptionBudget } from "./core/pdb";
@@ -168,7 +169,7 @@ export class QdrantDeployment extends Construct {
 
     this.addPlanGuardMarker();
     this.addOutputs();
-    if (!options.terraformInputs) this.addSynthWarnings();
+    if (!options.terraformInputs) this.addSynthWarnings(deadlines);
   }
 
   /**
@@ -249,9 +250,18 @@ export class QdrantDeployment extends Construct {
     output("api_key_secret_name", this.apiKeySecretName ?? "", 'Secret holding the API keys (keys "api-key" and "read-only-api-key"); empty when authentication is off');
   }
 
-  /** Things a user should hear about at synth: no working metrics scrape, resources below the sizing estimate. */
-  private addSynthWarnings(): void {
+  /**
+   * Things a user should hear about at synth: no working metrics scrape, resources below the sizing estimate,
+   * backups whose data takes longer than the gap between runs.
+   */
+  private addSynthWarnings(deadlines: JobDeadlines): void {
     const { inputs } = this;
+    const backupSeconds = deadlines.seconds("backup");
+    if (inputs.backupEnabled && backupSeconds > JOB_DEADLINES.backup.floorHours * 3600 && backupSeconds >= longestIntervalSeconds(inputs.backupSchedule)) {
+      Annotations.of(this).addWarning(
+        `backupSchedule: a run may take up to ${backupSeconds / 3600} h (its deadline follows the peers and the snapshot volume: README "Backup and restore"), as long as the ${longestIntervalSeconds(inputs.backupSchedule) / 3600} h between runs of "${inputs.backupSchedule}": a run that takes that long skips the next (concurrencyPolicy Forbid); schedule runs further apart`,
+      );
+    }
     if (Object.keys(scrapeAnnotations(inputs, this.names)).length === 0 && !inputs.monitoring.serviceMonitor) {
       Annotations.of(this).addWarning(
         `metrics: no prometheus.io scrape annotations: Qdrant ${inputs.qdrantVersion} needs an API key for /metrics and annotations cannot send one; use monitoring.serviceMonitor (it sends the read-only key) or Qdrant >= v1.17 (a metrics port without a key)`,

@@ -20,7 +20,7 @@ guarded_types := {
 
 secret_consequence := "the API keys' Secret is deleted: pods that start meanwhile get no key, and generated keys change"
 
-rerun_consequence := "the restore Job runs again and overwrites the collections with the backup, losing what was written since the last restore (once a restore is done, remove backupRestoreTimestamp: the Job is then deleted, not replaced)"
+rerun_consequence := "the restore Job runs again and overwrites the collections with the backup, losing what was written since a restore that finished. Once a restore is done, remove backupRestoreTimestamp (the Job is deleted, not replaced); to restore another backup, or with backupRestoreReplaceIncompatible after a refusal, remove it and apply first, then set the new values"
 
 changes := input.plan.resource_changes
 

@@ -2,8 +2,9 @@
  * The backup, verify and restore Jobs' deadlines (activeDeadlineSeconds) follow the data. A run handles the peers
  * one after the other, and each peer's snapshot (at most Qdrant's snapshot volume) passes through several reads and
  * writes of its full size: the deadline is what those take at DEADLINE_MIB_PER_SECOND, in whole hours, and never
- * less than a fixed floor. The scripts' own per-step limits (at slower rates: TRANSFER_MIN_MIB_PER_SECOND) catch a
- * hung step; the deadline is the backstop, and must not stop a production-size run that is making progress.
+ * less than a fixed floor. The scripts' per-step limits let one step go as slow as TRANSFER_MIN_MIB_PER_SECOND
+ * (25 MiB/s) before they stop it; the deadline asks more of the whole run: on average DEADLINE_MIB_PER_SECOND. A
+ * run slower than that is stopped at its deadline (and QdrantBackupMissing follows).
  */
 import { TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";

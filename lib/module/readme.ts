@@ -108,9 +108,10 @@ off later stops the plan. To keep the bucket, \`terraform state rm\` all seven o
 policy, public access block, encryption and versioning); removing only the bucket would let the next apply strip
 its protections. A \`removed\` block does not work: the module still declares them, with count 0.
 
-With \`monitoring.prometheus_rule\`, the backup alert fires when the latest scheduled backup has not succeeded 7 hours
-after it started (or none ran an hour past its due time); the CDKTF stacks, which know the schedule, alert after the
-longest gap between runs instead.
+With \`monitoring.prometheus_rule\`, the backup alert fires when the latest scheduled backup has not succeeded an hour
+past the backup Job's deadline (which follows the peers and the snapshot volume: 7 hours in all for small volumes),
+or none ran an hour past its due time; the CDKTF stacks, which know the schedule, alert after the longest gap
+between runs plus the deadline and an hour instead.
 
 Inputs only the CDKTF stacks take (not variables here): ${MODULE_EXCLUDED_INPUTS.map((k) => `\`${snakeCase(k)}\``).join(", ")}.
 

@@ -34,10 +34,12 @@ export function metricsJob(names: QdrantNames): string {
   return names.headlessServiceName;
 }
 
-/** Whole hours, at least one: how long after the longest gap between backups a missing one is alarming. */
-function overdueSeconds(schedule: string): number {
-  const interval = longestIntervalSeconds(schedule);
-  return interval + Math.max(3600, Math.ceil((interval * 0.1) / 3600) * 3600);
+/**
+ * How long without a successful backup is alarming: the schedule's longest gap between runs, plus the run's
+ * deadline (a run may take that long) and an hour (it may start an hour late: startingDeadlineSeconds).
+ */
+function overdueSeconds(schedule: string, backupDeadlineSeconds: number): number {
+  return longestIntervalSeconds(schedule) + backupDeadlineSeconds + 3600;
 }
 
 /**
@@ -146,7 +148,7 @@ function numberText(value: number): string {
  * names, plus QdrantCollectionInitFailed, the rollout alerts (kube-state-metrics), the replication alerts in
  * cluster mode, and QdrantBackupMissing.
  */
-export function alertRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[] {
+export function alertRules(inputs: QdrantInputs, names: QdrantNames, deadlines: JobDeadlines): AlertRule[] {
   const ns = names.namespace;
   const job = metricsJob(names);
   const pods = `namespace="${ns}", pod=~"${names.resourceName}-[0-9]+"`;
@@ -199,7 +201,7 @@ export function alertRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[
     ...(names.clusterMode ? replicationRules(inputs, names) : []),
   ];
   if (inputs.backupEnabled === true && !isUnresolvedToken(inputs.backupSchedule)) {
-    const overdue = overdueSeconds(inputs.backupSchedule);
+    const overdue = overdueSeconds(inputs.backupSchedule, deadlines.seconds("backup"));
     rules.push({
       alert: "QdrantBackupMissing",
       // Also when the CronJob has existed that long without any success (the success metric is absent then).
@@ -211,7 +213,7 @@ export function alertRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[
       labels: { severity: "critical" },
       annotations: {
         summary: "No successful Qdrant backup",
-        description: `No successful run of ${names.resourceName}-backup for more than ${overdue / 3600}h (schedule "${inputs.backupSchedule}" plus a margin).`,
+        description: `No successful run of ${names.resourceName}-backup for more than ${overdue / 3600}h (the longest gap of schedule "${inputs.backupSchedule}", plus the run's deadline and an hour).`,
       },
     });
   }
@@ -289,7 +291,7 @@ export class QdrantMonitoring extends Construct {
       // The module stack's schedule is a variable: its backup alert watches the latest run instead (it stays
       // silent while there is no backup CronJob, so it needs no condition on backup_enabled).
       const scheduleUnknown = isUnresolvedToken(inputs.backupSchedule) && inputs.backupEnabled !== false;
-      const rules = [...alertRules(inputs, names), ...(scheduleUnknown ? [lastRunBackupAlert(names, props.deadlines)] : [])];
+      const rules = [...alertRules(inputs, names, props.deadlines), ...(scheduleUnknown ? [lastRunBackupAlert(names, props.deadlines)] : [])];
       const rule = new Manifest(this, "prometheus-rule", {
         manifest: {
           apiVersion: "monitoring.coreos.com/v1",

@@ -27,7 +27,7 @@ export const SECRET_CONSEQUENCE = "the API keys' Secret is deleted: pods that st
  * key) runs the restore again.
  */
 export const RERUN_CONSEQUENCE =
-  "the restore Job runs again and overwrites the collections with the backup, losing what was written since the last restore (once a restore is done, remove backupRestoreTimestamp: the Job is then deleted, not replaced)";
+  "the restore Job runs again and overwrites the collections with the backup, losing what was written since a restore that finished. Once a restore is done, remove backupRestoreTimestamp (the Job is deleted, not replaced); to restore another backup, or with backupRestoreReplaceIncompatible after a refusal, remove it and apply first, then set the new values";
 
 /** The marker's resource type and the suffix of its name (`<id>_plan_guard`). */
 export const MARKER_TYPE = "terraform_data";
@@ -132,10 +132,11 @@ export function checkPlan(plan: PlanJson): GuardResult {
     const guardedHere = owners.some((m) => m.input.guarded.includes(local));
     const rerun = rc.change.actions.includes("create") && owners.some((m) => m.input.rerun_guarded?.includes(local));
     const consequence = GUARDED_TYPES[rc.type] ?? (guardedHere ? SECRET_CONSEQUENCE : rerun ? RERUN_CONSEQUENCE : undefined);
-    if (consequence === undefined) continue;
+    // An entry is used by any removal of its address (a plain delete of the restore Job too), as in the policy.
     const owner = owners.find((m) => m.input.allow_destroy.includes(local));
+    owner?.used.add(local);
+    if (consequence === undefined) continue;
     if (owner) {
-      owner.used.add(local);
       acknowledged.push(rc.address);
       continue;
     }

@@ -1,5 +1,13 @@
 import { TerraformStack, Testing } from "cdktf";
 import { JobDeadlines } from "../../lib/backup/job-deadlines";
+import { QdrantDeployment, QdrantDeploymentProps } from "../../lib/qdrant-deployment";
+import { BASE_PROPS } from "../helpers/synth";
+
+/** The deployment's synth warnings. */
+const synthWarnings = (props: Partial<QdrantDeploymentProps>) => {
+  const qdrant = new QdrantDeployment(new TerraformStack(Testing.app(), "warnings"), "qdrant", { ...BASE_PROPS, ...props } as QdrantDeploymentProps);
+  return qdrant.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+};
 
 const deadlines = (replicas: number, storageSize: string, snapshotStorageSize?: string) => {
   const d = new JobDeadlines(new TerraformStack(Testing.app(), "deadlines"), { replicas, storageSize, snapshotStorageSize });
@@ -19,4 +27,15 @@ it("grows with the peers and their snapshot volume: four passes (six for a resto
   // An hour moves 360000 MiB: four passes of 630000Mi take exactly 7 hours, one MiB more starts an eighth.
   expect(deadlines(1, "630000Mi").backup).toBe(7);
   expect(deadlines(1, "630001Mi").backup).toBe(8);
+});
+
+it("warns at synth when the data takes as long as the gap between backup runs", () => {
+  const warnings = (storageSize: string, backupSchedule: string) =>
+    synthWarnings({ replicas: 3, storageSize, backupEnabled: true, backupS3Bucket: "bkt", eksClusterName: "eks", backupSchedule }).filter((w) => w.startsWith("backupSchedule:"));
+  expect(warnings("500Gi", "0 2 * * *")).toEqual([]);
+  expect(warnings("500Gi", "0 */12 * * *")).toEqual([
+    'backupSchedule: a run may take up to 18 h (its deadline follows the peers and the snapshot volume: README "Backup and restore"), as long as the 12 h between runs of "0 */12 * * *": a run that takes that long skips the next (concurrencyPolicy Forbid); schedule runs further apart',
+  ]);
+  // Small volumes keep the six-hour floor, a backstop rather than the run's expected length: no warning.
+  expect(warnings("10Gi", "0 * * * *")).toEqual([]);
 });

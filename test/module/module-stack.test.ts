@@ -287,7 +287,7 @@ describe("the module's expressions evaluate to what the literal stacks render", 
 
   it("the alerts, with the backup alert watching the latest run (the schedule is a variable)", () => {
     const alerts = outputs().alerts as AlertRule[];
-    expect(alerts.slice(0, -1)).toEqual(alertRules({ ...literal, backupEnabled: false }, names));
+    expect(alerts.slice(0, -1)).toEqual(alertRules({ ...literal, backupEnabled: false }, names, new JobDeadlines(new TerraformStack(Testing.app(), "rules"), literal)));
     expect(alerts[alerts.length - 1]).toEqual(lastRunBackupAlert(names, new JobDeadlines(new TerraformStack(Testing.app(), "alert"), literal)));
     expect(alerts[alerts.length - 1].expr).toContain('cronjob="acme-qdrant-backup"');
   });

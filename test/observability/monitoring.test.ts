@@ -42,18 +42,18 @@ describe("QdrantMonitoring", () => {
     });
   });
 
-  it("adds QdrantCollectionInitFailed and QdrantBackupMissing (schedule plus a margin)", () => {
+  it("adds QdrantCollectionInitFailed and QdrantBackupMissing (the schedule's gap, plus the run's deadline and an hour)", () => {
     const byName = Object.fromEntries(rulesOf(json).map((r) => [r.alert, r]));
     expect(byName.QdrantCollectionInitFailed).toMatchObject({ expr: 'kube_job_failed{namespace="qdrant", job_name="acme-qdrant-init", condition="true"} > 0', for: "1m" });
-    // Daily at 02:00: 24 h between runs + 3 h margin (10 %, whole hours, at least 1 h).
-    expect(byName.QdrantBackupMissing).toMatchObject({
-      expr:
-        'time() - max(kube_cronjob_status_last_successful_time{namespace="qdrant", cronjob="acme-qdrant-backup"}) > 97200' +
-        ' or (absent(kube_cronjob_status_last_successful_time{namespace="qdrant", cronjob="acme-qdrant-backup"})' +
-        ' and on() (time() - max(kube_cronjob_created{namespace="qdrant", cronjob="acme-qdrant-backup"}) > 97200))',
-      for: "5m",
-      labels: { severity: "critical" },
-    });
+    const missingAfter = (seconds: number) =>
+      `time() - max(kube_cronjob_status_last_successful_time{namespace="qdrant", cronjob="acme-qdrant-backup"}) > ${seconds}` +
+      ` or (absent(kube_cronjob_status_last_successful_time{namespace="qdrant", cronjob="acme-qdrant-backup"})` +
+      ` and on() (time() - max(kube_cronjob_created{namespace="qdrant", cronjob="acme-qdrant-backup"}) > ${seconds}))`;
+    // Daily at 02:00: 24 h between runs + the 6-hour deadline (small volumes) + an hour's late start.
+    expect(byName.QdrantBackupMissing).toMatchObject({ expr: missingAfter(31 * 3600), for: "5m", labels: { severity: "critical" } });
+    // 3 peers of 500Gi: the run's deadline is 18 h, so a run that started late and took that long is not alarming yet.
+    const large = synthDeployment({ replicas: 3, storageSize: "500Gi", eksClusterName: "eks", backupS3Bucket: "bkt", backupEnabled: true, monitoring: { prometheusRule: true } });
+    expect(rulesOf(large).find((r) => r.alert === "QdrantBackupMissing")?.expr).toBe(missingAfter(43 * 3600));
     expect(rulesOf(synthDeployment({ monitoring: { prometheusRule: true } })).map((r) => r.alert)).not.toContain("QdrantBackupMissing");
   });
 

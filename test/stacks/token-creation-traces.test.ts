@@ -19,12 +19,15 @@ function withFormatter(formatter: ((error: Error, sites: NodeJS.CallSite[]) => u
 
 const creationStack = () => (Lazy.anyValue({ produce: () => 1 }) as unknown as { creationStack: string[] }).creationStack;
 
-it("leaves cdktf's token creation records empty, and real errors their traces in V8's format", () => {
+it("leaves cdktf's token creation records empty, and every other trace in V8's format", () => {
   withFormatter(undefined, undefined, () => {
     dropTokenCreationTraces();
     expect(creationStack()).toEqual([]);
-    const stack = new RangeError("boom").stack ?? "";
-    expect(stack).toMatch(/^RangeError: boom\n {4}at .*token-creation-traces\.test\.ts:\d+:\d+/);
+    expect(new RangeError("boom").stack).toMatch(/^RangeError: boom\n {4}at .*token-creation-traces\.test\.ts:\d+:\d+/);
+    // A capture on a plain object outside cdktf (as console.trace makes) keeps its trace.
+    const captured: { stack?: string; name?: string; message?: string } = { name: "Trace", message: "hello" };
+    Error.captureStackTrace(captured);
+    expect(captured.stack).toMatch(/^Trace: hello\n {4}at .*token-creation-traces\.test\.ts:\d+:\d+/);
   });
 });
 

@@ -59,6 +59,8 @@ describe("plan guard on recorded plans", () => {
       deployments: ["qdrant/acme-corp-qdrant"],
     });
     expect(checkPlan(plan("deletes-restore-job.json"))).toEqual({ refusals: [], acknowledged: [], deployments: ["qdrant/acme-corp-qdrant"] });
+    // An entry left from an acknowledged replacement is used by the Job's removal (the policy's used() counts any removal).
+    expect(checkPlan(plan("deletes-restore-job-allowed.json"))).toEqual({ refusals: [], acknowledged: [], deployments: ["qdrant/acme-corp-qdrant"] });
   });
 
   it("refuses an allowDestroy entry the plan does not use, so it cannot stay behind", () => {
