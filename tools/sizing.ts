@@ -33,7 +33,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "--quantization": { field: "quantization", kind: "quantization", help: `one of ${QUANTIZATIONS.join(", ")} (default ${SIZING_DEFAULTS.quantization})` },
   "--payload-bytes": { field: "payloadBytesPerPoint", kind: "number", help: `average payload bytes per point (default ${SIZING_DEFAULTS.payloadBytesPerPoint})` },
   "--on-disk-payload": { field: "onDiskPayload", kind: "boolean", help: "payloads on disk, not in RAM (default: in RAM, as the homelab design sized it)" },
-  "--on-disk-vectors": { field: "onDiskVectors", kind: "boolean", help: "original vectors on disk (default: on disk when quantized, else in RAM)" },
+  "--on-disk-vectors": { field: "onDiskVectors", kind: "boolean", help: "original vectors on disk, as a collection with on_disk: true keeps them (default: in RAM, as Qdrant does, quantized or not)" },
   "--payload-indexes": { field: "payloadIndexes", kind: "number", help: `indexed payload fields (default ${SIZING_DEFAULTS.payloadIndexes})` },
   "--hnsw-m": { field: "hnswM", kind: "number", help: `HNSW m (default ${SIZING_DEFAULTS.hnswM})` },
   "--replicas": { field: "replicas", kind: "number", help: "Qdrant pods (default 1); figures are per pod" },

@@ -39,7 +39,8 @@ export interface QdrantDeploymentProps {
   readonly snapshotStorageSize?: string;
   /**
    * Qdrant container requests and limits. Default: 1 CPU / 2Gi requested, 4 CPU / 8Gi limit; 2Gi holds about 500K
-   * 1536-d vectors per pod with int8 quantization (200K without).
+   * 1536-d vectors per pod with int8 quantization and the originals on disk (collection onDisk), 200K with
+   * neither; quantization alone adds its copy to the originals in RAM.
    * @default { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } }
    */
   readonly resources?: QdrantResourceSettings;
@@ -230,7 +231,8 @@ export interface QdrantDeploymentProps {
 
 /**
  * Qdrant container requests and limits. Default: 1 CPU / 2Gi requested, 4 CPU / 8Gi limit; 2Gi holds about 500K
- * 1536-d vectors per pod with int8 quantization (200K without).
+ * 1536-d vectors per pod with int8 quantization and the originals on disk (collection onDisk), 200K with
+ * neither; quantization alone adds its copy to the originals in RAM.
  */
 export interface QdrantResourceSettings {
   /** What the scheduler reserves for the container on its node. @default - each field's default */

@@ -33,7 +33,7 @@ export const resourcesSchema = z
     requests: resourceQuantities("1", "2Gi"),
     limits: resourceQuantities("4", "8Gi", NO_ZERO_LIMIT),
   })
-  .describe("Qdrant container requests and limits. Default: 1 CPU / 2Gi requested, 4 CPU / 8Gi limit; 2Gi holds about 500K 1536-d vectors per pod with int8 quantization (200K without).");
+  .describe("Qdrant container requests and limits. Default: 1 CPU / 2Gi requested, 4 CPU / 8Gi limit; 2Gi holds about 500K 1536-d vectors per pod with int8 quantization and the originals on disk (collection onDisk), 200K with neither; quantization alone adds its copy to the originals in RAM.");
 
 export const tolerationSchema = z
   .strictObject({

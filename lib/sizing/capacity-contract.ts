@@ -38,9 +38,10 @@ export interface CapacityInput {
    */
   readonly quantization?: Quantization;
   /**
-   * Where the original float32 vectors live. On disk they are read through the page cache for rescoring and
-   * not counted in RAM.
-   * @default - true with quantization, false without (Qdrant's default: vectors in RAM)
+   * Where the original float32 vectors live. On disk (the collection's \`on_disk: true\`) they are read through
+   * the page cache for rescoring and not counted in RAM. Quantization alone does not move them: Qdrant keeps
+   * them in RAM unless the collection says on_disk, quantized or not.
+   * @default false (Qdrant's default)
    */
   readonly onDiskVectors?: boolean;
   /** Average payload bytes per point. @default 500 */
@@ -183,7 +184,7 @@ export function resolveCapacityInput(input: CapacityInput): ResolvedCapacityInpu
     vectors: input.vectors,
     dimensions: input.dimensions,
     quantization,
-    onDiskVectors: input.onDiskVectors ?? quantization !== "none",
+    onDiskVectors: input.onDiskVectors ?? false,
     payloadBytesPerPoint: input.payloadBytesPerPoint ?? SIZING_DEFAULTS.payloadBytesPerPoint,
     onDiskPayload: input.onDiskPayload ?? SIZING_DEFAULTS.onDiskPayload,
     payloadIndexes: input.payloadIndexes ?? SIZING_DEFAULTS.payloadIndexes,

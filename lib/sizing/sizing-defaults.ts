@@ -2,6 +2,7 @@
  * Connects the capacity model (sizing.ts) to the inputs: with `sizing` set, memory and storage the user did
  * not set explicitly default to the estimate, and explicit values below it produce warnings. No cdktf here.
  */
+import { defaultReplicationFactor } from "../collections/collection-requests";
 import { parseQuantity } from "../config/kubernetes-formats";
 import type { QdrantInputs } from "../config/schema";
 import { CapacityEstimate, CapacityInput, estimateCapacity, Quantization, sizingWarnings } from "./sizing";
@@ -14,11 +15,21 @@ function quantizationOf(inputs: QdrantInputs): Quantization {
   return "none";
 }
 
-/** The model's input for these inputs: the largest vector size, the collections' quantization and payload placement. */
+/**
+ * The model's input for these inputs, each part at its most demanding across the collections: the largest vector
+ * size, the original vectors on disk only when every collection puts them there, the most copies of a shard and
+ * the fewest shards (the busiest pod holds the most points then), the collections' quantization and payload
+ * placement.
+ */
 export function capacityInputOf(inputs: QdrantInputs): CapacityInput | undefined {
   if (!inputs.sizing || inputs.collectionsConfig.length === 0) return undefined;
   const c = inputs.collectionsConfig;
+  const factors = c.map((x) => x.replicationFactor).filter((f): f is number => f !== undefined);
+  const shards = c.map((x) => x.shardNumber).filter((n): n is number => n !== undefined);
   return {
+    onDiskVectors: c.every((x) => x.onDisk === true),
+    ...(factors.length > 0 ? { replicationFactor: Math.max(...factors, ...(factors.length < c.length ? [defaultReplicationFactor(inputs.replicas)] : [])) } : {}),
+    ...(shards.length > 0 ? { shardNumber: Math.min(...shards, ...(shards.length < c.length ? [inputs.replicas] : [])) } : {}),
     vectors: inputs.sizing.expectedVectors,
     dimensions: Math.max(...c.map((x) => x.vectorSize)),
     quantization: quantizationOf(inputs),

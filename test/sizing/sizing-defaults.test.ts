@@ -1,7 +1,8 @@
-import { sizingWarningsOf } from "../../lib/sizing/sizing-defaults";
+import { capacityInputOf, sizingWarningsOf } from "../../lib/sizing/sizing-defaults";
 import { resolveInputs } from "../../lib/config/validate";
 
-const spikeCollections = [{ name: "agent_memory", vectorSize: 1536, onDiskPayload: false, quantization: { scalar: { type: "int8" as const, alwaysRam: true } } }];
+/** The homelab design's collection: int8 kept in RAM, the originals on disk (on_disk: true), payloads in RAM. */
+const spikeCollections = [{ name: "agent_memory", vectorSize: 1536, onDisk: true, onDiskPayload: false, quantization: { scalar: { type: "int8" as const, alwaysRam: true } } }];
 const base = { customerName: "acme", enableAuthentication: false, backupEnabled: false, collectionsConfig: spikeCollections };
 
 describe("sizing defaults", () => {
@@ -21,6 +22,29 @@ describe("sizing defaults", () => {
     expect(warnings).toHaveLength(3);
     expect(warnings[0]).toMatch(/^memoryRequest 1Gi is below the estimated RAM of [\d.]+ GB per pod \(1,000,000 vectors × 1536 dims, int8 quantization, 1 pod\); recommended 4Gi$/);
     expect(warnings[2]).toMatch(/^storageSize 5Gi is below the estimated disk of [\d.]+ GB per pod/);
+  });
+
+  it("counts the original vectors in RAM unless every collection puts them on disk (quantized or not, as Qdrant does)", () => {
+    const inRam = [{ ...spikeCollections[0], onDisk: undefined }];
+    expect(capacityInputOf(resolveInputs({ ...base, collectionsConfig: inRam, sizing: { expectedVectors: 100000 } }))?.onDiskVectors).toBe(false);
+    expect(resolveInputs({ ...base, collectionsConfig: inRam, sizing: { expectedVectors: 100000 } }).resources.requests.memory).toBe("2Gi");
+    const mixed = [...spikeCollections, { name: "notes", vectorSize: 768 }];
+    expect(capacityInputOf(resolveInputs({ ...base, collectionsConfig: mixed, sizing: { expectedVectors: 100000 } }))?.onDiskVectors).toBe(false);
+  });
+
+  it("sizes the busiest pod for the most copies and the fewest shards any collection asks for", () => {
+    const cluster = { ...base, replicas: 3, sizing: { expectedVectors: 100000 } };
+    const input = (collections: object[]) => capacityInputOf(resolveInputs({ ...cluster, collectionsConfig: collections }));
+    // No explicit factor or shard count: Qdrant's defaults (min(2, replicas), the peer count) are the model's too.
+    expect(input(spikeCollections)).toMatchObject({ replicas: 3 });
+    expect(input(spikeCollections)?.replicationFactor).toBeUndefined();
+    // One collection with 3 copies of 1 shard: every pod holds all its points.
+    const everywhere = [...spikeCollections, { ...spikeCollections[0], name: "everywhere", replicationFactor: 3, shardNumber: 1 }];
+    expect(input(everywhere)).toMatchObject({ replicationFactor: 3, shardNumber: 1 });
+    // Explicit factor 1 everywhere: not raised to the default.
+    expect(input([{ ...spikeCollections[0], replicationFactor: 1 }])).toMatchObject({ replicationFactor: 1 });
+    // An explicit 6 shards beside a collection left at the default (3, the peers): the fewer wins.
+    expect(input([{ ...spikeCollections[0], shardNumber: 6 }, { ...spikeCollections[0], name: "b" }])).toMatchObject({ shardNumber: 3 });
   });
 
   it("changes nothing without sizing", () => {

@@ -14,8 +14,12 @@ const GI = 2 ** 30;
 const MB = 1e6;
 const GB = 1e9;
 
-/** The worked example of the homelab design note (Cortex Plane spike #30, Questions 2 and 3; not in this repository). */
-const SPIKE: CapacityInput = { vectors: 100_000, dimensions: 1536, quantization: "int8" };
+/**
+ * The worked example of the homelab design note (Cortex Plane spike #30, Questions 2 and 3; not in this repository).
+ * Its RAM table keeps the original vectors on disk, which in Qdrant takes the collection's `on_disk: true`
+ * (quantization alone does not move them; config/homelab.yaml sets it).
+ */
+const SPIKE: CapacityInput = { vectors: 100_000, dimensions: 1536, quantization: "int8", onDiskVectors: true };
 
 function component(estimate: CapacityEstimate, name: ComponentName) {
   const found = estimate.components.find((c) => c.name === name);
@@ -166,7 +170,7 @@ describe("estimateCapacity: quantization", () => {
   const at = (quantization: CapacityInput["quantization"], extra: Partial<CapacityInput> = {}) => estimateCapacity({ ...SPIKE, quantization, ...extra });
 
   it("without quantization keeps the float32 vectors in RAM (Qdrant's default) and stores no quantized copy", () => {
-    const none = at("none");
+    const none = at("none", { onDiskVectors: undefined });
     expect(component(none, "quantizedVectors")).toMatchObject({ ramBytes: 0, diskBytes: 0 });
     expect(component(none, "originalVectors")).toMatchObject({ ramBytes: 614.4 * MB, diskBytes: 614.4 * MB });
     expect(none.ramBytes).toBeGreaterThan(at("int8").ramBytes + 600 * MB);
@@ -176,10 +180,17 @@ describe("estimateCapacity: quantization", () => {
     expect(none.recommended).toMatchObject({ memoryRequest: "2Gi", memoryLimit: "4Gi" });
   });
 
-  it("int8 adds a quantized copy on disk (1 byte per dimension) and moves the originals out of RAM", () => {
+  it("int8 adds a quantized copy (1 byte per dimension), kept in RAM; with on_disk the originals leave RAM", () => {
     const int8 = at("int8");
     expect(component(int8, "quantizedVectors")).toMatchObject({ ramBytes: 153.6 * MB, diskBytes: 153.6 * MB });
+    expect(component(int8, "originalVectors")).toMatchObject({ ramBytes: 0, diskBytes: 614.4 * MB });
     expect(int8.diskBytes).toBeGreaterThan(at("none").diskBytes);
+  });
+
+  it("quantization alone leaves the originals in RAM: Qdrant moves them only for a collection with on_disk: true", () => {
+    const quantized = estimateCapacity({ vectors: 100_000, dimensions: 1536, quantization: "int8" });
+    expect(component(quantized, "originalVectors")).toMatchObject({ ramBytes: 614.4 * MB, diskBytes: 614.4 * MB });
+    expect(quantized.ramBytes).toBeGreaterThan(at("none", { onDiskVectors: undefined }).ramBytes);
   });
 
   it("int8 with onDiskVectors: false keeps the originals in RAM as well", () => {
@@ -196,8 +207,8 @@ describe("estimateCapacity: quantization", () => {
     }
   });
 
-  it("orders RAM: none > int8 > product-x8 > binary", () => {
-    const ram = (["none", "int8", "product-x8", "binary"] as const).map((q) => at(q).ramBytes);
+  it("orders RAM: none in RAM > int8 > product-x8 > binary, the quantized ones with their originals on disk", () => {
+    const ram = (["none", "int8", "product-x8", "binary"] as const).map((q) => at(q, { onDiskVectors: q !== "none" }).ramBytes);
     expect([...ram].sort((a, b) => b - a)).toEqual(ram);
     expect(new Set(ram).size).toBe(4);
   });
@@ -288,7 +299,7 @@ describe("formatSize", () => {
 
 describe("sizing CLI (tools/sizing.ts)", () => {
   it("prints the table and the recommendations for the spike's case", () => {
-    const { code, output } = main(["--vectors", "100000", "--dims", "1536", "--quantization", "int8"]);
+    const { code, output } = main(["--vectors", "100000", "--dims", "1536", "--quantization", "int8", "--on-disk-vectors"]);
     expect(code).toBe(0);
     const lines = output.split("\n");
     expect(lines[0]).toBe("Qdrant capacity estimate: 100,000 vectors × 1536 dims, int8 quantization, 1 pod");
