@@ -83,5 +83,6 @@ export function sizingWarningsOf(inputs: QdrantInputs): string[] {
     memoryRequest: inputs.resources.requests.memory,
     memoryLimit: inputs.resources.limits.memory,
     storageSize: inputs.storageSize,
+    snapshotStorageSize: inputs.snapshotStorageSize,
   });
 }

@@ -249,6 +249,8 @@ export interface ExplicitResources {
   readonly memoryRequest?: string;
   readonly memoryLimit?: string;
   readonly storageSize?: string;
+  /** Qdrant's snapshot volume, when set apart from storageSize. */
+  readonly snapshotStorageSize?: string;
 }
 
 /** One line naming the workload an estimate is for: "100,000 vectors × 1536 dims, int8, per pod". */
@@ -261,7 +263,8 @@ export function describeEstimate(estimate: CapacityEstimate): string {
 
 /**
  * Warnings for explicit resources below the estimate: a memory request or limit under the estimated RAM (the
- * pod is under-reserved or OOM-killed), a storage size under the estimated disk (the volume fills up). Each
+ * pod is under-reserved or OOM-killed), a storage size under the estimated disk (the volume fills up), a snapshot
+ * volume smaller than one snapshot (backups fail). Each
  * names both numbers and the recommendation. Values that are not literal quantities (tokens) are skipped.
  */
 export function sizingWarnings(estimate: CapacityEstimate, explicit: ExplicitResources): string[] {
@@ -276,5 +279,8 @@ export function sizingWarnings(estimate: CapacityEstimate, explicit: ExplicitRes
   check("memoryRequest", explicit.memoryRequest, estimate.ramBytes, "RAM", rec.memoryRequest);
   check("memoryLimit", explicit.memoryLimit, estimate.ramBytes, "RAM", rec.memoryLimit);
   check("storageSize", explicit.storageSize, estimate.diskBytes, "disk", rec.pvcSize);
+  // Qdrant copies each snapshot it makes to this volume: a backup fails when one does not fit.
+  const snapshot = estimate.components.find((c) => c.name === "snapshot")?.diskBytes ?? 0;
+  check("snapshotStorageSize", explicit.snapshotStorageSize, snapshot, "snapshot size", rec.snapshotVolumeSize);
   return warnings;
 }

@@ -277,15 +277,16 @@ describe("sizingWarnings", () => {
   const estimate = estimateCapacity(SPIKE);
 
   it("names the numbers when explicit resources are below the estimate", () => {
-    expect(sizingWarnings(estimate, { memoryRequest: "256Mi", memoryLimit: "400M", storageSize: "1Gi" })).toEqual([
+    expect(sizingWarnings(estimate, { memoryRequest: "256Mi", memoryLimit: "400M", storageSize: "1Gi", snapshotStorageSize: "500Mi" })).toEqual([
       "memoryRequest 256Mi is below the estimated RAM of 445.0 MB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 1Gi",
       "memoryLimit 400M is below the estimated RAM of 445.0 MB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 2Gi",
       "storageSize 1Gi is below the estimated disk of 1.79 GB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 10Gi",
+      "snapshotStorageSize 500Mi is below the estimated snapshot size of 894.4 MB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 2Gi",
     ]);
   });
 
   it("is silent for enough resources, missing ones and tokens", () => {
-    expect(sizingWarnings(estimate, { memoryRequest: "512Mi", memoryLimit: "2Gi", storageSize: "10Gi" })).toEqual([]);
+    expect(sizingWarnings(estimate, { memoryRequest: "512Mi", memoryLimit: "2Gi", storageSize: "10Gi", snapshotStorageSize: "1Gi" })).toEqual([]);
     expect(sizingWarnings(estimate, {})).toEqual([]);
     expect(sizingWarnings(estimate, { memoryLimit: "${var.memory_limit}", storageSize: "${TfToken[TOKEN.1]}" })).toEqual([]);
   });
