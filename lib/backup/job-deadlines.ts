@@ -28,9 +28,10 @@ export const JOB_DEADLINES = {
   backup: { passes: 4, floorHours: 6 },
   /**
    * The check of every file (read once for its sha256), the download, its check, the upload, Qdrant's own
-   * checksum of the upload and its unpacking.
+   * checksum of the upload and its unpacking, and in cluster mode Qdrant's copy of the restored shards to their
+   * other replicas, which the restore waits for (counted for a single node too: a few hours more at most).
    */
-  restore: { passes: 6, floorHours: 12 },
+  restore: { passes: 7, floorHours: 12 },
   /** The restore's passes, into scratch collections (single node). */
   "backup-verify": { passes: 6, floorHours: 6 },
 } as const satisfies Record<string, JobDeadline>;
