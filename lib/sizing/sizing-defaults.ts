@@ -7,29 +7,42 @@ import { parseQuantity } from "../config/kubernetes-formats";
 import type { QdrantInputs } from "../config/schema";
 import { CapacityEstimate, CapacityInput, estimateCapacity, Quantization, sizingWarnings } from "./sizing";
 
+/** Quantizations from the largest quantized copy to the smallest (product-xN: float32 size ÷ N; binary: ÷ 32). */
+const BY_SIZE: Quantization[] = ["int8", "product-x4", "product-x8", "product-x16", "binary", "product-x32", "product-x64"];
+
+/** The largest quantized copy any collection keeps; none when no collection quantizes. */
 function quantizationOf(inputs: QdrantInputs): Quantization {
-  const q = inputs.collectionsConfig.find((c) => c.quantization)?.quantization;
-  if (q?.scalar) return "int8";
-  if (q?.binary) return "binary";
-  if (q?.product) return `product-${q.product.compression}`;
-  return "none";
+  const kinds = inputs.collectionsConfig.flatMap(({ quantization: q }): Quantization[] =>
+    q?.scalar ? ["int8"] : q?.binary ? ["binary"] : q?.product ? [`product-${q.product.compression}`] : [],
+  );
+  return BY_SIZE.find((k) => kinds.includes(k)) ?? "none";
+}
+
+/**
+ * The shard count that puts the largest share of a collection's points on the busiest pod: with s shards of r
+ * copies on p pods, that pod holds min(ceil(s·r/p), s) of them, a share that does not fall steadily with s (4
+ * shards on 3 pods put 3/4 on one, 3 shards 2/3). Ties go to more shards (more WALs).
+ */
+function busiestShardNumber(candidates: number[], replicationFactor: number, replicas: number): number {
+  const share = (s: number) => Math.min(Math.ceil((s * replicationFactor) / replicas), s) / s;
+  return candidates.reduce((best, s) => (share(s) > share(best) || (share(s) === share(best) && s > best) ? s : best));
 }
 
 /**
  * The model's input for these inputs, each part at its most demanding across the collections: the largest vector
  * size, the original vectors on disk only when every collection puts them there, the most copies of a shard and
- * the fewest shards (the busiest pod holds the most points then), the collections' quantization and payload
- * placement.
+ * the shard count that loads the busiest pod most, the largest quantized copy, and the payload placement.
  */
 export function capacityInputOf(inputs: QdrantInputs): CapacityInput | undefined {
   if (!inputs.sizing || inputs.collectionsConfig.length === 0) return undefined;
   const c = inputs.collectionsConfig;
   const factors = c.map((x) => x.replicationFactor).filter((f): f is number => f !== undefined);
   const shards = c.map((x) => x.shardNumber).filter((n): n is number => n !== undefined);
+  const replicationFactor = Math.max(...factors, ...(factors.length < c.length ? [defaultReplicationFactor(inputs.replicas)] : []));
   return {
     onDiskVectors: c.every((x) => x.onDisk === true),
-    ...(factors.length > 0 ? { replicationFactor: Math.max(...factors, ...(factors.length < c.length ? [defaultReplicationFactor(inputs.replicas)] : [])) } : {}),
-    ...(shards.length > 0 ? { shardNumber: Math.min(...shards, ...(shards.length < c.length ? [inputs.replicas] : [])) } : {}),
+    ...(factors.length > 0 ? { replicationFactor } : {}),
+    ...(shards.length > 0 ? { shardNumber: busiestShardNumber([...shards, ...(shards.length < c.length ? [inputs.replicas] : [])], replicationFactor, inputs.replicas) } : {}),
     vectors: inputs.sizing.expectedVectors,
     dimensions: Math.max(...c.map((x) => x.vectorSize)),
     quantization: quantizationOf(inputs),
@@ -84,5 +97,6 @@ export function sizingWarningsOf(inputs: QdrantInputs): string[] {
     memoryLimit: inputs.resources.limits.memory,
     storageSize: inputs.storageSize,
     snapshotStorageSize: inputs.snapshotStorageSize,
+    backupScratchSize: inputs.backupEnabled === true ? inputs.backupScratchSize : undefined,
   });
 }

@@ -251,6 +251,8 @@ export interface ExplicitResources {
   readonly storageSize?: string;
   /** Qdrant's snapshot volume, when set apart from storageSize. */
   readonly snapshotStorageSize?: string;
+  /** The backup pods' scratch volume, which holds one snapshot at a time. */
+  readonly backupScratchSize?: string;
 }
 
 /** One line naming the workload an estimate is for: "100,000 vectors × 1536 dims, int8, per pod". */
@@ -264,7 +266,7 @@ export function describeEstimate(estimate: CapacityEstimate): string {
 /**
  * Warnings for explicit resources below the estimate: a memory request or limit under the estimated RAM (the
  * pod is under-reserved or OOM-killed), a storage size under the estimated disk (the volume fills up), a snapshot
- * volume smaller than one snapshot (backups fail). Each
+ * or backup scratch volume smaller than one snapshot (backups fail). Each
  * names both numbers and the recommendation. Values that are not literal quantities (tokens) are skipped.
  */
 export function sizingWarnings(estimate: CapacityEstimate, explicit: ExplicitResources): string[] {
@@ -282,5 +284,6 @@ export function sizingWarnings(estimate: CapacityEstimate, explicit: ExplicitRes
   // Qdrant copies each snapshot it makes to this volume: a backup fails when one does not fit.
   const snapshot = estimate.components.find((c) => c.name === "snapshot")?.diskBytes ?? 0;
   check("snapshotStorageSize", explicit.snapshotStorageSize, snapshot, "snapshot size", rec.snapshotVolumeSize);
+  check("backupScratchSize", explicit.backupScratchSize, snapshot, "snapshot size", rec.snapshotVolumeSize);
   return warnings;
 }

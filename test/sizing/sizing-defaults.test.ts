@@ -32,19 +32,31 @@ describe("sizing defaults", () => {
     expect(capacityInputOf(resolveInputs({ ...base, collectionsConfig: mixed, sizing: { expectedVectors: 100000 } }))?.onDiskVectors).toBe(false);
   });
 
-  it("sizes the busiest pod for the most copies and the fewest shards any collection asks for", () => {
+  it("sizes the busiest pod for the most copies and the shard count that loads it most", () => {
     const cluster = { ...base, replicas: 3, sizing: { expectedVectors: 100000 } };
     const input = (collections: object[]) => capacityInputOf(resolveInputs({ ...cluster, collectionsConfig: collections }));
     // No explicit factor or shard count: Qdrant's defaults (min(2, replicas), the peer count) are the model's too.
     expect(input(spikeCollections)).toMatchObject({ replicas: 3 });
     expect(input(spikeCollections)?.replicationFactor).toBeUndefined();
-    // One collection with 3 copies of 1 shard: every pod holds all its points.
+    // One collection with 3 copies of 1 shard: every pod holds every point, as with the default 3 shards (more WALs).
     const everywhere = [...spikeCollections, { ...spikeCollections[0], name: "everywhere", replicationFactor: 3, shardNumber: 1 }];
-    expect(input(everywhere)).toMatchObject({ replicationFactor: 3, shardNumber: 1 });
+    expect(input(everywhere)).toMatchObject({ replicationFactor: 3, shardNumber: 3 });
     // Explicit factor 1 everywhere: not raised to the default.
     expect(input([{ ...spikeCollections[0], replicationFactor: 1 }])).toMatchObject({ replicationFactor: 1 });
-    // An explicit 6 shards beside a collection left at the default (3, the peers): the fewer wins.
-    expect(input([{ ...spikeCollections[0], shardNumber: 6 }, { ...spikeCollections[0], name: "b" }])).toMatchObject({ shardNumber: 3 });
+    // 6 shards of 2 copies on 3 pods put 4 on each (2/3 of the points), as the default 3 shards (2 each): the more shards.
+    expect(input([{ ...spikeCollections[0], shardNumber: 6 }, { ...spikeCollections[0], name: "b" }])).toMatchObject({ shardNumber: 6 });
+    // 4 shards put 3 on the busiest pod (3/4 of the points), more than the default 3 shards do (2/3).
+    expect(input([{ ...spikeCollections[0], shardNumber: 4 }, { ...spikeCollections[0], name: "b" }])).toMatchObject({ shardNumber: 4 });
+    // 1 shard of 2 copies: a pod holds all of it.
+    expect(input([{ ...spikeCollections[0], shardNumber: 1 }, { ...spikeCollections[0], name: "b", shardNumber: 4 }])).toMatchObject({ shardNumber: 1 });
+  });
+
+  it("takes the largest quantized copy any collection keeps, whatever their order", () => {
+    const withQuantization = (...kinds: object[]) =>
+      capacityInputOf(resolveInputs({ ...base, sizing: { expectedVectors: 100000 }, collectionsConfig: kinds.map((quantization, i) => ({ ...spikeCollections[0], name: `c${i}`, quantization })) }));
+    expect(withQuantization({ binary: {} }, { scalar: { type: "int8" } })?.quantization).toBe("int8");
+    expect(withQuantization({ product: { compression: "x32" } }, { binary: {} })?.quantization).toBe("binary");
+    expect(withQuantization({ product: { compression: "x16" } }, { binary: {} })?.quantization).toBe("product-x16");
   });
 
   it("changes nothing without sizing", () => {

@@ -277,11 +277,12 @@ describe("sizingWarnings", () => {
   const estimate = estimateCapacity(SPIKE);
 
   it("names the numbers when explicit resources are below the estimate", () => {
-    expect(sizingWarnings(estimate, { memoryRequest: "256Mi", memoryLimit: "400M", storageSize: "1Gi", snapshotStorageSize: "500Mi" })).toEqual([
+    expect(sizingWarnings(estimate, { memoryRequest: "256Mi", memoryLimit: "400M", storageSize: "1Gi", snapshotStorageSize: "500Mi", backupScratchSize: "800M" })).toEqual([
       "memoryRequest 256Mi is below the estimated RAM of 445.0 MB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 1Gi",
       "memoryLimit 400M is below the estimated RAM of 445.0 MB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 2Gi",
       "storageSize 1Gi is below the estimated disk of 1.79 GB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 10Gi",
       "snapshotStorageSize 500Mi is below the estimated snapshot size of 894.4 MB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 2Gi",
+      "backupScratchSize 800M is below the estimated snapshot size of 894.4 MB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 2Gi",
     ]);
   });
 
