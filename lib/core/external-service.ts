@@ -41,6 +41,10 @@ export class QdrantExternalService extends Construct {
         ],
       },
     });
+    // The AWS Load Balancer Controller's webhook (v2.5+) sets spec.loadBalancerClass on a new LoadBalancer Service.
+    // In provider 2.38 that field is ForceNew and not computed: without this, every later plan would replace the
+    // Service, and with it the NLB and the hostname clients use.
+    service.addOverride("lifecycle.ignore_changes", ["spec[0].load_balancer_class"]);
     this.serviceName = service.metadata.name;
   }
 }

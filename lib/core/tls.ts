@@ -5,7 +5,10 @@ import type { QdrantNames } from "./naming";
 
 export const TLS_MOUNT = "/qdrant/tls";
 
-/** Qdrant's TLS settings (service.enable_tls, tls.cert/key, re-read every hour so renewed certificates apply). */
+/**
+ * Qdrant's TLS settings (service.enable_tls, tls.cert/key). HTTPS re-reads the certificate every hour; gRPC keeps
+ * the one it started with until the pod restarts (README, TLS: restart after a renewal).
+ */
 export function tlsEnvironment(): Record<string, string> {
   return {
     QDRANT__SERVICE__ENABLE_TLS: "true",
