@@ -228,6 +228,8 @@ export class QdrantDeployment extends Construct {
       storageClassName: hclString(inputs.storageClassName ?? `${names.resourceName}-${inputs.storageType}`),
       statefulSetText: `${names.namespace}/${names.resourceName}`,
       rolloutWhileUnready: String(inputs.rolloutWhileUnready),
+      allowScaleDown: String(inputs.allowScaleDown),
+      autoscaled: String(inputs.autoscaling?.enabled === true),
       label: (key) => key,
     };
   }

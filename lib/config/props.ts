@@ -221,6 +221,13 @@ export interface QdrantDeploymentProps {
    */
   readonly rolloutWhileUnready?: boolean;
   /**
+   * Let a plan give the running StatefulSet fewer pods than it has (refused otherwise: Kubernetes stops every
+   * surplus peer at once, shards and all). Move every shard off the peers that go and remove them from the cluster
+   * first, set it for that apply, then back to false.
+   * @default false
+   */
+  readonly allowScaleDown?: boolean;
+  /**
    * Addresses (e.g. `kubernetes_stateful_set_v1.qdrant`) the next plan may replace or delete: the plan guard
    * refuses any other StatefulSet, PVC, bucket, namespace, generated key or API-key Secret going away, and an
    * entry the plan does not use. Remove it after that apply.

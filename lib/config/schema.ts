@@ -297,6 +297,12 @@ export const qdrantInputShape = {
     .describe(
       "Let a plan change a StatefulSet of several pods while one is not ready or a rollout is unfinished (refused otherwise: with parallel pod management, Kubernetes would restart a second pod). Set it only for the apply that fixes what keeps a pod from getting ready, then back to false.",
     ),
+  allowScaleDown: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Let a plan give the running StatefulSet fewer pods than it has (refused otherwise: Kubernetes stops every surplus peer at once, shards and all). Move every shard off the peers that go and remove them from the cluster first, set it for that apply, then back to false.",
+    ),
   allowDestroy: z
     .array(
       z

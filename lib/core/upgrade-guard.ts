@@ -29,9 +29,23 @@ export interface GuardExpressions {
   readonly statefulSetText: string;
   /** Whether a plan may change the StatefulSet while a pod is not ready (a bool expression). */
   readonly rolloutWhileUnready: string;
+  /** Whether a plan may lower the running pod count (a bool expression). */
+  readonly allowScaleDown: string;
+  /** Whether an autoscaler owns the pod count (Terraform then leaves it alone; a bool expression). */
+  readonly autoscaled: string;
   /** Input names as the user writes them (camelCase in the stacks, snake_case in the module). */
   readonly label: (
-    key: "qdrantVersion" | "storageSize" | "snapshotStorageSize" | "storageClassName" | "storageType" | "replicas" | "replicationFactor" | "rolloutWhileUnready",
+    key:
+      | "qdrantVersion"
+      | "storageSize"
+      | "snapshotStorageSize"
+      | "storageClassName"
+      | "storageType"
+      | "replicas"
+      | "replicationFactor"
+      | "rolloutWhileUnready"
+      | "allowScaleDown"
+      | "autoscaling",
   ) => string;
 }
 
@@ -84,6 +98,26 @@ function readyCheck(objects: string, e: GuardExpressions): { condition: string; 
   };
 }
 
+/**
+ * Fewer pods than the running StatefulSet has (lower replicas, or autoscaling turned off after it added pods): under
+ * Parallel pod management Kubernetes stops every surplus pod at once, without moving a shard. An autoscaler's count
+ * is left alone (ignore_changes), so nothing is checked then.
+ */
+function scaleDownCheck(objects: string, e: GuardExpressions): { condition: string; errorMessage: string } {
+  const running = `coalesce(try(${objects}[0].spec.replicas, null), 0)`;
+  const configured = /^\d+$/.test(e.replicas) ? e.replicas : `\${${e.replicas}}`;
+  const name = e.statefulSetText.split("/");
+  return {
+    condition: `\${alltrue([for o in ${objects} : (${e.allowScaleDown} || ${e.autoscaled}) ? true : ${e.replicas} >= coalesce(try(o.spec.replicas, null), 0)])}`,
+    errorMessage:
+      `${e.label("replicas")} ${configured} is below the \${${running}} pods of the running StatefulSet ${e.statefulSetText}: Kubernetes would stop every ` +
+      `surplus peer at once (podManagementPolicy Parallel) without moving its shards, and shards held only there would go offline. To scale down, move every ` +
+      `shard off the highest-numbered peers and remove them from the cluster (README "Scaling and sizing"), then set ${e.label("allowScaleDown")} to true for ` +
+      `that apply and back to false afterwards. Turning ${e.label("autoscaling")} off after it added pods: set ${e.label("replicas")} to the running count ` +
+      `(kubectl -n ${name[0]} get statefulset ${name.slice(1).join("/")}) in the same change.`,
+  };
+}
+
 /** The checks, as preconditions of the StatefulSet and one warning; pure text so tests can run them through terraform. */
 export function upgradeChecks(objects: string, e: GuardExpressions): {
   preconditions: { condition: string; errorMessage: string }[];
@@ -129,6 +163,7 @@ export function upgradeChecks(objects: string, e: GuardExpressions): {
           `class means a new deployment restored from a backup.`,
       },
       readyCheck(objects, e),
+      scaleDownCheck(objects, e),
     ],
     warning: {
       condition: `\${${overVersions(objects, e.version, `t == r ? true : (${e.replicas} > 1 && length(${e.singleReplicaCollections}) == 0)`)}}`,

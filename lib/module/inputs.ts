@@ -122,6 +122,7 @@ export function declareModuleInputs(stack: TerraformStack): QdrantInputs {
     logLevel: str("logLevel") as QdrantInputs["logLevel"],
     logFormat: str("logFormat") as QdrantInputs["logFormat"],
     rolloutWhileUnready: bool("rolloutWhileUnready"),
+    allowScaleDown: bool("allowScaleDown"),
     allowDestroy: list("allowDestroy"),
     monitoring: {
       serviceMonitor: Token.asAny(nested("monitoring", ["service_monitor"])) as unknown as boolean,

@@ -41,6 +41,9 @@ export class QdrantModuleStack extends TerraformStack {
         storageClassName: 'var.storage_class_name != null ? var.storage_class_name : format("%s-%s", local.resource_name, var.storage_type)',
         statefulSetText: "${var.namespace}/${local.resource_name}",
         rolloutWhileUnready: "var.rollout_while_unready",
+        allowScaleDown: "var.allow_scale_down",
+        // Autoscaling is CDKTF-only: the module's pod count is always its replicas variable.
+        autoscaled: "false",
         label: snakeCase,
       },
     });

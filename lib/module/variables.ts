@@ -74,6 +74,7 @@ export const MODULE_INPUTS = [
   "logFormat",
   "monitoring",
   "rolloutWhileUnready",
+  "allowScaleDown",
   "allowDestroy",
 ] as const satisfies readonly InputKey[];
 

@@ -178,6 +178,7 @@ export const SCENARIOS: Scenario[] = [
   { input: "telemetryEnabled", change: "false → true", after: { telemetryEnabled: true } },
   { input: "logLevel", change: '"INFO" → "DEBUG"', after: { logLevel: "DEBUG" } },
   { input: "logFormat", change: '"json" → "text"', after: { logFormat: "text" } },
+  { input: "allowScaleDown", change: "false → true", after: { allowScaleDown: true }, note: "only the StatefulSet's scale-down precondition reads it: set it for the apply that lowers replicas once the surplus peers hold no shard, then back to false" },
   { input: "rolloutWhileUnready", change: "false → true", after: { rolloutWhileUnready: true }, note: "only the StatefulSet's readiness precondition reads it, at plan" },
   { input: "allowDestroy", change: "[] → the StatefulSet", after: { allowDestroy: ["kubernetes_stateful_set_v1.qdrant"] }, note: "only the plan guard reads it (and refuses it when the plan does not replace that address)" },
 ];

@@ -50,7 +50,7 @@ const claims = (data: string, snapshots = data, storageClassName = "acme-qdrant-
   { name: "qdrant-snapshots", storage: snapshots, storageClassName },
 ];
 
-const CHECKS = ["downgrade", "skip", "size", "class", "ready"] as const;
+const CHECKS = ["downgrade", "skip", "size", "class", "ready", "scaleDown"] as const;
 type Check = (typeof CHECKS)[number] | "availability";
 
 interface Scenario {
@@ -70,6 +70,12 @@ const acmeDown = stack({ ...ACME, qdrantVersion: "v1.18.3" });
 const acmeGrown = stack({ ...ACME, storageSize: "800Gi" });
 const acmeLocal = stack({ ...ACME, storageClassName: "local-path" });
 const acmeOverride = stack({ ...ACME, rolloutWhileUnready: true });
+const acmeScaleDown = stack({ ...ACME, allowScaleDown: true });
+const acmeAutoscaled = stack({ ...ACME, autoscaling: { enabled: true, maxReplicas: 6 } });
+/** Five pods, all ready: an autoscaler added two to acme's three. */
+const FIVE: Status = { ...SETTLED, replicas: 5, readyReplicas: 5, updatedReplicas: 5 };
+const scaleDown = (from: number, configured = 3, label = "replicas", allow = "allowScaleDown", autoscaling = "autoscaling") =>
+  `${label} ${configured} is below the ${from} pods of the running StatefulSet qdrant/acme-qdrant: Kubernetes would stop every surplus peer at once (podManagementPolicy Parallel) without moving its shards, and shards held only there would go offline. To scale down, move every shard off the highest-numbered peers and remove them from the cluster (README "Scaling and sizing"), then set ${allow} to true for that apply and back to false afterwards. Turning ${autoscaling} off after it added pods: set ${label} to the running count (kubectl -n qdrant get statefulset acme-qdrant) in the same change.`;
 const NOT_SETTLED =
   "The running StatefulSet qdrant/acme-qdrant is not settled: %READY% of 3 pods ready, %UPDATED% on the newest revision. Its pods start in parallel (podManagementPolicy Parallel), and then Kubernetes' rolling update restarts the next pod without waiting for the others: a change now could stop a second peer, and with three peers Qdrant's Raft quorum. Wait until every pod is ready (kubectl -n qdrant rollout status statefulset/acme-qdrant); when this change is what makes a pod ready again (it fixes a change that broke it), set rolloutWhileUnready to true for this apply, and back to false afterwards.";
 const notSettled = (ready: number, updated: number) => NOT_SETTLED.replace("%READY%", String(ready)).replace("%UPDATED%", String(updated));
@@ -165,9 +171,17 @@ const scenarios: Scenario[] = [
     fails: {},
   },
   {
+    name: "autoscaling turned off after it added two pods: Kubernetes would stop both at once",
+    json: acme,
+    objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"), FIVE)],
+    fails: { scaleDown: scaleDown(5) },
+  },
+  { name: "allowScaleDown: the apply that lowers replicas once the surplus peers hold no shard", json: acmeScaleDown, objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"), FIVE)], fails: {} },
+  { name: "autoscaling on: the autoscaler owns the count (ignore_changes), nothing to compare", json: acmeAutoscaled, objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"), FIVE)], fails: {} },
+  {
     name: "a version change on a single pod (warning only)",
     json: acmeSingle,
-    objects: [running("qdrant/qdrant:v1.17.1", claims("500Gi"))],
+    objects: [running("qdrant/qdrant:v1.17.1", claims("500Gi"), { replicas: 1, readyReplicas: 1, updatedReplicas: 1, currentRevision: "a", updateRevision: "a" })],
     fails: {
       availability:
         "qdrantVersion changes the running v1.17.1 to v1.18.3: the StatefulSet restarts one pod at a time, and with a single pod Qdrant is unavailable until that pod is ready again. An upgrade without downtime needs replicas >= 2 and every collection at replicationFactor >= 2 with its shards replicated; otherwise plan a maintenance window.",
@@ -187,10 +201,10 @@ const scenarios: Scenario[] = [
 function checksOf(json: Json): Record<Check, { condition: string; error_message: string }> {
   const pre = resource(json, "kubernetes_stateful_set_v1", "qdrant").lifecycle.precondition as { condition: string; error_message: string }[];
   const guard = pre.filter((p) => p.condition.includes(DATA));
-  expect(guard).toHaveLength(5);
-  const [downgrade, skip, size, klass, ready] = guard;
+  expect(guard).toHaveLength(6);
+  const [downgrade, skip, size, klass, ready, scaleDown] = guard;
   const availability = json.check.qdrant_upgrade_availability.assert[0];
-  return { downgrade, skip, size, class: klass, ready, availability };
+  return { downgrade, skip, size, class: klass, ready, scaleDown, availability };
 }
 
 describe("upgrade guard (preconditions of the StatefulSet and a check block, read from the running StatefulSet)", () => {
@@ -233,6 +247,8 @@ describe("upgrade guard (preconditions of the StatefulSet and a check block, rea
           ok_class: { value: swap(checks.class.condition) },
           ok_ready: { value: swap(checks.ready.condition) },
           message_ready: { value: swap(checks.ready.error_message) },
+          ok_scale_down: { value: swap(checks.scaleDown.condition) },
+          message_scale_down: { value: swap(checks.scaleDown.error_message) },
           ok_availability: { value: swap(checks.availability.condition) },
           message_availability: { value: swap(checks.availability.error_message) },
         },
@@ -259,6 +275,9 @@ describe("upgrade guard (preconditions of the StatefulSet and a check block, rea
     expect([moduleOutputs.ok_size, moduleOutputs.ok_class]).toEqual([true, true]);
     expect(moduleOutputs.ok_ready).toBe(false);
     expect(moduleOutputs.message_ready).toBe(notSettled(2, 3).replace("set rolloutWhileUnready", "set rollout_while_unready"));
+    // replicas (1 by default) below the 3 running: the scale-down check, with the module's names.
+    expect(moduleOutputs.ok_scale_down).toBe(false);
+    expect(moduleOutputs.message_scale_down).toBe(scaleDown(3, 1, "replicas", "allow_scale_down"));
     expect(moduleOutputs.ok_availability).toBe(false);
     expect(moduleOutputs.message_availability).toMatch(/^qdrant_version changes the running v1\.17\.1 to v1\.19\.0: .* with a single pod Qdrant is unavailable until/);
   });

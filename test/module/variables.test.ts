@@ -59,7 +59,7 @@ describe("module variables", () => {
   it("are the module inputs, in order, with the seed's snake_case names", () => {
     expect(variables.map((v) => v.name)).toEqual(MODULE_INPUTS.map(snakeCase));
     expect(variables.map((v) => v.name)).toEqual(expect.arrayContaining(SEED_VARIABLES));
-    expect(MODULE_INPUTS).toHaveLength(62);
+    expect(MODULE_INPUTS).toHaveLength(63);
   });
 
   it("leave out exactly the CDKTF-only inputs", () => {

@@ -88,6 +88,7 @@ const EXPECTED: Record<string, string> = {
   'logLevel: "INFO" → "DEBUG"': "rolling restart",
   'logFormat: "json" → "text"': "rolling restart",
   "rolloutWhileUnready: false → true": "nothing",
+  "allowScaleDown: false → true": "nothing",
   "allowDestroy: [] → the StatefulSet": "nothing",
 };
 
