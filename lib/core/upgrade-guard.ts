@@ -66,6 +66,12 @@ export function targetVersionHcl(version: string): string {
   return `[for n in regex("^v?([0-9]+)\\\\.([0-9]+)\\\\.([0-9]+)", ${version}) : tonumber(n)]`;
 }
 
+/** `kubectl -n <namespace> <verb> statefulset<separator><name>` for the StatefulSet, for messages. */
+const kubectl = (e: GuardExpressions, verb: string, separator = "/") => {
+  const [namespace, ...name] = e.statefulSetText.split("/");
+  return `kubectl -n ${namespace} ${verb} statefulset${separator}${name.join("/")}`;
+};
+
 /** An HCL expression as message text: a string literal as its content, anything else interpolated. */
 const text = (expression: string) => (/^"[^"\\$%]*"$/.test(expression) ? (JSON.parse(expression) as string) : `\${${expression}}`);
 
@@ -86,14 +92,13 @@ function readyCheck(objects: string, e: GuardExpressions): { condition: string; 
   const settled = (o: string, n: string) =>
     `(${count(`${o}.status.readyReplicas`, 0)} >= ${n} && ${count(`${o}.status.updatedReplicas`, 0)} >= ${n} && try(${o}.status.currentRevision == ${o}.status.updateRevision, true))`;
   const first = `${objects}[0]`; // inside try(): there may be none
-  const name = e.statefulSetText.split("/");
   return {
     condition: `\${alltrue([for o in ${objects} : alltrue([for n in [${count("o.spec.replicas", 1)}] : (${e.rolloutWhileUnready} || n <= 1) ? true : ${settled("o", "n")}])])}`,
     errorMessage:
       `The running StatefulSet ${e.statefulSetText} is not settled: \${${count(`${first}.status.readyReplicas`, 0)}} of \${${count(`${first}.spec.replicas`, 1)}} pods ready, ` +
       `\${${count(`${first}.status.updatedReplicas`, 0)}} on the newest revision. Its pods start in parallel (podManagementPolicy Parallel), and then Kubernetes' rolling ` +
       `update restarts the next pod without waiting for the others: a change now could stop a second peer, and with three peers Qdrant's Raft quorum. ` +
-      `Wait until every pod is ready (kubectl -n ${name[0]} rollout status statefulset/${name.slice(1).join("/")}); when this change is what makes a pod ready ` +
+      `Wait until every pod is ready (${kubectl(e, "rollout status")}); when this change is what makes a pod ready ` +
       `again (it fixes a change that broke it), set ${e.label("rolloutWhileUnready")} to true for this apply, and back to false afterwards.`,
   };
 }
@@ -106,7 +111,6 @@ function readyCheck(objects: string, e: GuardExpressions): { condition: string; 
 function scaleDownCheck(objects: string, e: GuardExpressions): { condition: string; errorMessage: string } {
   const running = `coalesce(try(${objects}[0].spec.replicas, null), 0)`;
   const configured = /^\d+$/.test(e.replicas) ? e.replicas : `\${${e.replicas}}`;
-  const name = e.statefulSetText.split("/");
   return {
     condition: `\${alltrue([for o in ${objects} : (${e.allowScaleDown} || ${e.autoscaled}) ? true : ${e.replicas} >= coalesce(try(o.spec.replicas, null), 0)])}`,
     errorMessage:
@@ -114,7 +118,7 @@ function scaleDownCheck(objects: string, e: GuardExpressions): { condition: stri
       `surplus peer at once (podManagementPolicy Parallel) without moving its shards, and shards held only there would go offline. To scale down, move every ` +
       `shard off the highest-numbered peers and remove them from the cluster (README "Scaling and sizing"), then set ${e.label("allowScaleDown")} to true for ` +
       `that apply and back to false afterwards. Turning ${e.label("autoscaling")} off after it added pods: set ${e.label("replicas")} to the running count ` +
-      `(kubectl -n ${name[0]} get statefulset ${name.slice(1).join("/")}) in the same change.`,
+      `(${kubectl(e, "get", " ")}) in the same change.`,
   };
 }
 

@@ -5,17 +5,15 @@
 import { defaultReplicationFactor } from "../collections/collection-requests";
 import { parseQuantity } from "../config/kubernetes-formats";
 import type { QdrantInputs } from "../config/schema";
-import { CapacityEstimate, CapacityInput, estimateCapacity, Quantization, sizingWarnings } from "./sizing";
+import { CapacityEstimate, CapacityInput, compressionRatio, estimateCapacity, Quantization, QUANTIZATIONS, sizingWarnings } from "./sizing";
 
-/** Quantizations from the largest quantized copy to the smallest (product-xN: float32 size ÷ N; binary: ÷ 32). */
-const BY_SIZE: Quantization[] = ["int8", "product-x4", "product-x8", "product-x16", "binary", "product-x32", "product-x64"];
-
-/** The largest quantized copy any collection keeps; none when no collection quantizes. */
+/** The largest quantized copy any collection keeps (the smallest compression; ties in QUANTIZATIONS' order); none when no collection quantizes. */
 function quantizationOf(inputs: QdrantInputs): Quantization {
   const kinds = inputs.collectionsConfig.flatMap(({ quantization: q }): Quantization[] =>
     q?.scalar ? ["int8"] : q?.binary ? ["binary"] : q?.product ? [`product-${q.product.compression}`] : [],
   );
-  return BY_SIZE.find((k) => kinds.includes(k)) ?? "none";
+  const largest = QUANTIZATIONS.filter((k) => kinds.includes(k)).sort((a, b) => compressionRatio(a) - compressionRatio(b));
+  return largest[0] ?? "none";
 }
 
 /**

@@ -87,6 +87,11 @@ function quantizedVector(quantization: Quantization, dimensions: number): { perV
   };
 }
 
+/** How many times smaller than the float32 vector a quantized copy is (none: 1). */
+export function compressionRatio(quantization: Quantization): number {
+  return quantizedVector(quantization, 1).ratio;
+}
+
 function roundUpToMultiple(bytes: number, step: number): number {
   return Math.max(step, Math.ceil(bytes / step) * step);
 }

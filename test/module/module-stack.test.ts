@@ -8,7 +8,7 @@ import { collectionRequests } from "../../lib/collections/collection-requests";
 import { formatBytes, parseQuantity } from "../../lib/config/kubernetes-formats";
 import type { CollectionInput } from "../../lib/config/collections";
 import { moduleValue, moduleVariables } from "../../lib/module/variables";
-import type { QdrantDeploymentInput } from "../../lib/config/schema";
+import type { QdrantDeploymentInput, QdrantInputs } from "../../lib/config/schema";
 import { resolveInputs } from "../../lib/config/validate";
 import { peerUrls } from "../../lib/backup/backup-pod";
 import { qdrantEnvironment } from "../../lib/core/qdrant-config";
@@ -265,8 +265,10 @@ describe("the module's expressions evaluate to what the literal stacks render", 
     },
   });
   const outputs = () => evaluated("main");
+  /** Literal inputs' deadlines (the stack is only a scope: no local is made for literals). */
+  const deadlinesOf = (resolved: QdrantInputs) => new JobDeadlines(new TerraformStack(Testing.app(), "deadlines"), resolved);
   const literalDeadlines = (overrides: Partial<QdrantDeploymentInput>) => {
-    const deadlines = new JobDeadlines(new TerraformStack(Testing.app(), "deadlines"), resolveInputs({ ...inputs, ...overrides, apiKeySource: "generate", backupEnabled: false } as QdrantDeploymentInput));
+    const deadlines = deadlinesOf(resolveInputs({ ...inputs, ...overrides, apiKeySource: "generate", backupEnabled: false } as QdrantDeploymentInput));
     return { backup: deadlines.seconds("backup"), verify: deadlines.seconds("backup-verify"), restore: deadlines.seconds("restore") };
   };
 
@@ -287,8 +289,8 @@ describe("the module's expressions evaluate to what the literal stacks render", 
 
   it("the alerts, with the backup alert watching the latest run (the schedule is a variable)", () => {
     const alerts = outputs().alerts as AlertRule[];
-    expect(alerts.slice(0, -1)).toEqual(alertRules({ ...literal, backupEnabled: false }, names, new JobDeadlines(new TerraformStack(Testing.app(), "rules"), literal)));
-    expect(alerts[alerts.length - 1]).toEqual(lastRunBackupAlert(names, new JobDeadlines(new TerraformStack(Testing.app(), "alert"), literal)));
+    expect(alerts.slice(0, -1)).toEqual(alertRules({ ...literal, backupEnabled: false }, names, deadlinesOf(literal)));
+    expect(alerts[alerts.length - 1]).toEqual(lastRunBackupAlert(names, deadlinesOf(literal)));
     expect(alerts[alerts.length - 1].expr).toContain('cronjob="acme-qdrant-backup"');
   });
 
