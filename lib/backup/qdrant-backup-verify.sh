@@ -19,6 +19,7 @@
 #   HTTP_TIMEOUT_SECONDS      default 120
 #   SNAPSHOT_TIMEOUT_SECONDS  default 600 (plus the time a file's bytes take at TRANSFER_MIN_MIB_PER_SECOND)
 #   TRANSFER_MIN_MIB_PER_SECOND  default 25
+#   POLL_INTERVAL_SECONDS     default 1; the pause between two looks at shard placement and transfers (fractions allowed)
 #
 # What it compares, per collection, restored copy against the manifest: the sha256 of every file (before anything is
 # uploaded), points_count, the config's params.vectors, params.sparse_vectors, params.shard_number,

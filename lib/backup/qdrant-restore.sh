@@ -26,6 +26,7 @@
 #   SNAPSHOT_TIMEOUT_SECONDS  default 600; the fixed part of the limit for downloading and for uploading (and
 #                             recovering) one snapshot; each adds the time its bytes take at TRANSFER_MIN_MIB_PER_SECOND
 #   TRANSFER_MIN_MIB_PER_SECOND  default 25; the slowest rate (MiB/s) still taken as progress
+#   POLL_INTERVAL_SECONDS     default 1; the pause between two looks at shard placement and transfers (fractions allowed)
 #
 # What it does: picks the backup (an incomplete one, without manifest.json, is refused), reads its manifest, and
 # refuses to restore anything when the number of peers differs from the backup's (QDRANT_PEER_URLS and GET /cluster

@@ -21,6 +21,7 @@ restore_read_inputs() {
   HTTP_TIMEOUT_SECONDS="${HTTP_TIMEOUT_SECONDS:-120}"
   SNAPSHOT_TIMEOUT_SECONDS="${SNAPSHOT_TIMEOUT_SECONDS:-600}"
   TRANSFER_MIN_MIB_PER_SECOND="${TRANSFER_MIN_MIB_PER_SECOND:-25}"
+  POLL_INTERVAL_SECONDS="${POLL_INTERVAL_SECONDS:-1}"
 
   check_peers_and_destination
   PEER_COUNT=${#PEERS[@]}
@@ -39,6 +40,8 @@ restore_read_inputs() {
   [[ $RESTORE_REPLACE_INCOMPATIBLE == true || $RESTORE_REPLACE_INCOMPATIBLE == false ]] ||
     problems+=("RESTORE_REPLACE_INCOMPATIBLE must be true or false, got \"$RESTORE_REPLACE_INCOMPATIBLE\"")
   check_timeout_inputs
+  [[ $POLL_INTERVAL_SECONDS =~ ^[0-9]+(\.[0-9]+)?$ && $POLL_INTERVAL_SECONDS =~ [1-9] ]] ||
+    problems+=("POLL_INTERVAL_SECONDS must be a number of seconds above 0, got \"$POLL_INTERVAL_SECONDS\"")
   if [[ $DEST_KIND == s3 ]] && ! command -v aws >/dev/null 2>&1; then
     problems+=("the AWS CLI (aws) is needed for an s3:// BACKUP_DESTINATION but is not on PATH")
   fi
@@ -302,7 +305,7 @@ restore_place_shards() {
     [[ $ops != "[]" ]] || break
     ((SECONDS - start < limit)) || die "collection \"$2\": its shards are not where backup $BACKUP_TS had them after ${limit}s (last seen: $(jq -sc . "$WORK/placement.jsonl"))"
     if [[ $ops == '"wait"' ]]; then
-      sleep 1
+      sleep "$POLL_INTERVAL_SECONDS"
       continue
     fi
     while IFS= read -r op; do
@@ -414,7 +417,7 @@ restore_wait_settled() {
       die "collection \"$1\": replicas still being copied after ${limit}s ($pending); nothing more was restored. Qdrant goes on copying: once GET $path/cluster shows no transfer on any peer, run the restore again"
     [[ -n $waited ]] || log "collection \"$1\": Qdrant copies the other replicas of the shards just restored again; waiting ($pending)"
     waited=1
-    sleep 1
+    sleep "$POLL_INTERVAL_SECONDS"
   done
 }
 

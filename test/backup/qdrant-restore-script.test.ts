@@ -292,6 +292,7 @@ it("lists every input problem at once and exits 2", async () => {
     RESTORE_REPLACE_INCOMPATIBLE: "yes",
     SNAPSHOT_TIMEOUT_SECONDS: "soon",
     TRANSFER_MIN_MIB_PER_SECOND: "0",
+    POLL_INTERVAL_SECONDS: "0.0",
   });
   expect(r.code).toBe(2);
   expect(r.errorLines).toEqual([
@@ -303,6 +304,7 @@ it("lists every input problem at once and exits 2", async () => {
     'qdrant-restore: error: RESTORE_REPLACE_INCOMPATIBLE must be true or false, got "yes"',
     'qdrant-restore: error: SNAPSHOT_TIMEOUT_SECONDS must be a whole number >= 1, got "soon"',
     'qdrant-restore: error: TRANSFER_MIN_MIB_PER_SECOND must be a whole number >= 1, got "0"',
+    'qdrant-restore: error: POLL_INTERVAL_SECONDS must be a number of seconds above 0, got "0.0"',
   ]);
   const none = await runRestore({ PATH: "/usr/bin:/bin" });
   expect(none.errorLines).toEqual([

@@ -107,6 +107,8 @@ export function baseEnv(s3?: S3Server): Record<string, string> {
     SCRATCH_DIR: tempDir("scratch"),
     HTTP_TIMEOUT_SECONDS: "10",
     SNAPSHOT_TIMEOUT_SECONDS: "20",
+    // The stand-ins finish a shard transfer after a number of looks, not of seconds: no need to wait Qdrant's second.
+    POLL_INTERVAL_SECONDS: "0.05",
   };
 }
 
