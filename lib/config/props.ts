@@ -336,6 +336,12 @@ export interface QdrantTlsSettings {
   };
   /** The Secret has ca.crt; the module's Jobs verify Qdrant with it. @default true */
   readonly caInSecret?: boolean;
+  /**
+   * More names for the cert-manager certificate, beside the Service and pod names: e.g. the DNS name clients use
+   * for the external NLB.
+   * @default []
+   */
+  readonly extraDnsNames?: string[];
 }
 
 /** Prometheus Operator resources and the metrics port. */

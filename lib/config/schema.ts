@@ -89,9 +89,21 @@ export const tlsSchema = z
       .optional()
       .describe("Have cert-manager issue the certificate (a Certificate object; needs cert-manager's CRDs)."),
     caInSecret: z.boolean().default(true).describe("The Secret has ca.crt; the module's Jobs verify Qdrant with it."),
+    extraDnsNames: z
+      .array(
+        z.string().refine((v) => isDns1123Subdomain(v.replace(/^\*\./, "")), {
+          error: 'must be a lower-case DNS name, optionally starting with "*." (e.g. "qdrant.acme.example.com")',
+        }),
+      )
+      .default([])
+      .describe("More names for the cert-manager certificate, beside the Service and pod names: e.g. the DNS name clients use for the external NLB."),
   })
   .refine((t) => (t.secretName === undefined) !== (t.certManagerIssuer === undefined), {
     error: "must set exactly one of secretName (your certificate) or certManagerIssuer (cert-manager issues one)",
+  })
+  .refine((t) => t.secretName === undefined || t.extraDnsNames.length === 0, {
+    path: ["extraDnsNames"],
+    error: "applies to the certificate cert-manager issues (certManagerIssuer); with secretName, put the names in your own certificate",
   })
   .describe("Serve HTTPS and gRPC over TLS.");
 

@@ -39,7 +39,7 @@ export interface QdrantTlsProps {
 
 /**
  * The certificate Secret Qdrant serves HTTPS and gRPC with: the user's, or one cert-manager issues for the
- * Service and pod names (a cert-manager Certificate; its CRD must exist when Terraform plans).
+ * Service and pod names and tls.extraDnsNames (a cert-manager Certificate; its CRD must exist when Terraform plans).
  */
 export class QdrantTls extends Construct {
   readonly secretName: string;
@@ -61,7 +61,7 @@ export class QdrantTls extends Construct {
         metadata: { name: this.secretName, namespace: props.namespace, labels: props.names.labels },
         spec: {
           secretName: this.secretName,
-          dnsNames: tlsDnsNames(props.names, props.inputs.clusterDomain),
+          dnsNames: [...new Set([...tlsDnsNames(props.names, props.inputs.clusterDomain), ...tls.extraDnsNames])],
           issuerRef: { name: issuer.name, kind: issuer.kind, group: "cert-manager.io" },
           privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
         },

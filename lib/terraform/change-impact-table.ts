@@ -172,7 +172,12 @@ export const SCENARIOS: Scenario[] = [
   { input: "walCapacityMb", change: "unset → 64", after: { walCapacityMb: 64 } },
   { input: "maxRequestSizeMb", change: "unset → 64", after: { maxRequestSizeMb: 64 } },
   { input: "jobImage", change: "another tag", after: { jobImage: "alpine/k8s:1.33.5" } },
-  { input: "tls", change: "unset → a certificate Secret", after: { tls: { secretName: "qdrant-tls" } } },
+  {
+    input: "tls",
+    change: "unset → a certificate Secret",
+    after: { tls: { secretName: "qdrant-tls" } },
+    note: "until the last pod has restarted, the Service sends some requests to pods that speak https and some to pods that speak http: switch clients to https after the rollout, and expect failed requests during it",
+  },
   { input: "monitoring", change: "ServiceMonitor on", after: { monitoring: { serviceMonitor: true } } },
   { input: "enforceInternalAuth", change: "true → false (v1.19)", before: { qdrantVersion: "v1.19.0" }, after: { enforceInternalAuth: false } },
   { input: "telemetryEnabled", change: "false → true", after: { telemetryEnabled: true } },

@@ -53,6 +53,33 @@ describe("QdrantTls", () => {
     expect(podSpec(json).volume).toContainEqual({ name: "qdrant-tls", secret: { secret_name: "acme-qdrant-tls", default_mode: "0440" } });
   });
 
+  it("adds tls.extraDnsNames (the name clients use for the external NLB) to the cert-manager certificate, once each", () => {
+    const json = synthDeployment({
+      enableExternalAccess: true,
+      allowedCidrs: ["10.0.0.0/16"],
+      tls: { certManagerIssuer: { name: "internal-ca" }, extraDnsNames: ["qdrant.acme.example.com", "*.qdrant.acme.example.com", "acme-qdrant"] },
+    });
+    expect(resource(json, "kubernetes_manifest", "qdrant_tls").manifest.spec.dnsNames).toEqual([
+      "acme-qdrant",
+      "acme-qdrant.qdrant",
+      "acme-qdrant.qdrant.svc",
+      "acme-qdrant.qdrant.svc.cluster.local",
+      "*.acme-qdrant-headless",
+      "*.acme-qdrant-headless.qdrant.svc.cluster.local",
+      "qdrant.acme.example.com",
+      "*.qdrant.acme.example.com",
+    ]);
+  });
+
+  it("refuses extra names that are no DNS names, and extra names for the user's own certificate", () => {
+    expect(() => synthDeployment({ tls: { certManagerIssuer: { name: "ca" }, extraDnsNames: ["Qdrant.Example.com"] } })).toThrow(
+      'tls.extraDnsNames[0]: must be a lower-case DNS name, optionally starting with "*." (e.g. "qdrant.acme.example.com") (got "Qdrant.Example.com")',
+    );
+    expect(() => synthDeployment({ tls: { secretName: "acme-cert", extraDnsNames: ["qdrant.acme.example.com"] } })).toThrow(
+      "tls.extraDnsNames: applies to the certificate cert-manager issues (certManagerIssuer); with secretName, put the names in your own certificate",
+    );
+  });
+
   it("stays plain http by default", () => {
     const json = synthDeployment();
     expect(qdrantContainer(json).readiness_probe.http_get.scheme).toBeUndefined();
