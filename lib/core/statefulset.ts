@@ -130,6 +130,9 @@ export class QdrantStatefulSet extends Construct {
       // then leaves it out of its patch (a diff forever): Terraform keeps them as created. Growing the volumes has
       // its own procedure (docs/runbook.md), and the running StatefulSet's templates are checked at plan (upgrade-guard.ts).
       "spec[0].volume_claim_template",
+      // `kubectl rollout restart` (the TLS-renewal and key-rotation runbooks) stamps this on the pod template; the
+      // provider reads template annotations back unfiltered, so the next apply would remove it: another rollout.
+      'spec[0].template[0].metadata[0].annotations["kubectl.kubernetes.io/restartedAt"]',
       // The autoscaler owns the replica count once it is on; Terraform must not scale it back down.
       ...(inputs.autoscaling?.enabled ? ["spec[0].replicas"] : []),
     ]);

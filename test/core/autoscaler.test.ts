@@ -22,8 +22,8 @@ describe("QdrantAutoscaler", () => {
   });
 
   it("stops Terraform from resetting the replica count the autoscaler raised", () => {
-    expect(resource(json, "kubernetes_stateful_set_v1", "qdrant").lifecycle.ignore_changes).toEqual(["spec[0].volume_claim_template", "spec[0].replicas"]);
-    expect(resource(synthDeployment({ replicas: 3 }), "kubernetes_stateful_set_v1", "qdrant").lifecycle.ignore_changes).toEqual(["spec[0].volume_claim_template"]);
+    expect(resource(json, "kubernetes_stateful_set_v1", "qdrant").lifecycle.ignore_changes).toEqual(["spec[0].volume_claim_template", 'spec[0].template[0].metadata[0].annotations["kubectl.kubernetes.io/restartedAt"]', "spec[0].replicas"]);
+    expect(resource(synthDeployment({ replicas: 3 }), "kubernetes_stateful_set_v1", "qdrant").lifecycle.ignore_changes).toEqual(["spec[0].volume_claim_template", 'spec[0].template[0].metadata[0].annotations["kubectl.kubernetes.io/restartedAt"]']);
   });
 
   it("installs metrics-server with Helm only when asked", () => {

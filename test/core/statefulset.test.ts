@@ -35,10 +35,10 @@ describe("QdrantStatefulSet", () => {
     expect(custom.spec.volume_claim_template.map((c: any) => c.spec.resources.requests.storage)).toEqual(["20Gi", "5Gi"]);
   });
 
-  it("keeps the claim templates as created (Terraform ignores them; the upgrade guard checks sizes and class at plan)", () => {
-    expect(sts.lifecycle.ignore_changes).toEqual(["spec[0].volume_claim_template"]);
+  it("keeps the claim templates as created (Terraform ignores them; the upgrade guard checks sizes and class at plan), and the stamp of `kubectl rollout restart`", () => {
+    expect(sts.lifecycle.ignore_changes).toEqual(["spec[0].volume_claim_template", 'spec[0].template[0].metadata[0].annotations["kubectl.kubernetes.io/restartedAt"]']);
     const scaling = resource(synthDeployment({ replicas: 3, autoscaling: { enabled: true, maxReplicas: 5 } }), "kubernetes_stateful_set_v1", "qdrant");
-    expect(scaling.lifecycle.ignore_changes).toEqual(["spec[0].volume_claim_template", "spec[0].replicas"]);
+    expect(scaling.lifecycle.ignore_changes).toEqual(["spec[0].volume_claim_template", 'spec[0].template[0].metadata[0].annotations["kubectl.kubernetes.io/restartedAt"]', "spec[0].replicas"]);
   });
 
   it("mounts a volume at every path Qdrant writes, with a read-only root filesystem", () => {
