@@ -270,6 +270,11 @@ export class QdrantDeployment extends Construct {
         `metrics: no prometheus.io scrape annotations: Qdrant ${inputs.qdrantVersion} needs an API key for /metrics and annotations cannot send one; use monitoring.serviceMonitor (it sends the read-only key) or Qdrant >= v1.17 (a metrics port without a key)`,
       );
     }
+    if (inputs.monitoring.prometheusRule && !inputs.monitoring.serviceMonitor) {
+      Annotations.of(this).addWarning(
+        `monitoring: prometheusRule without serviceMonitor: the alerts on Qdrant's own metrics (QdrantDown, QdrantSlowResponses and the replication alerts) select job="${this.names.headlessServiceName}", the job the ServiceMonitor's scrape gets, so with another scrape they never fire; turn monitoring.serviceMonitor on`,
+      );
+    }
     for (const warning of sizingWarningsOf(inputs)) Annotations.of(this).addWarning(`sizing: ${warning}`);
   }
 }

@@ -25,8 +25,29 @@ export interface AlertRule {
   alert: string;
   expr: string;
   for: string;
-  labels: { severity: "critical" | "warning" };
+  /** customer and qdrant_deployment tell fifty customers' alerts apart in one Alertmanager (several may share a namespace). */
+  labels: { severity: "critical" | "warning"; customer?: string; qdrant_deployment?: string };
   annotations: { summary: string; description: string };
+}
+
+/** The rule with the labels that say whose it is. */
+function owned(rule: AlertRule, inputs: Pick<QdrantInputs, "customerName">, names: QdrantNames): AlertRule {
+  return { ...rule, labels: { ...rule.labels, customer: inputs.customerName, qdrant_deployment: names.resourceName } };
+}
+
+/**
+ * How long a pod may not answer scrapes before QdrantDown. With several peers a restarting one is expected to be
+ * silent while it loads its data (Qdrant opens its ports after loading; the startup probe allows
+ * startupTimeoutSeconds before the kubelet restarts it), so a routine rolling update must not page; a single pod
+ * that does not answer is the whole service down (the homelab design's 2 minutes).
+ */
+export function downMinutes(inputs: Pick<QdrantInputs, "replicas" | "startupTimeoutSeconds">): number {
+  const { replicas, startupTimeoutSeconds } = inputs;
+  if (isUnresolvedToken(replicas) || isUnresolvedToken(startupTimeoutSeconds)) {
+    const loading = Op.add(Fn.ceil(Op.div(startupTimeoutSeconds, 60)), 1);
+    return Token.asNumber(Fn.conditional(Op.gt(replicas, 1), Fn.max([2, loading]), 2));
+  }
+  return replicas > 1 ? Math.max(2, Math.ceil(startupTimeoutSeconds / 60) + 1) : 2;
 }
 
 /** `job` label Prometheus gives targets found through the ServiceMonitor: the headless Service's name. */
@@ -153,13 +174,14 @@ export function alertRules(inputs: QdrantInputs, names: QdrantNames, deadlines: 
   const job = metricsJob(names);
   const pods = `namespace="${ns}", pod=~"${names.resourceName}-[0-9]+"`;
   const pvcs = `namespace="${ns}", persistentvolumeclaim=~"${names.dataVolumeName}-${names.resourceName}-[0-9]+"`;
+  const down = numberText(downMinutes(inputs));
   const rules: AlertRule[] = [
     {
       alert: "QdrantDown",
       expr: `up{job="${job}", namespace="${ns}"} == 0`,
-      for: "2m",
+      for: `${down}m`,
       labels: { severity: "critical" },
-      annotations: { summary: "Qdrant is down", description: "Qdrant pod {{ $labels.pod }} has been unreachable for more than 2 minutes." },
+      annotations: { summary: "Qdrant is down", description: `Qdrant pod {{ $labels.pod }} has been unreachable for more than ${down} minutes.` },
     },
     {
       alert: "QdrantHighMemory",
@@ -217,35 +239,40 @@ export function alertRules(inputs: QdrantInputs, names: QdrantNames, deadlines: 
       },
     });
   }
-  return rules;
+  return rules.map((rule) => owned(rule, inputs, names));
 }
 
 /**
  * The module stack's backup alert: its schedule is a variable, so the longest gap between runs is unknown at
  * synth. It fires when the latest scheduled run has not succeeded an hour past the Job's deadline (which follows
- * the data: job-deadlines.ts), or when the CronJob is more than an hour past its first due time without any run;
- * without a backup CronJob (backups off) every part of it is empty, so it never fires.
+ * the data: job-deadlines.ts), or when a run is more than an hour overdue: kube-state-metrics' next schedule time
+ * stays in the past when runs stop (the CronJob suspended, or runs missed), after a success as before the first.
+ * Without a backup CronJob (backups off) every part of it is empty, so it never fires.
  */
-export function lastRunBackupAlert(names: QdrantNames, deadlines: JobDeadlines): AlertRule {
+export function lastRunBackupAlert(inputs: Pick<QdrantInputs, "customerName">, names: QdrantNames, deadlines: JobDeadlines): AlertRule {
   const ns = names.namespace;
   const cronJob = `namespace="${ns}", cronjob="${names.resourceName}-backup"`;
   const lateSeconds = deadlines.seconds("backup", 1);
   const late = isUnresolvedToken(lateSeconds) ? Token.asString(lateSeconds) : String(lateSeconds);
   const lateHours = deadlines.hoursText("backup", 1);
-  return {
-    alert: "QdrantBackupMissing",
-    expr:
-      `(max(kube_cronjob_status_last_schedule_time{${cronJob}}) > max(kube_cronjob_status_last_successful_time{${cronJob}}) or on() ` +
-      `(max(kube_cronjob_status_last_schedule_time{${cronJob}}) and on() absent(kube_cronjob_status_last_successful_time{${cronJob}})))` +
-      ` and on() time() - max(kube_cronjob_status_last_schedule_time{${cronJob}}) > ${late}` +
-      ` or (absent(kube_cronjob_status_last_schedule_time{${cronJob}}) and on() time() - max(kube_cronjob_next_schedule_time{${cronJob}}) > 3600)`,
-    for: "5m",
-    labels: { severity: "critical" },
-    annotations: {
-      summary: "No successful Qdrant backup",
-      description: `The latest run of ${names.resourceName}-backup has not succeeded ${lateHours}h after it was scheduled (or none ran since it was due).`,
+  return owned(
+    {
+      alert: "QdrantBackupMissing",
+      expr:
+        `(max(kube_cronjob_status_last_schedule_time{${cronJob}}) > max(kube_cronjob_status_last_successful_time{${cronJob}}) or on() ` +
+        `(max(kube_cronjob_status_last_schedule_time{${cronJob}}) and on() absent(kube_cronjob_status_last_successful_time{${cronJob}})))` +
+        ` and on() time() - max(kube_cronjob_status_last_schedule_time{${cronJob}}) > ${late}` +
+        ` or time() - max(kube_cronjob_next_schedule_time{${cronJob}}) > 3600`,
+      for: "5m",
+      labels: { severity: "critical" },
+      annotations: {
+        summary: "No successful Qdrant backup",
+        description: `The latest run of ${names.resourceName}-backup has not succeeded ${lateHours}h after it was scheduled, or a run is more than an hour overdue (the CronJob suspended, or its runs missed).`,
+      },
     },
-  };
+    inputs,
+    names,
+  );
 }
 
 /**
@@ -291,7 +318,7 @@ export class QdrantMonitoring extends Construct {
       // The module stack's schedule is a variable: its backup alert watches the latest run instead (it stays
       // silent while there is no backup CronJob, so it needs no condition on backup_enabled).
       const scheduleUnknown = isUnresolvedToken(inputs.backupSchedule) && inputs.backupEnabled !== false;
-      const rules = [...alertRules(inputs, names, props.deadlines), ...(scheduleUnknown ? [lastRunBackupAlert(names, props.deadlines)] : [])];
+      const rules = [...alertRules(inputs, names, props.deadlines), ...(scheduleUnknown ? [lastRunBackupAlert(inputs, names, props.deadlines)] : [])];
       const rule = new Manifest(this, "prometheus-rule", {
         manifest: {
           apiVersion: "monitoring.coreos.com/v1",

@@ -290,7 +290,7 @@ describe("the module's expressions evaluate to what the literal stacks render", 
   it("the alerts, with the backup alert watching the latest run (the schedule is a variable)", () => {
     const alerts = outputs().alerts as AlertRule[];
     expect(alerts.slice(0, -1)).toEqual(alertRules({ ...literal, backupEnabled: false }, names, deadlinesOf(literal)));
-    expect(alerts[alerts.length - 1]).toEqual(lastRunBackupAlert(names, deadlinesOf(literal)));
+    expect(alerts[alerts.length - 1]).toEqual(lastRunBackupAlert(literal, names, deadlinesOf(literal)));
     expect(alerts[alerts.length - 1].expr).toContain('cronjob="acme-qdrant-backup"');
   });
 

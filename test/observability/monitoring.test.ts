@@ -24,7 +24,8 @@ describe("QdrantMonitoring", () => {
   it("has the spike's four alerts with its thresholds and durations, adapted to this deployment", () => {
     const rules = rulesOf(json);
     const byName = Object.fromEntries(rules.map((r) => [r.alert, r]));
-    expect(byName.QdrantDown).toMatchObject({ expr: 'up{job="acme-qdrant-headless", namespace="qdrant"} == 0', for: "2m", labels: { severity: "critical" } });
+    // Three peers: a restarting one may load for startupTimeoutSeconds (300 s) before it answers; a single pod: 2 minutes.
+    expect(byName.QdrantDown).toMatchObject({ expr: 'up{job="acme-qdrant-headless", namespace="qdrant"} == 0', for: "6m", labels: { severity: "critical" } });
     expect(byName.QdrantHighMemory).toMatchObject({
       expr: 'container_memory_working_set_bytes{namespace="qdrant", pod=~"acme-qdrant-[0-9]+", container="qdrant"} / container_spec_memory_limit_bytes{namespace="qdrant", pod=~"acme-qdrant-[0-9]+", container="qdrant"} > 0.8',
       for: "5m",
@@ -40,6 +41,19 @@ describe("QdrantMonitoring", () => {
       for: "5m",
       labels: { severity: "warning" },
     });
+  });
+
+  it("waits for a restarting peer to load its data before QdrantDown, not for a single pod", () => {
+    const down = (props: Json) => rulesOf(synthDeployment({ ...props, monitoring: { prometheusRule: true } })).find((r) => r.alert === "QdrantDown") as Json;
+    expect(down({ replicas: 3, startupTimeoutSeconds: 900 })).toMatchObject({ for: "16m", annotations: { description: "Qdrant pod {{ $labels.pod }} has been unreachable for more than 16 minutes." } });
+    expect(down({ replicas: 3, startupTimeoutSeconds: 30 }).for).toBe("2m");
+    expect(down({ startupTimeoutSeconds: 900 })).toMatchObject({ for: "2m", annotations: { description: "Qdrant pod {{ $labels.pod }} has been unreachable for more than 2 minutes." } });
+  });
+
+  it("labels every alert with the customer and the deployment, so customers sharing a namespace or an Alertmanager stay apart", () => {
+    const rules = rulesOf(json);
+    expect(rules.length).toBeGreaterThan(8);
+    for (const rule of rules) expect(rule.labels).toEqual({ severity: rule.labels.severity, customer: "acme", qdrant_deployment: "acme-qdrant" });
   });
 
   it("adds QdrantCollectionInitFailed and QdrantBackupMissing (the schedule's gap, plus the run's deadline and an hour)", () => {
@@ -109,6 +123,17 @@ describe("QdrantMonitoring", () => {
     const labelled = synthDeployment({ monitoring: { serviceMonitor: true, labels: { release: "kube-prometheus-stack" } } });
     expect(resource(labelled, "kubernetes_manifest", "qdrant_service_monitor").manifest.metadata.labels.release).toBe("kube-prometheus-stack");
     expect(synthDeployment().resource.kubernetes_manifest).toBeUndefined();
+  });
+
+  it("warns when the alerts on Qdrant's metrics would select a job no scrape gives (a PrometheusRule without the ServiceMonitor)", () => {
+    const { Testing, TerraformStack } = jest.requireActual("cdktf");
+    const { QdrantDeployment } = jest.requireActual("../../lib/qdrant-deployment");
+    const warningsOf = (monitoring: Json) =>
+      new QdrantDeployment(new TerraformStack(Testing.app(), "t"), "qdrant", { customerName: "a", apiKeySource: "generate", backupEnabled: false, monitoring }).node.metadata.map((m: Json) => m.data);
+    expect(warningsOf({ prometheusRule: true })).toContain(
+      'monitoring: prometheusRule without serviceMonitor: the alerts on Qdrant\'s own metrics (QdrantDown, QdrantSlowResponses and the replication alerts) select job="a-qdrant-headless", the job the ServiceMonitor\'s scrape gets, so with another scrape they never fire; turn monitoring.serviceMonitor on',
+    );
+    expect(warningsOf({ prometheusRule: true, serviceMonitor: true }).filter((w: string) => w.startsWith("monitoring:"))).toEqual([]);
   });
 
   it("warns when no scrape path would work", () => {
@@ -193,6 +218,47 @@ describe("the init Job's alert through promtool", () => {
       ];
       writeFileSync(join(dir, "init.test.json"), JSON.stringify({ rule_files: ["init.rules.json"], evaluation_interval: "1m", tests: [{ interval: "1m", input_series, alert_rule_test }] }));
       const result = promtool(["test", "rules", "init.test.json"], dir);
+      expect(result.out).toContain("SUCCESS");
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the module's backup alert through promtool", () => {
+  it("fires when a run fails, and when runs stop after a success (CronJob suspended or runs missed), not while runs succeed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "promtool-backup-"));
+    try {
+      const { Testing, TerraformStack } = jest.requireActual("cdktf");
+      const { JobDeadlines } = jest.requireActual("../../lib/backup/job-deadlines");
+      const { resolveInputs } = jest.requireActual("../../lib/config/validate");
+      const { qdrantNames } = jest.requireActual("../../lib/core/naming");
+      const { lastRunBackupAlert } = jest.requireActual("../../lib/observability/monitoring");
+      const inputs = resolveInputs({ customerName: "acme", apiKeySource: "generate", backupEnabled: false });
+      const rule = lastRunBackupAlert(inputs, qdrantNames(inputs), new JobDeadlines(new TerraformStack(Testing.app(), "d"), inputs)) as Json;
+      writeFileSync(join(dir, "backup.rules.json"), JSON.stringify({ groups: [{ name: "backup", rules: [rule] }] }));
+      const cronJob = 'namespace="qdrant", cronjob="acme-qdrant-backup"';
+      const hour = 3600;
+      // A sample every 5 minutes for 48 h. Runs every 12 h, each succeeding 10 minutes after it started, but the one
+      // at 12h fails. After the run at 24h the CronJob is suspended: its last schedule and success stay there, and
+      // its next schedule time at 36h.
+      const steps = Array.from({ length: 48 * 12 + 1 }, (_, i) => i * 300);
+      const lastRun = (t: number) => Math.min(Math.floor(t / (12 * hour)), 2) * 12 * hour;
+      const lastSuccess = (t: number) => (t >= 24 * hour + 600 ? 24 * hour + 600 : 600);
+      const series = (metric: string, at: (t: number) => number) => ({ series: `${metric}{${cronJob}}`, values: steps.map(at).join(" ") });
+      const input_series = [
+        series("kube_cronjob_status_last_schedule_time", lastRun),
+        series("kube_cronjob_status_last_successful_time", lastSuccess),
+        series("kube_cronjob_next_schedule_time", (t) => lastRun(t) + 12 * hour),
+      ];
+      const firing = [{ exp_labels: rule.labels, exp_annotations: rule.annotations }];
+      // The failed run: from its deadline and an hour (7 h) after it, until the next succeeds; the stopped runs:
+      // from an hour after the run that did not come.
+      const alert_rule_test = ["6h", "18h", "24h30m", "36h30m"].map((at) => ({ eval_time: at, alertname: "QdrantBackupMissing", exp_alerts: [] as unknown[] }));
+      alert_rule_test.push(...["20h", "23h55m", "38h", "47h"].map((at) => ({ eval_time: at, alertname: "QdrantBackupMissing", exp_alerts: firing })));
+      writeFileSync(join(dir, "backup.test.json"), JSON.stringify({ rule_files: ["backup.rules.json"], evaluation_interval: "5m", tests: [{ interval: "5m", input_series, alert_rule_test }] }));
+      const result = promtool(["test", "rules", "backup.test.json"], dir);
       expect(result.out).toContain("SUCCESS");
       expect(result.status).toBe(0);
     } finally {
