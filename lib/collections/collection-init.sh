@@ -32,7 +32,8 @@
 # unfixable drift is reported after the other collections were written.)
 # It never deletes or recreates a collection. With nothing to change it only reads (no PUT, PATCH or POST).
 # After a PATCH it reads the collection again and warns if Qdrant still reports other values.
-# Note: changing replication_factor only changes the setting; Qdrant does not add or drop replicas by itself.
+# Note: changing replication_factor only changes the setting; Qdrant does not add or drop replicas by itself. After
+# a PATCH the log says so, and says when the PATCH makes Qdrant rebuild segments (HNSW, quantization, on-disk).
 #
 # Output: one line per action on stdout ("created", "updated <keys>", "index ... added", "unchanged"), errors
 # on stderr. Exit status: 0 done; 1 a request failed, a wait timed out, or drift cannot be fixed in place;
@@ -337,6 +338,11 @@ apply_plan() {
   if [[ $PLAN_PATCH != "{}" ]]; then
     api_ok PATCH "$path" "$PLAN_PATCH"
     log "collection \"$name\": updated $PLAN_CHANGED"
+    # What a PATCH starts or leaves undone in Qdrant (v1.19: collection_meta_ops.rs, config_mismatch_optimizer.rs).
+    [[ ! ", $PLAN_CHANGED" =~ ,\ (vectors[^,]*\.)?(on_disk|hnsw_config|quantization_config)|,\ on_disk_payload ]] ||
+      log "collection \"$name\": Qdrant now rebuilds, in the background and on every replica at once, the segments these settings change: CPU, and disk for a copy of each segment it rebuilds; the collection serves meanwhile (status yellow until done)"
+    [[ ! ", $PLAN_CHANGED," =~ ,\ replication_factor, ]] ||
+      log "collection \"$name\": replication_factor is only the setting: Qdrant adds or drops no replica of the existing shards by itself; replicate each shard to another peer (replicate_shard) or drop the surplus ones (README, \"Scaling and sizing\")"
     CHANGED=1
     updated=$((updated + 1))
     api_ok GET "$path"

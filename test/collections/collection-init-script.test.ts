@@ -193,6 +193,8 @@ describe.each(["1.13", "1.19"] as const)("collection-init.sh against Qdrant %s",
     expect(r.code).toBe(0);
     expect(r.lines.slice(1)).toEqual([
       'collection "documents": updated vectors.on_disk, on_disk_payload, hnsw_config.m, hnsw_config.full_scan_threshold, quantization_config, optimizers_config.default_segment_number, replication_factor',
+      'collection "documents": Qdrant now rebuilds, in the background and on every replica at once, the segments these settings change: CPU, and disk for a copy of each segment it rebuilds; the collection serves meanwhile (status yellow until done)',
+      'collection "documents": replication_factor is only the setting: Qdrant adds or drops no replica of the existing shards by itself; replicate each shard to another peer (replicate_shard) or drop the surplus ones (README, "Scaling and sizing")',
       'collection "documents": index "upload_timestamp" changed from keyword to datetime',
       "done: 1 collection(s): 0 created, 1 updated, 0 unchanged; 1 payload index(es) added or changed",
     ]);
@@ -229,6 +231,17 @@ describe.each(["1.13", "1.19"] as const)("collection-init.sh against Qdrant %s",
     expect(again.lines[1]).toBe('collection "documents": unchanged');
     expect(q.writes()).toEqual([]);
     expect(q.violations).toEqual([]);
+  });
+
+  it("says nothing of rebuilds or replicas for a PATCH that starts neither", async () => {
+    const q = await start();
+    q.state.create("documents", { ...DOCUMENTS.config, hnsw_config: { m: 16, full_scan_threshold: 20000 }, quantization_config: { scalar: { type: "int8", always_ram: true } }, optimizers_config: { default_segment_number: 5 } });
+    const r = await run(q.url, [{ ...DOCUMENTS, payload_indexes: [] }]);
+    expect(r.errorLines).toEqual([]);
+    expect(r.lines.slice(1)).toEqual([
+      'collection "documents": updated optimizers_config.default_segment_number',
+      "done: 1 collection(s): 0 created, 1 updated, 0 unchanged; 0 payload index(es) added or changed",
+    ]);
   });
 
   it("PATCHes named vectors under their names", async () => {
