@@ -53,6 +53,16 @@ export function apiKeyEnv(secretName: string, qdrantVersion: string, readOnlyOpt
   ];
 }
 
+/**
+ * Qdrant takes an empty key as no key (that kind of access then needs none) and a short one as given. Variables are
+ * validated, generated keys are long, but a Secrets Manager secret's JSON is not: the Secret is refused at plan
+ * (a postcondition over its own data, so the message never holds a key) unless each key is 32 characters or more.
+ */
+export const KEY_LENGTH_POSTCONDITION = {
+  condition: `\${alltrue([for name, key in self.data : length(key) >= 32 if contains(["${API_KEY}", "${READ_ONLY_API_KEY}", "${ALT_API_KEY}"], name)])}`,
+  errorMessage: `Each Qdrant API key (${API_KEY}, ${READ_ONLY_API_KEY}, and ${ALT_API_KEY} when present) must be at least 32 characters: Qdrant takes an empty key as none. Fix the source of the keys (the Secrets Manager secret's JSON, or the variables) and plan again.`,
+};
+
 interface KeyValues {
   readWrite: string;
   readOnly?: string;
@@ -98,6 +108,7 @@ export class ApiKeySecret extends Construct {
         metadata: { name: `${names.resourceName}-api-key`, namespace: props.namespace, labels: names.labels },
         type: "Opaque",
         data: keys.alt === undefined ? fixed : Token.asStringMap(keys.alt),
+        lifecycle: { postcondition: [KEY_LENGTH_POSTCONDITION] },
       });
       this.secretName = secret.metadata.name;
       readOnlyOptional = keys.readOnly === undefined;
@@ -133,6 +144,7 @@ export class ApiKeySecret extends Construct {
           metadata: { name: apiKeySecretNameOf(names), namespace: props.namespace, labels: names.labels },
           type: "Opaque",
           data: Token.asStringMap(data),
+          lifecycle: { postcondition: [KEY_LENGTH_POSTCONDITION] },
         }),
     );
     return {

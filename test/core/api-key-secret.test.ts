@@ -1,8 +1,9 @@
 import { TerraformStack, Testing, TerraformVariable } from "cdktf";
 import { QdrantDeployment } from "../../lib/qdrant-deployment";
 import { Json, qdrantContainer, resource, synthDeployment } from "../helpers/synth";
-import { applyWithoutProviders, requireTerraform } from "../helpers/terraform";
+import { applyWithoutProviders, planScenarios, requireTerraform } from "../helpers/terraform";
 import { synthesizeModuleStack } from "../../lib/module/files";
+import { KEY_LENGTH_POSTCONDITION } from "../../lib/core/api-key-secret";
 
 const envNames = (json: Record<string, any>) => (qdrantContainer(json).env ?? []).map((e: { name: string }) => e.name);
 
@@ -239,5 +240,47 @@ describe("key rotation, step by step (cluster mode, internal auth on)", () => {
       "updated pods reject the peer traffic of pods not yet updated",
       "pods not yet updated reject the peer traffic of updated pods",
     ]);
+  });
+});
+
+describe("keys shorter than 32 characters, from any source", () => {
+  requireTerraform();
+
+  it("every Terraform-managed Secret (stacks and module) carries the postcondition over its own data", () => {
+    const manager = synthDeployment({ eksClusterName: "eks", apiKeySource: "awsSecretsManager", apiKeySecretsManagerId: "qdrant/acme" });
+    for (const json of [manager, synthDeployment({ apiKeySource: "generate" }), synthDeployment({ apiKeySource: "variable" }), synthesizeModuleStack() as Json]) {
+      expect(resource(json, "kubernetes_secret_v1", "qdrant_api_key").lifecycle.postcondition).toEqual([
+        { condition: KEY_LENGTH_POSTCONDITION.condition, error_message: KEY_LENGTH_POSTCONDITION.errorMessage },
+      ]);
+    }
+  });
+
+  it("refuses at plan an empty or short key (e.g. from a Secrets Manager secret's JSON), naming no key", () => {
+    const long = (c: string) => c.repeat(40);
+    const cases: Record<string, Record<string, string>> = {
+      ok: { "api-key": long("a"), "read-only-api-key": long("r") },
+      ok_with_alternate: { "api-key": long("a"), "read-only-api-key": long("r"), "alt-api-key": long("n") },
+      empty_read_write: { "api-key": "", "read-only-api-key": long("r") },
+      short_read_only: { "api-key": long("a"), "read-only-api-key": "r".repeat(31) },
+      short_alternate: { "api-key": long("a"), "read-only-api-key": long("r"), "alt-api-key": "new" },
+    };
+    // The same condition on a built-in resource whose input is the Secret's data (self.data -> self.input).
+    const files = {
+      "main.tf.json": JSON.stringify({
+        variable: { data: { type: "map(string)", sensitive: true } },
+        resource: {
+          terraform_data: {
+            secret: {
+              input: "${var.data}",
+              lifecycle: { postcondition: [{ condition: KEY_LENGTH_POSTCONDITION.condition.replace("self.data", "self.input"), error_message: KEY_LENGTH_POSTCONDITION.errorMessage }] },
+            },
+          },
+        },
+      }),
+    };
+    const planned = planScenarios(Object.fromEntries(Object.entries(cases).map(([name, data]) => [name, { files, vars: { data } }])));
+    const refusals = Object.fromEntries(Object.entries(planned).map(([name, diagnostics]) => [name, diagnostics.map((d) => `${d.summary}: ${d.detail}`)]));
+    const refused = [`Resource postcondition failed: ${KEY_LENGTH_POSTCONDITION.errorMessage}`];
+    expect(refusals).toEqual({ ok: [], ok_with_alternate: [], empty_read_write: refused, short_read_only: refused, short_alternate: refused });
   });
 });
