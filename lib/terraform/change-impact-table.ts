@@ -81,7 +81,7 @@ export const SCENARIOS: Scenario[] = [
     change: "another key expression",
     before: (stack) => ({ apiKeySource: undefined, apiKey: variable(stack, "key_a") }),
     after: (stack) => ({ apiKey: variable(stack, "key_b") }),
-    note: "a new key value does the same: the Secret's checksum annotation rolls the pods",
+    note: "a new key value does the same: the Secret's checksum annotation rolls the pods; in cluster mode (internal auth on) a new read-write key in one step stalls that rollout, as updated peers reject the others' key: rotate in three steps (Security, \"Rotating a key\")",
   },
   {
     input: "apiKeySource",
@@ -95,6 +95,7 @@ export const SCENARIOS: Scenario[] = [
     change: '"qdrant/a" → "qdrant/b"',
     before: { apiKeySource: "awsSecretsManager", apiKeySecretsManagerId: "qdrant/a" },
     after: { apiKeySecretsManagerId: "qdrant/b" },
+    note: "a secret with other keys is a key change: in cluster mode go through the three rotation steps (Security, \"Rotating a key\"), not one switch",
   },
   { input: "backupEnabled", change: "true → false", after: { backupEnabled: false } },
   { input: "backupS3Bucket", change: "another bucket", after: { backupS3Bucket: "acme-backups-2" } },
