@@ -1,8 +1,8 @@
 import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
-import { Annotations, Fn, Op, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
+import { Annotations, Fn, Op, TerraformLocal, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
 import { GUARDED_TYPES } from "./terraform/plan-guard";
 import { TerraformDataResource } from "./terraform/terraform-data";
-import { and, Condition, conditionOf, fromPart, optionalPart } from "./terraform/conditional";
+import { and, choose, Condition, conditionOf, fromPart, optionalPart } from "./terraform/conditional";
 import { isUnresolvedToken } from "./config/tokens";
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
 import { Construct } from "constructs";
@@ -14,7 +14,8 @@ import { sizingWarningsOf } from "./sizing/sizing-defaults";
 import { ApiKeySecret, apiKeyEnv, apiKeySecretNameOf } from "./core/api-key-secret";
 import { QdrantAutoscaler } from "./core/autoscaler";
 import { CollectionInitJob } from "./collections/collection-init-job";
-import { QdrantConfig } from "./core/qdrant-config";
+import { internalAuthEnforced, QdrantConfig } from "./core/qdrant-config";
+import { KEY_HASHES_ANNOTATION, keyChangeCheck } from "./core/key-change-guard";
 import { QdrantExternalService } from "./core/external-service";
 import { QdrantMonitoring } from "./observability/monitoring";
 import { JOB_DEADLINES, JobDeadlines } from "./backup/job-deadlines";
@@ -108,7 +109,9 @@ export class QdrantDeployment extends Construct {
     const tlsSecretName = inputs.tls ? new QdrantTls(this, "tls", { ...common, inputs }).secretName : undefined;
     const services = new QdrantServices(this, "services", common);
     this.serviceName = services.serviceName;
-    const guard = new UpgradeGuard(this, "upgrade-guard", { names, expressions: options.guardExpressions ?? this.literalGuardExpressions() });
+    const expressions = options.guardExpressions ?? this.literalGuardExpressions();
+    const guard = new UpgradeGuard(this, "upgrade-guard", { names, expressions });
+    const keyGuard = this.keyChangeGuard(apiKeys, expressions);
     const statefulSet = new QdrantStatefulSet(this, "statefulset", {
       ...common,
       inputs,
@@ -121,7 +124,8 @@ export class QdrantDeployment extends Construct {
       apiKeysChecksum:
         apiKeys?.checksum === undefined ? undefined : { value: fromPart(apiKeys, apiKeys.checksum, "none") as string, when: and(authentication, apiKeys.checksumWhen) },
       tlsSecretName,
-      preconditions: [...guard.preconditions, ...(options.preconditions ?? [])],
+      metadataAnnotations: keyGuard?.annotations,
+      preconditions: [...guard.preconditions, ...(keyGuard ? [keyGuard.precondition] : []), ...(options.preconditions ?? [])],
     });
     this.statefulSetName = statefulSet.name;
     const apiKey = apiKeySecretName === undefined ? undefined : { secretName: apiKeySecretName, when: authentication };
@@ -170,6 +174,24 @@ export class QdrantDeployment extends Construct {
     this.addPlanGuardMarker();
     this.addOutputs();
     if (!options.terraformInputs) this.addSynthWarnings(deadlines);
+  }
+
+  /**
+   * The key-change guard (lib/core/key-change-guard.ts) while peers may check each other's key and Terraform
+   * manages the Secret: a local with the new keys' hashes (empty while peers do not check keys), written on the
+   * StatefulSet, and the precondition comparing it with what the running StatefulSet carries.
+   */
+  private keyChangeGuard(apiKeys: ApiKeySecret | undefined, expressions: GuardExpressions): { annotations: Record<string, string>; precondition: { condition: string; errorMessage: string } } | undefined {
+    if (apiKeys?.keyHashes === undefined) return undefined;
+    const applies = and(internalAuthEnforced(this.inputs, this.names), severalPeers(this.inputs.replicas), apiKeys.checksumWhen);
+    if (applies === false) return undefined;
+    const hashes = new TerraformLocal(this, "api-key-hashes", choose(applies, fromPart(apiKeys, apiKeys.keyHashes, "") as string, ""));
+    const objects = `data.kubernetes_resources.${addressIn(this, "upgrade-guard/running")}.objects`;
+    const annotation = { [KEY_HASHES_ANNOTATION]: hashes.asString };
+    return {
+      annotations: applies === true ? annotation : Token.asStringMap(Fn.conditional(applies, annotation, {})),
+      precondition: keyChangeCheck(objects, `local.${addressIn(this, "api-key-hashes")}`, expressions.label("enforceInternalAuth")),
+    };
   }
 
   /**

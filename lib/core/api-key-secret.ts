@@ -86,6 +86,12 @@ export class ApiKeySecret extends Construct {
   readonly checksum?: string;
   /** While the checksum applies: the module's Secret may be one the user made (api_key_source existingSecret). */
   readonly checksumWhen: Condition = true;
+  /**
+   * `<sha256 of api-key>,<sha256 of alt-api-key>` of a Secret Terraform manages (a Terraform expression, shown in
+   * plans: a hash of a 32+ character key gives nothing away), for the key-change guard; "" for the module's
+   * existingSecret, undefined for the stacks' (Terraform does not see its keys).
+   */
+  readonly keyHashes?: string;
 
   constructor(scope: Construct, id: string, props: ApiKeySecretProps) {
     super(scope, id);
@@ -96,6 +102,7 @@ export class ApiKeySecret extends Construct {
       this.secretName = fromVariables.secretName;
       this.checksum = fromVariables.checksum;
       this.checksumWhen = fromVariables.checksumWhen;
+      this.keyHashes = fromVariables.keyHashes;
       this.readOnlyOptional = fromVariables.readOnlyOptional;
       return;
     }
@@ -113,6 +120,7 @@ export class ApiKeySecret extends Construct {
       this.secretName = secret.metadata.name;
       readOnlyOptional = keys.readOnly === undefined;
       this.checksum = Fn.sha256(Fn.jsonencode(secret.data));
+      this.keyHashes = keyHashesOf(secret);
     }
     this.readOnlyOptional = readOnlyOptional;
   }
@@ -122,7 +130,7 @@ export class ApiKeySecret extends Construct {
    * counted: passwords (generate, and apiKey when not empty replaces the read-write one), the Secrets Manager
    * lookup, and the Secret itself (all but existingSecret, whose Secret the user owns).
    */
-  private fromVariables(props: ApiKeySecretProps): { secretName: string; checksum: string; checksumWhen: Condition; readOnlyOptional: Condition } {
+  private fromVariables(props: ApiKeySecretProps): { secretName: string; checksum: string; checksumWhen: Condition; readOnlyOptional: Condition; keyHashes: string } {
     const { inputs, names } = props;
     const source = inputs.apiKeySource as string;
     const existing = Op.eq(source, "existingSecret");
@@ -150,6 +158,7 @@ export class ApiKeySecret extends Construct {
     return {
       secretName: choose(existing, inputs.apiKeySecretName as string, fromPart(secret, secret?.metadata.name, apiKeySecretNameOf(names)) as string),
       checksum: fromPart(secret, Fn.sha256(Fn.jsonencode(secret?.data)), "none") as string,
+      keyHashes: fromPart(secret, secret && keyHashesOf(secret), "") as string,
       checksumWhen: not(existing),
       readOnlyOptional: existing,
     };
@@ -204,6 +213,13 @@ export class ApiKeySecret extends Construct {
     }
     return keys;
   }
+}
+
+/** The read-write and alternate keys' sha256 (without an alternate, that of "none": no key is that short). */
+function keyHashesOf(secret: SecretV1): string {
+  // A non-empty default: cdktf's Fn.lookup drops a falsy one and renders data[key], which fails on a missing key.
+  const hash = (key: string) => Fn.sha256(Fn.lookup(secret.data, key, "none"));
+  return Token.asString(Fn.nonsensitive(Fn.join(",", [hash(API_KEY), hash(ALT_API_KEY)])));
 }
 
 /**

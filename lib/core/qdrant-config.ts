@@ -30,6 +30,11 @@ function versionAtLeast(version: string, minimum: string): Condition {
   return Op.gte(Op.add(Op.mul(part(0), 1000), part(1)), major * 1000 + minor);
 }
 
+/** Peers check each other's key (cluster mode, authentication on, enforceInternalAuth, Qdrant >= v1.18). */
+export function internalAuthEnforced(inputs: QdrantInputs, names: QdrantNames): Condition {
+  return and(names.clusterMode, conditionOf(inputs.enableAuthentication), conditionOf(inputs.enforceInternalAuth), versionAtLeast(inputs.qdrantVersion, INTERNAL_AUTH_SINCE));
+}
+
 /** A number as text; Token.asString for a Terraform number (String() of one does not survive inside an expression). */
 function numberText(value: number | undefined): string {
   return isUnresolvedToken(value) ? Token.asString(Fn.tostring(value)) : String(value);
@@ -69,7 +74,7 @@ export function qdrantEnvironmentParts(inputs: QdrantInputs, names: QdrantNames)
     // Without this, the peer API (6335) answers anyone who can reach it, key or not. The setting exists since
     // v1.18.0 (default off; src/tonic/mod.rs), when peers also started sending their api_key on internal requests.
     {
-      when: and(names.clusterMode, conditionOf(inputs.enableAuthentication), conditionOf(inputs.enforceInternalAuth), versionAtLeast(inputs.qdrantVersion, INTERNAL_AUTH_SINCE)),
+      when: internalAuthEnforced(inputs, names),
       values: { QDRANT__SERVICE__ENFORCE_INTERNAL_AUTH: "true" },
     },
     { when: isSet(inputs.walCapacityMb), values: { QDRANT__STORAGE__WAL__WAL_CAPACITY_MB: numberText(inputs.walCapacityMb) } },

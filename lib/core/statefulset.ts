@@ -36,6 +36,8 @@ export interface QdrantStatefulSetProps {
   readonly headlessServiceName: string;
   /** Extra environment (API keys from a Secret), present while `when` holds. */
   readonly secretEnv?: { when: Condition; env: SecretEnv[] };
+  /** Annotations of the StatefulSet object itself (not its pods: changing them rolls nothing). */
+  readonly metadataAnnotations?: Record<string, string>;
   /** Checks Terraform runs before creating or changing the StatefulSet (the module stack's cross-field rules). */
   readonly preconditions?: { condition: string; errorMessage: string }[];
 }
@@ -60,7 +62,7 @@ export class QdrantStatefulSet extends Construct {
     const settled = isDecided(affinityWhen) && !isUnresolvedToken(inputs.podAntiAffinityMode);
     const env = containerEnv(props);
     const statefulSet = new StatefulSetV1(this, "resource", {
-      metadata: { name: names.resourceName, namespace: props.namespace, labels: names.labels },
+      metadata: { name: names.resourceName, namespace: props.namespace, labels: names.labels, annotations: props.metadataAnnotations },
       spec: {
         serviceName: props.headlessServiceName,
         replicas: String(inputs.replicas),

@@ -45,7 +45,8 @@ export interface GuardExpressions {
       | "replicationFactor"
       | "rolloutWhileUnready"
       | "allowScaleDown"
-      | "autoscaling",
+      | "autoscaling"
+      | "enforceInternalAuth",
   ) => string;
 }
 

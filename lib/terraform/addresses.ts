@@ -28,6 +28,7 @@ export const ADDRESSES: readonly Entry[] = [
   ["api-key/generated/api_key", "{id}_api_key"],
   ["api-key/generated/read_only_api_key", "{id}_read_only_api_key"],
   ["api-key/secrets-manager", "{id}_api_key"],
+  ["api-key-hashes", "{id}_api_key_sha256"],
   ["tls/certificate", "{id}_tls"],
   ["services/client", "{id}"],
   ["services/headless", "{id}_headless"],

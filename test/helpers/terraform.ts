@@ -182,3 +182,12 @@ export function evaluateScenarios(scenarios: Record<string, ModuleScenario>): Re
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The locals that read no resource or data source of the given providers (default: all three), for a run without
+ * those providers: e.g. the key-change guard's hashes of the Secret's data need the kubernetes provider.
+ */
+export function localsWithoutResources(locals: Record<string, unknown> | undefined, providers: string[] = ["kubernetes", "random", "aws"]): Record<string, unknown> {
+  const reads = new RegExp(`\\b(${providers.join("|")})_[a-z0-9_]+\\.[a-z]`);
+  return Object.fromEntries(Object.entries(locals ?? {}).filter(([, value]) => !reads.test(JSON.stringify(value))));
+}

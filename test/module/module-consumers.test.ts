@@ -77,7 +77,8 @@ function interfaceShell(json: Json): Json {
     .flatMap((block) => (block.lifecycle?.precondition ?? []) as Json[])
     .filter((p) => !needsResources(p.condition));
   if (preconditions.length > 0) output.module_preconditions = { value: true, precondition: preconditions };
-  return { terraform: { required_version: json.terraform?.required_version }, locals: json.locals, output };
+  const locals = Object.fromEntries(Object.entries((json.locals ?? {}) as Json).filter(([, value]) => !needsResources(value)));
+  return { terraform: { required_version: json.terraform?.required_version }, locals, output };
 }
 
 function writeModule(dir: string, mainJson: Json | string): void {

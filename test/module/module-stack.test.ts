@@ -20,7 +20,7 @@ import { waitBudget } from "../../lib/terraform/wait-budget";
 import { synthesizeModuleStack } from "../../lib/module/files";
 import { MODULE_REQUIRED_PROVIDERS } from "../../lib/module/module-stack";
 import { addresses, Json, withScriptPlaceholders } from "../helpers/synth";
-import { applyScenariosWithoutProviders, requireTerraform } from "../helpers/terraform";
+import { applyScenariosWithoutProviders, localsWithoutResources, requireTerraform } from "../helpers/terraform";
 
 const json = synthesizeModuleStack() as Json;
 const count = (address: string): unknown => {
@@ -167,12 +167,13 @@ describe("QdrantModuleStack structure", () => {
  * (expressions and inputs) in one run; `outputs(name)` is one scenario's result, or throws with its error.
  */
 function evaluate(scenarios: Record<string, { expressions: Record<string, unknown>; inputs: Partial<QdrantDeploymentInput> }>): (name: string) => Record<string, unknown> {
+  const localsOverInputs = localsWithoutResources(json.locals);
   const results = applyScenariosWithoutProviders(
     Object.fromEntries(
       Object.entries(scenarios).map(([name, { expressions, inputs }]) => {
         const vars = Object.fromEntries(Object.entries(inputs).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), moduleValue(key as never, value)]));
         const output = Object.fromEntries(Object.entries(expressions).map(([output, value]) => [output, { value }]));
-        return [name, { files: { "main.tf.json": JSON.stringify({ variable: json.variable, locals: json.locals, output }, null, 2) }, vars }];
+        return [name, { files: { "main.tf.json": JSON.stringify({ variable: json.variable, locals: localsOverInputs, output }, null, 2) }, vars }];
       }),
     ),
   );
