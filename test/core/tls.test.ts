@@ -1,5 +1,15 @@
 import { qdrantContainer, podSpec, resource, synthDeployment } from "../helpers/synth";
 
+/** The names the certificate covers for customer acme in namespace qdrant: the Service's and every pod's. */
+const SERVICE_AND_POD_NAMES = [
+  "acme-qdrant",
+  "acme-qdrant.qdrant",
+  "acme-qdrant.qdrant.svc",
+  "acme-qdrant.qdrant.svc.cluster.local",
+  "*.acme-qdrant-headless",
+  "*.acme-qdrant-headless.qdrant.svc.cluster.local",
+];
+
 describe("QdrantTls", () => {
   describe("with the user's certificate Secret", () => {
     const json = synthDeployment({ tls: { secretName: "acme-cert" } });
@@ -40,14 +50,7 @@ describe("QdrantTls", () => {
       spec: {
         secretName: "acme-qdrant-tls",
         issuerRef: { name: "internal-ca", kind: "ClusterIssuer", group: "cert-manager.io" },
-        dnsNames: [
-          "acme-qdrant",
-          "acme-qdrant.qdrant",
-          "acme-qdrant.qdrant.svc",
-          "acme-qdrant.qdrant.svc.cluster.local",
-          "*.acme-qdrant-headless",
-          "*.acme-qdrant-headless.qdrant.svc.cluster.local",
-        ],
+        dnsNames: SERVICE_AND_POD_NAMES,
       },
     });
     expect(podSpec(json).volume).toContainEqual({ name: "qdrant-tls", secret: { secret_name: "acme-qdrant-tls", default_mode: "0440" } });
@@ -60,12 +63,7 @@ describe("QdrantTls", () => {
       tls: { certManagerIssuer: { name: "internal-ca" }, extraDnsNames: ["qdrant.acme.example.com", "*.qdrant.acme.example.com", "acme-qdrant"] },
     });
     expect(resource(json, "kubernetes_manifest", "qdrant_tls").manifest.spec.dnsNames).toEqual([
-      "acme-qdrant",
-      "acme-qdrant.qdrant",
-      "acme-qdrant.qdrant.svc",
-      "acme-qdrant.qdrant.svc.cluster.local",
-      "*.acme-qdrant-headless",
-      "*.acme-qdrant-headless.qdrant.svc.cluster.local",
+      ...SERVICE_AND_POD_NAMES,
       "qdrant.acme.example.com",
       "*.qdrant.acme.example.com",
     ]);

@@ -18,6 +18,17 @@ function promtool(args: string[], cwd: string): { status: number | null; out: st
   return { status: run.status, out: `${run.stdout}${run.stderr}` };
 }
 
+/**
+ * `promtool test rules` of `<name>.rules.json` in `dir` with one test group (series sampled every `interval`, rules
+ * evaluated as often): passes only if every expected alert, and no other, fires at each evaluation time.
+ */
+function expectPromtoolTestPasses(dir: string, name: string, test: { interval: string; input_series: Json[]; alert_rule_test: Json[] }): void {
+  writeFileSync(join(dir, `${name}.test.json`), JSON.stringify({ rule_files: [`${name}.rules.json`], evaluation_interval: test.interval, tests: [test] }));
+  const result = promtool(["test", "rules", `${name}.test.json`], dir);
+  expect(result.out).toContain("SUCCESS");
+  expect(result.status).toBe(0);
+}
+
 describe("QdrantMonitoring", () => {
   const json = synthDeployment({ replicas: 3, eksClusterName: "eks", backupS3Bucket: "bkt", backupEnabled: true, monitoring: { serviceMonitor: true, prometheusRule: true } });
 
@@ -189,10 +200,7 @@ describe("the PrometheusRule through promtool", () => {
       { eval_time: "19m", alertname: name, exp_alerts: [] },
       { eval_time: "59m", alertname: name, exp_alerts: firing(name) },
     ]);
-    writeFileSync(join(dir, "cluster.test.json"), JSON.stringify({ rule_files: ["cluster.rules.json"], evaluation_interval: "1m", tests: [{ interval: "1m", input_series, alert_rule_test }] }));
-    const result = promtool(["test", "rules", "cluster.test.json"], dir);
-    expect(result.out).toContain("SUCCESS");
-    expect(result.status).toBe(0);
+    expectPromtoolTestPasses(dir, "cluster", { interval: "1m", input_series, alert_rule_test });
   });
 });
 
@@ -216,10 +224,7 @@ describe("the init Job's alert through promtool", () => {
         { eval_time: "20m", alertname: "QdrantCollectionInitFailed", exp_alerts: [] },
         { eval_time: "40m", alertname: "QdrantCollectionInitFailed", exp_alerts: firing },
       ];
-      writeFileSync(join(dir, "init.test.json"), JSON.stringify({ rule_files: ["init.rules.json"], evaluation_interval: "1m", tests: [{ interval: "1m", input_series, alert_rule_test }] }));
-      const result = promtool(["test", "rules", "init.test.json"], dir);
-      expect(result.out).toContain("SUCCESS");
-      expect(result.status).toBe(0);
+      expectPromtoolTestPasses(dir, "init", { interval: "1m", input_series, alert_rule_test });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -257,10 +262,7 @@ describe("the module's backup alert through promtool", () => {
       // from an hour after the run that did not come.
       const alert_rule_test = ["6h", "18h", "24h30m", "36h30m"].map((at) => ({ eval_time: at, alertname: "QdrantBackupMissing", exp_alerts: [] as unknown[] }));
       alert_rule_test.push(...["20h", "23h55m", "38h", "47h"].map((at) => ({ eval_time: at, alertname: "QdrantBackupMissing", exp_alerts: firing })));
-      writeFileSync(join(dir, "backup.test.json"), JSON.stringify({ rule_files: ["backup.rules.json"], evaluation_interval: "5m", tests: [{ interval: "5m", input_series, alert_rule_test }] }));
-      const result = promtool(["test", "rules", "backup.test.json"], dir);
-      expect(result.out).toContain("SUCCESS");
-      expect(result.status).toBe(0);
+      expectPromtoolTestPasses(dir, "backup", { interval: "5m", input_series, alert_rule_test });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
