@@ -15,7 +15,7 @@
  * per-point constants are decimal too; Kubernetes quantities are binary (Gi = 2^30 bytes).
  *
  * the homelab design's case (100K × 1536-d, int8, 500 B payload in RAM, 6 payload indexes, m = 16, one pod) gives
- * RAM 445 MB (design: ~443 MB), disk 1.92 GB (design: ~1.7 GB; we also count payload indexes on disk and three WAL segments),
+ * RAM 445 MB (design: ~443 MB), disk 1.79 GB (design: ~1.7 GB; we also count payload indexes on disk),
  * PVC 10Gi, memory request 1Gi, limit 2Gi.
  */
 import { parseQuantity } from "../config/kubernetes-formats";
@@ -63,13 +63,6 @@ const PQ_CENTROIDS = 256;
 const PVC_HEADROOM = 5;
 /** Homelab design, Q2 turns 5 × 1.7 GB = ~8.5 GB into a 10 GiB PVC: we round up to a multiple of 5Gi (whole Gi would give 8Gi). */
 const PVC_STEP_BYTES = 5 * GI;
-/**
- * WAL segment files per shard, each wal_capacity_mb: the open one, one created ahead (Qdrant's wal crate always
- * prepares at least one: lib/wal/src/segment_creator.rs, `max(segment_queue_len, 1)`) and one closed one kept
- * (wal_retain_closed, default 1: lib/collection/src/config.rs), v1.19.0. A snapshot archives every file of the WAL
- * directory (lib/collection/src/shards/local_shard/snapshot.rs, snapshot_wal). The homelab design counted one.
- */
-const WAL_SEGMENTS_PER_SHARD = 3;
 /** Homelab design, Q3: request 1Gi for ~450 MB; the smallest request we recommend. */
 const MEMORY_REQUEST_FLOOR_BYTES = 1 * GI;
 /** Homelab design, Q3 / Artifact: limit 2Gi over request 1Gi, and the growth rows' limits (2Gi, 4Gi, 8Gi) are 2 × a power-of-two request. */
@@ -134,7 +127,7 @@ export function estimateCapacity(input: CapacityInput): CapacityEstimate {
   const hnswBytes = n * 2 * r.hnswM * HNSW_LINK_BYTES;
   const payloadBytes = n * r.payloadBytesPerPoint;
   const payloadIndexBytes = n * r.payloadIndexes * PAYLOAD_INDEX_BYTES_PER_FIELD;
-  const walBytes = shardsPerPod * WAL_SEGMENTS_PER_SHARD * r.walCapacityMb * MIB;
+  const walBytes = shardsPerPod * r.walCapacityMb * MIB;
 
   const vectorsInRam = !r.onDiskVectors;
   const dataRam = quantizedBytes + (vectorsInRam ? originalBytes : 0) + hnswBytes + (r.onDiskPayload ? 0 : payloadBytes) + payloadIndexBytes;
@@ -197,7 +190,7 @@ export function estimateCapacity(input: CapacityInput): CapacityEstimate {
       label: "WAL",
       ramBytes: 0,
       diskBytes: walBytes,
-      note: `${shardsPerPod} shard${shardsPerPod === 1 ? "" : "s"} × ${WAL_SEGMENTS_PER_SHARD} segments (open, next, last closed) × ${r.walCapacityMb} MiB (Qdrant wal_capacity_mb)`,
+      note: `${shardsPerPod} shard${shardsPerPod === 1 ? "" : "s"} × ${r.walCapacityMb} MiB segment (Qdrant wal_capacity_mb)`,
     },
     {
       name: "snapshot",

@@ -48,17 +48,17 @@ describe("estimateCapacity: the spike's table (100K × 1536-d, int8, 500 B paylo
     expect(estimate.ramBytes).toBeCloseTo(444.96 * MB, -4);
   });
 
-  it("reproduces the disk breakdown of Question 2 within 10 %, but for the WAL", () => {
+  it("reproduces the disk breakdown of Question 2 within 10 %", () => {
     expectWithin(component(estimate, "quantizedVectors").diskBytes, 150 * MB);
     expectWithin(component(estimate, "originalVectors").diskBytes, 600 * MB);
     expectWithin(component(estimate, "payload").diskBytes, 50 * MB);
     expectWithin(component(estimate, "hnswGraph").diskBytes, 13 * MB);
-    // The spike counts one 32 MB WAL segment; Qdrant keeps three per shard (the open one, the next, the last closed).
-    expect(component(estimate, "wal").diskBytes).toBe(3 * 32 * 2 ** 20);
-    expectWithin(component(estimate, "snapshot").diskBytes, 850 * MB + 2 * 32 * 2 ** 20);
-    // 1.92 GB, 13 % above the spike's ~1.7 GB: we also count the 30 MB of payload indexes on disk (twice, with the
-    // snapshot), which the spike's disk table leaves out, and the WAL's three 32 MiB segments (twice) where it has one.
-    expect(estimate.diskBytes / GB).toBeCloseTo(1.923, 3);
+    expectWithin(component(estimate, "wal").diskBytes, 32 * MB);
+    expectWithin(component(estimate, "snapshot").diskBytes, 850 * MB);
+    expectWithin(estimate.diskBytes, 1.7 * GB);
+    // 1.79 GB, 5 % above the spike's ~1.7 GB: we also count the 30 MB of payload indexes on disk (twice, with the
+    // snapshot), which the spike's disk table leaves out, and the WAL's 32 MiB is 33.6 MB.
+    expect(estimate.diskBytes / GB).toBeCloseTo(1.789, 3);
   });
 
   it("recommends the spike's resources: PVC 10Gi, memory request 1Gi, limit 2Gi", () => {
@@ -227,7 +227,7 @@ describe("estimateCapacity: payload, replicas, WAL", () => {
     expect(cluster.input).toMatchObject({ replicas: 3, replicationFactor: 2, shardNumber: 3 });
     expect(cluster.pointsPerPod).toBe(66_667);
     expect(cluster.shardsPerPod).toBe(2);
-    expect(component(cluster, "wal").diskBytes).toBe(2 * 3 * 32 * 2 ** 20);
+    expect(component(cluster, "wal").diskBytes).toBe(2 * 32 * 2 ** 20);
     expect(component(cluster, "processOverhead").ramBytes).toBe(100 * MB);
   });
 
@@ -237,10 +237,10 @@ describe("estimateCapacity: payload, replicas, WAL", () => {
     expect(estimateCapacity({ ...SPIKE, replicas: 4, replicationFactor: 1, shardNumber: 4 }).pointsPerPod).toBe(25_000);
   });
 
-  it("counts one WAL of three segments per shard and collection", () => {
+  it("counts one WAL per shard and collection", () => {
     const wal = (input: Partial<CapacityInput>) => component(estimateCapacity({ ...SPIKE, ...input }), "wal").diskBytes;
-    expect(wal({ collections: 20 })).toBe(20 * 3 * 32 * 2 ** 20);
-    expect(wal({ walCapacityMb: 64 })).toBe(3 * 64 * 2 ** 20);
+    expect(wal({ collections: 20 })).toBe(20 * 32 * 2 ** 20);
+    expect(wal({ walCapacityMb: 64 })).toBe(64 * 2 ** 20);
   });
 });
 
@@ -280,9 +280,9 @@ describe("sizingWarnings", () => {
     expect(sizingWarnings(estimate, { memoryRequest: "256Mi", memoryLimit: "400M", storageSize: "1Gi", snapshotStorageSize: "500Mi", backupScratchSize: "800M" })).toEqual([
       "memoryRequest 256Mi is below the estimated RAM of 445.0 MB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 1Gi",
       "memoryLimit 400M is below the estimated RAM of 445.0 MB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 2Gi",
-      "storageSize 1Gi is below the estimated disk of 1.92 GB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 10Gi",
-      "snapshotStorageSize 500Mi is below the estimated snapshot size of 961.5 MB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 2Gi",
-      "backupScratchSize 800M is below the estimated snapshot size of 961.5 MB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 2Gi",
+      "storageSize 1Gi is below the estimated disk of 1.79 GB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 10Gi",
+      "snapshotStorageSize 500Mi is below the estimated snapshot size of 894.4 MB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 2Gi",
+      "backupScratchSize 800M is below the estimated snapshot size of 894.4 MB per pod (100,000 vectors × 1536 dims, int8 quantization, 1 pod); recommended 2Gi",
     ]);
   });
 
@@ -308,11 +308,11 @@ describe("sizing CLI (tools/sizing.ts)", () => {
     expect(lines).toContainEqual(expect.stringMatching(/^Component +RAM +Disk +Note$/));
     expect(lines).toContainEqual(expect.stringMatching(/^Quantized vectors \(int8\) +153\.6 MB +153\.6 MB +1 byte per dimension/));
     expect(lines).toContainEqual(expect.stringMatching(/^Original vectors \(float32\) +- +614\.4 MB +/));
-    expect(lines).toContainEqual(expect.stringMatching(/^Snapshot \(1 latest\) +- +961\.5 MB +/));
-    expect(lines).toContainEqual(expect.stringMatching(/^Total +445\.0 MB +1\.92 GB$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^Snapshot \(1 latest\) +- +894\.4 MB +/));
+    expect(lines).toContainEqual(expect.stringMatching(/^Total +445\.0 MB +1\.79 GB$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}memory request +1Gi +RAM rounded up to a power-of-two Gi/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}memory limit +2Gi +2 × the request/));
-    expect(lines).toContainEqual(expect.stringMatching(/^ {2}storage PVC +10Gi +disk × 5 headroom.*here 1\.92 GB × 5 = 9\.61 GB$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}storage PVC +10Gi +disk × 5 headroom.*here 1\.79 GB × 5 = 8\.94 GB$/));
     expect(output).toContain("Qdrant docs formula (vectors × dims × 4 B × 1.5): 921.6 MB; with int8 vectors in its place: 230.4 MB\n");
   });
 
@@ -321,7 +321,7 @@ describe("sizing CLI (tools/sizing.ts)", () => {
     expect(a.code).toBe(0);
     expect(a.output).toContain("1,500,000 vectors × 768 dims, binary quantization, 3 pods, replication factor 3, 1 shard: 1,500,000 points on the busiest pod");
     expect(a.output).toContain("Payload 2000 B/point on disk, 2 payload indexes, HNSW m=32, original vectors in RAM.");
-    expect(a.output).toMatch(/WAL +- +201\.3 MB +4 shards × 3 segments \(open, next, last closed\) × 16 MiB/);
+    expect(a.output).toMatch(/WAL +- +67\.1 MB +4 shards × 16 MiB/);
   });
 
   it("prints usage for --help", () => {
