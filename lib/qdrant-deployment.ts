@@ -125,7 +125,7 @@ export class QdrantDeployment extends Construct {
         apiKeys?.checksum === undefined ? undefined : { value: fromPart(apiKeys, apiKeys.checksum, "none") as string, when: and(authentication, apiKeys.checksumWhen) },
       tlsSecretName,
       metadataAnnotations: keyGuard?.annotations,
-      preconditions: [...guard.preconditions, ...(keyGuard ? [keyGuard.precondition] : []), ...(options.preconditions ?? [])],
+      preconditions: [...guard.preconditions, ...(options.preconditions ?? [])],
     });
     this.statefulSetName = statefulSet.name;
     const apiKey = apiKeySecretName === undefined ? undefined : { secretName: apiKeySecretName, when: authentication };
@@ -179,19 +179,21 @@ export class QdrantDeployment extends Construct {
   /**
    * The key-change guard (lib/core/key-change-guard.ts) while peers may check each other's key and Terraform
    * manages the Secret: a local with the new keys' hashes (empty while peers do not check keys), written on the
-   * StatefulSet, and the precondition comparing it with what the running StatefulSet carries.
+   * StatefulSet, and a precondition of the Secret comparing it with what the running StatefulSet carries (on the
+   * Secret, so that a check Terraform can only make at apply, with generated keys, still stops before the Secret
+   * changes).
    */
-  private keyChangeGuard(apiKeys: ApiKeySecret | undefined, expressions: GuardExpressions): { annotations: Record<string, string>; precondition: { condition: string; errorMessage: string } } | undefined {
-    if (apiKeys?.keyHashes === undefined) return undefined;
+  private keyChangeGuard(apiKeys: ApiKeySecret | undefined, expressions: GuardExpressions): { annotations: Record<string, string> } | undefined {
+    if (apiKeys?.keyHashes === undefined || apiKeys.resource === undefined) return undefined;
     const applies = and(internalAuthEnforced(this.inputs, this.names), severalPeers(this.inputs.replicas), apiKeys.checksumWhen);
     if (applies === false) return undefined;
     const hashes = new TerraformLocal(this, "api-key-hashes", choose(applies, fromPart(apiKeys, apiKeys.keyHashes, "") as string, ""));
     const objects = `data.kubernetes_resources.${addressIn(this, "upgrade-guard/running")}.objects`;
     const annotation = { [KEY_HASHES_ANNOTATION]: hashes.asString };
-    return {
-      annotations: applies === true ? annotation : Token.asStringMap(Fn.conditional(applies, annotation, {})),
-      precondition: keyChangeCheck(objects, `local.${addressIn(this, "api-key-hashes")}`, expressions.label("enforceInternalAuth")),
-    };
+    const check = keyChangeCheck(objects, `local.${addressIn(this, "api-key-hashes")}`, expressions.label("enforceInternalAuth"));
+    const secret = apiKeys.resource;
+    secret.lifecycle = { ...secret.lifecycle, precondition: [...(secret.lifecycle?.precondition ?? []), check] };
+    return { annotations: applies === true ? annotation : Token.asStringMap(Fn.conditional(applies, annotation, {})) };
   }
 
   /**

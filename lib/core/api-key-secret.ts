@@ -66,7 +66,7 @@ export const KEY_LENGTH_POSTCONDITION = {
 interface KeyValues {
   readWrite: string;
   readOnly?: string;
-  /** The whole Secret data as one Terraform expression, when it holds an optional `alt-api-key` entry. */
+  /** The whole Secret data as one Terraform expression (without `${}`), when it holds an optional `alt-api-key` entry. */
   alt?: string;
 }
 
@@ -92,6 +92,8 @@ export class ApiKeySecret extends Construct {
    * existingSecret, undefined for the stacks' (Terraform does not see its keys).
    */
   readonly keyHashes?: string;
+  /** The Secret Terraform manages (undefined for the stacks' existingSecret), for checks before it changes. */
+  readonly resource?: SecretV1;
 
   constructor(scope: Construct, id: string, props: ApiKeySecretProps) {
     super(scope, id);
@@ -103,6 +105,7 @@ export class ApiKeySecret extends Construct {
       this.checksum = fromVariables.checksum;
       this.checksumWhen = fromVariables.checksumWhen;
       this.keyHashes = fromVariables.keyHashes;
+      this.resource = fromVariables.resource;
       this.readOnlyOptional = fromVariables.readOnlyOptional;
       return;
     }
@@ -111,16 +114,19 @@ export class ApiKeySecret extends Construct {
     } else {
       const keys = this.keyValues(inputs);
       const fixed: Record<string, string> = keys.readOnly === undefined ? { [API_KEY]: keys.readWrite } : { [API_KEY]: keys.readWrite, [READ_ONLY_API_KEY]: keys.readOnly };
+      // A reference, not a "${...}" string: inside another expression (the key hashes) it must not nest.
+      const data = keys.alt === undefined ? fixed : Token.asStringMap(ref(keys.alt, TerraformStack.of(this)));
       const secret = new SecretV1(this, "resource", {
         metadata: { name: `${names.resourceName}-api-key`, namespace: props.namespace, labels: names.labels },
         type: "Opaque",
-        data: keys.alt === undefined ? fixed : Token.asStringMap(keys.alt),
+        data,
         lifecycle: { postcondition: [KEY_LENGTH_POSTCONDITION] },
       });
+      this.resource = secret;
       this.secretName = secret.metadata.name;
       readOnlyOptional = keys.readOnly === undefined;
       this.checksum = Fn.sha256(Fn.jsonencode(secret.data));
-      this.keyHashes = keyHashesOf(secret);
+      this.keyHashes = keyHashesOf(data);
     }
     this.readOnlyOptional = readOnlyOptional;
   }
@@ -130,7 +136,7 @@ export class ApiKeySecret extends Construct {
    * counted: passwords (generate, and apiKey when not empty replaces the read-write one), the Secrets Manager
    * lookup, and the Secret itself (all but existingSecret, whose Secret the user owns).
    */
-  private fromVariables(props: ApiKeySecretProps): { secretName: string; checksum: string; checksumWhen: Condition; readOnlyOptional: Condition; keyHashes: string } {
+  private fromVariables(props: ApiKeySecretProps): { secretName: string; checksum: string; checksumWhen: Condition; readOnlyOptional: Condition; keyHashes: string; resource?: SecretV1 } {
     const { inputs, names } = props;
     const source = inputs.apiKeySource as string;
     const existing = Op.eq(source, "existingSecret");
@@ -158,7 +164,8 @@ export class ApiKeySecret extends Construct {
     return {
       secretName: choose(existing, inputs.apiKeySecretName as string, fromPart(secret, secret?.metadata.name, apiKeySecretNameOf(names)) as string),
       checksum: fromPart(secret, Fn.sha256(Fn.jsonencode(secret?.data)), "none") as string,
-      keyHashes: fromPart(secret, secret && keyHashesOf(secret), "") as string,
+      keyHashes: choose(existing, "", keyHashesOf(Token.asStringMap(data))),
+      resource: secret,
       checksumWhen: not(existing),
       readOnlyOptional: existing,
     };
@@ -172,7 +179,7 @@ export class ApiKeySecret extends Construct {
       const json = Fn.jsondecode(version.secretString);
       const keys: KeyValues = { readWrite: Token.asString(Fn.lookup(json, API_KEY)), readOnly: Token.asString(Fn.lookup(json, READ_ONLY_API_KEY)) };
       // The secret's optional alt-api-key (rotation) becomes an entry only when present and not empty.
-      if (supportsAltApiKey(inputs.qdrantVersion)) keys.alt = `\${${secretsManagerData(addressIn(this, "api-key/secrets-manager"))}}`;
+      if (supportsAltApiKey(inputs.qdrantVersion)) keys.alt = secretsManagerData(addressIn(this, "api-key/secrets-manager"));
       return keys;
     }
     ensureRandomProvider(this);
@@ -209,16 +216,20 @@ export class ApiKeySecret extends Construct {
       variable("alt_api_key", "second read-write (rotation; empty when not rotating)", true);
       // Only a non-empty value becomes an entry: an empty alt key must never reach Qdrant.
       const v = (suffix: string) => `var.${addressIn(this, `api-key/${suffix}`)}`;
-      keys.alt = `\${merge({ "${API_KEY}" = ${v("api_key")}, "${READ_ONLY_API_KEY}" = ${v("read_only_api_key")} }, ${altEntry(v("alt_api_key"))})}`;
+      keys.alt = `merge({ "${API_KEY}" = ${v("api_key")}, "${READ_ONLY_API_KEY}" = ${v("read_only_api_key")} }, ${altEntry(v("alt_api_key"))})`;
     }
     return keys;
   }
 }
 
-/** The read-write and alternate keys' sha256 (without an alternate, that of "none": no key is that short). */
-function keyHashesOf(secret: SecretV1): string {
+/**
+ * The read-write and alternate keys' sha256 (without an alternate, that of "none": no key is that short), from the
+ * Secret's data as configured (variables, generated passwords, the Secrets Manager secret), not from the resource:
+ * a check over it can then run before the Secret changes.
+ */
+function keyHashesOf(data: Record<string, string>): string {
   // A non-empty default: cdktf's Fn.lookup drops a falsy one and renders data[key], which fails on a missing key.
-  const hash = (key: string) => Fn.sha256(Fn.lookup(secret.data, key, "none"));
+  const hash = (key: string) => Fn.sha256(Fn.lookup(data, key, "none"));
   return Token.asString(Fn.nonsensitive(Fn.join(",", [hash(API_KEY), hash(ALT_API_KEY)])));
 }
 

@@ -10,16 +10,17 @@ const NEW = "new-key-".padEnd(40, "n");
 /** The hashes the local holds for a Secret's [api-key, alt-api-key] (no alternate: that of "none"). */
 const hashesOf = ([api, alt]: [string, string?]) => `${sha256(api)},${sha256(alt ?? "none")}`;
 
-const preconditionsOf = (json: Json) => resource(json, "kubernetes_stateful_set_v1", "qdrant").lifecycle.precondition as Json[];
-const keyCheckOf = (json: Json) => preconditionsOf(json).find((p) => String(p.condition).includes(KEY_HASHES_ANNOTATION));
+// On the Secret: a check Terraform can only make at apply (generated keys) still stops before the Secret changes.
+const preconditionsOf = (json: Json) => (resource(json, "kubernetes_secret_v1", "qdrant_api_key").lifecycle.precondition ?? []) as Json[];
+const keyCheckOf = (json: Json) => (json.resource?.kubernetes_secret_v1 ? preconditionsOf(json) : []).find((p) => String(p.condition).includes(KEY_HASHES_ANNOTATION));
 const cluster = { replicas: 3, apiKeySource: "variable" as const };
 
 describe("key-change guard: where it applies", () => {
-  it("cluster mode with internal auth on: the keys' hashes in a local, on the StatefulSet (not its pods), and the precondition", () => {
+  it("cluster mode with internal auth on: the keys' hashes in a local (from the keys' sources), on the StatefulSet (not its pods), and the Secret's precondition", () => {
     const json = synthDeployment(cluster);
-    expect(json.locals.qdrant_api_key_sha256).toBe(
-      '${nonsensitive(join(",", [sha256(lookup(kubernetes_secret_v1.qdrant_api_key.data, "api-key", "none")), sha256(lookup(kubernetes_secret_v1.qdrant_api_key.data, "alt-api-key", "none"))]))}',
-    );
+    const data = 'merge({ "api-key" = var.qdrant_api_key, "read-only-api-key" = var.qdrant_read_only_api_key }, { for k, v in { "alt-api-key" = var.qdrant_alt_api_key } : k => v if v != "" })';
+    expect(json.locals.qdrant_api_key_sha256).toBe(`\${nonsensitive(join(",", [sha256(lookup(${data}, "api-key", "none")), sha256(lookup(${data}, "alt-api-key", "none"))]))}`);
+    expect(resource(json, "kubernetes_stateful_set_v1", "qdrant").lifecycle.precondition.map((p: Json) => p.condition).join()).not.toContain(KEY_HASHES_ANNOTATION);
     const sts = resource(json, "kubernetes_stateful_set_v1", "qdrant");
     expect(sts.metadata.annotations).toEqual({ [KEY_HASHES_ANNOTATION]: "${local.qdrant_api_key_sha256}" });
     expect(sts.spec.template.metadata.annotations[KEY_HASHES_ANNOTATION]).toBeUndefined();
@@ -39,7 +40,7 @@ describe("key-change guard: where it applies", () => {
     const json = synthesizeModuleStack() as Json;
     const local = json.locals.qdrant_api_key_sha256 as string;
     for (const part of ["(var.enable_authentication && var.enforce_internal_auth)", "(var.replicas > 1)", '!(var.api_key_source == "existingSecret")']) expect(local).toContain(part);
-    expect(local).toContain('nonsensitive(join(",", [sha256(lookup(kubernetes_secret_v1.qdrant_api_key[0].data, "api-key", "none")), sha256(lookup(kubernetes_secret_v1.qdrant_api_key[0].data, "alt-api-key", "none"))]))');
+    expect(local).toContain('(var.api_key_source == "existingSecret") ? "" : nonsensitive(join(",", [sha256(lookup((var.api_key_source == "awsSecretsManager") ? merge(');
     expect(local).toMatch(/ : ""\}$/);
     expect(resource(json, "kubernetes_stateful_set_v1", "qdrant").metadata.annotations).toMatch(/\? \{"qdrant\.tech\/api-key-sha256" = local\.qdrant_api_key_sha256\} : \{\}\}$/);
     expect(keyCheckOf(json)?.error_message).toContain("set enforce_internal_auth to false in an apply of its own");
@@ -72,24 +73,39 @@ describe("key-change guard through terraform", () => {
       locals[`hashes_${name}`] = hashes;
       output[name] = { value: keyChangeCheck(`local.objects_${name}`, `local.hashes_${name}`, "enforceInternalAuth").condition };
     });
-    // The local's own expression over a Secret's data (a sensitive value, as the provider marks it).
-    const expression = (synthDeployment(cluster).locals.qdrant_api_key_sha256 as string).split("kubernetes_secret_v1.qdrant_api_key.data").join("var.data_NAME");
+    // The local's own expression for each key source, its references to the keys swapped for sensitive variables.
     const variable: Json = {};
     const vars: Json = {};
-    const secrets: Record<string, Record<string, string>> = { without_alternate: { "api-key": OLD, "read-only-api-key": NEW }, with_alternate: { "api-key": NEW, "alt-api-key": OLD, "read-only-api-key": OLD } };
-    for (const [name, data] of Object.entries(secrets)) {
-      variable[`data_${name}`] = { type: "map(string)", sensitive: true };
-      vars[`data_${name}`] = data;
-      output[`local_${name}`] = { value: expression.split("NAME").join(name) };
-    }
+    const sensitiveVariable = (name: string, value: string) => {
+      variable[name] = { type: "string", sensitive: true };
+      vars[name] = value;
+      return `var.${name}`;
+    };
+    const localOf = (props: Json, references: Record<string, string>) => {
+      let text = synthDeployment({ replicas: 3, ...props }).locals.qdrant_api_key_sha256 as string;
+      for (const [reference, replacement] of Object.entries(references)) text = text.split(reference).join(replacement);
+      return text;
+    };
+    output.local_variable_without_alternate = {
+      value: localOf({ apiKeySource: "variable" }, { "var.qdrant_api_key": sensitiveVariable("v_api", OLD), "var.qdrant_read_only_api_key": sensitiveVariable("v_ro", NEW), "var.qdrant_alt_api_key": sensitiveVariable("v_alt", "") }),
+    };
+    output.local_secrets_manager_with_alternate = {
+      value: localOf(
+        { apiKeySource: "awsSecretsManager", apiKeySecretsManagerId: "qdrant/acme", eksClusterName: "eks" },
+        { "data.aws_secretsmanager_secret_version.qdrant_api_key.secret_string": sensitiveVariable("sm_json", JSON.stringify({ "api-key": NEW, "alt-api-key": OLD, "read-only-api-key": OLD })) },
+      ),
+    };
+    output.local_generated = {
+      value: localOf({ apiKeySource: "generate" }, { "random_password.qdrant_api_key.result": sensitiveVariable("g_api", NEW), "random_password.qdrant_read_only_api_key.result": sensitiveVariable("g_ro", OLD) }),
+    };
     const run = applyWithoutProviders({ variable, locals, output }, vars);
     if (!run.outputs) throw new Error(run.stderr);
     outputs = run.outputs;
-    localHashes = { without_alternate: outputs.local_without_alternate, with_alternate: outputs.local_with_alternate };
+    localHashes = { variable: outputs.local_variable_without_alternate, secretsManager: outputs.local_secrets_manager_with_alternate, generated: outputs.local_generated };
   }, 120000);
 
   it("the local holds the sha256 of api-key and alt-api-key (that of \"none\" without one)", () => {
-    expect(localHashes).toEqual({ without_alternate: hashesOf([OLD]), with_alternate: hashesOf([NEW, OLD]) });
+    expect(localHashes).toEqual({ variable: hashesOf([OLD]), secretsManager: hashesOf([NEW, OLD]), generated: hashesOf([NEW]) });
   });
 
   it("passes the three documented steps, a first deploy, and peers that do not check keys", () => {

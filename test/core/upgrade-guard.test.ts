@@ -5,7 +5,6 @@
  */
 import { synthesizeModuleStack } from "../../lib/module/files";
 import { applyWithoutProviders, localsWithoutResources, requireTerraform } from "../helpers/terraform";
-import { KEY_HASHES_ANNOTATION } from "../../lib/core/key-change-guard";
 import { Json, resource, synthDeployment } from "../helpers/synth";
 
 requireTerraform();
@@ -201,8 +200,7 @@ const scenarios: Scenario[] = [
 
 function checksOf(json: Json): Record<Check, { condition: string; error_message: string }> {
   const pre = resource(json, "kubernetes_stateful_set_v1", "qdrant").lifecycle.precondition as { condition: string; error_message: string }[];
-  // The key-change guard reads the running StatefulSet too; it has tests of its own (key-change-guard.test.ts).
-  const guard = pre.filter((p) => p.condition.includes(DATA) && !p.condition.includes(KEY_HASHES_ANNOTATION));
+  const guard = pre.filter((p) => p.condition.includes(DATA));
   expect(guard).toHaveLength(6);
   const [downgrade, skip, size, klass, ready, scaleDown] = guard;
   const availability = json.check.qdrant_upgrade_availability.assert[0];
