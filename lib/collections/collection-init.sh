@@ -338,8 +338,9 @@ apply_plan() {
   if [[ $PLAN_PATCH != "{}" ]]; then
     api_ok PATCH "$path" "$PLAN_PATCH"
     log "collection \"$name\": updated $PLAN_CHANGED"
-    # What a PATCH starts or leaves undone in Qdrant (v1.19: collection_meta_ops.rs, config_mismatch_optimizer.rs).
-    [[ ! ", $PLAN_CHANGED" =~ ,\ (vectors[^,]*\.)?(on_disk|hnsw_config|quantization_config)|,\ on_disk_payload ]] ||
+    # What a PATCH starts or leaves undone in Qdrant (v1.19: collection_meta_ops.rs, config_mismatch_optimizer.rs;
+    # HnswConfig::mismatch_requires_rebuild ignores max_indexing_threads).
+    [[ ! ", ${PLAN_CHANGED//hnsw_config.max_indexing_threads/}" =~ ,\ (vectors[^,]*\.)?(on_disk|hnsw_config\.|quantization_config)|,\ on_disk_payload ]] ||
       log "collection \"$name\": Qdrant now rebuilds, in the background and on every replica at once, the segments these settings change: CPU, and disk for a copy of each segment it rebuilds; the collection serves meanwhile (status yellow until done)"
     [[ ! ", $PLAN_CHANGED," =~ ,\ replication_factor, ]] ||
       log "collection \"$name\": replication_factor is only the setting: Qdrant adds or drops no replica of the existing shards by itself; replicate each shard to another peer (replicate_shard) or drop the surplus ones (README, \"Scaling and sizing\")"

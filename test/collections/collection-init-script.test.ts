@@ -233,13 +233,15 @@ describe.each(["1.13", "1.19"] as const)("collection-init.sh against Qdrant %s",
     expect(q.violations).toEqual([]);
   });
 
-  it("says nothing of rebuilds or replicas for a PATCH that starts neither", async () => {
+  it("says nothing of rebuilds or replicas for a PATCH that starts neither (optimizer settings, max_indexing_threads)", async () => {
     const q = await start();
-    q.state.create("documents", { ...DOCUMENTS.config, hnsw_config: { m: 16, full_scan_threshold: 20000 }, quantization_config: { scalar: { type: "int8", always_ram: true } }, optimizers_config: { default_segment_number: 5 } });
-    const r = await run(q.url, [{ ...DOCUMENTS, payload_indexes: [] }]);
+    q.state.create("documents", { ...DOCUMENTS.config, hnsw_config: { m: 16, full_scan_threshold: 20000, max_indexing_threads: 0 }, quantization_config: { scalar: { type: "int8", always_ram: true } }, optimizers_config: { default_segment_number: 5 } });
+    // max_indexing_threads changes how an index is built, not the index: Qdrant rebuilds nothing for it.
+    const entry = { ...DOCUMENTS, config: { ...DOCUMENTS.config, hnsw_config: { ...DOCUMENTS.config.hnsw_config, max_indexing_threads: 2 } }, payload_indexes: [] };
+    const r = await run(q.url, [entry]);
     expect(r.errorLines).toEqual([]);
     expect(r.lines.slice(1)).toEqual([
-      'collection "documents": updated optimizers_config.default_segment_number',
+      'collection "documents": updated hnsw_config.max_indexing_threads, optimizers_config.default_segment_number',
       "done: 1 collection(s): 0 created, 1 updated, 0 unchanged; 0 payload index(es) added or changed",
     ]);
   });
