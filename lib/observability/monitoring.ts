@@ -245,8 +245,9 @@ export function alertRules(inputs: QdrantInputs, names: QdrantNames, deadlines: 
 /**
  * The module stack's backup alert: its schedule is a variable, so the longest gap between runs is unknown at
  * synth. It fires when the latest scheduled run has not succeeded an hour past the Job's deadline (which follows
- * the data: job-deadlines.ts), or when a run is more than an hour overdue: kube-state-metrics' next schedule time
- * stays in the past when runs stop (the CronJob suspended, or runs missed), after a success as before the first.
+ * the data: job-deadlines.ts), when a run is more than an hour overdue (kube-state-metrics' next schedule time stays
+ * in the past when runs are missed, after a success as before the first), or when the CronJob is suspended and has
+ * not succeeded for that long (kube-state-metrics then drops the next schedule time).
  * Without a backup CronJob (backups off) every part of it is empty, so it never fires.
  */
 export function lastRunBackupAlert(inputs: Pick<QdrantInputs, "customerName">, names: QdrantNames, deadlines: JobDeadlines): AlertRule {
@@ -262,12 +263,15 @@ export function lastRunBackupAlert(inputs: Pick<QdrantInputs, "customerName">, n
         `(max(kube_cronjob_status_last_schedule_time{${cronJob}}) > max(kube_cronjob_status_last_successful_time{${cronJob}}) or on() ` +
         `(max(kube_cronjob_status_last_schedule_time{${cronJob}}) and on() absent(kube_cronjob_status_last_successful_time{${cronJob}})))` +
         ` and on() time() - max(kube_cronjob_status_last_schedule_time{${cronJob}}) > ${late}` +
-        ` or time() - max(kube_cronjob_next_schedule_time{${cronJob}}) > 3600`,
+        ` or time() - max(kube_cronjob_next_schedule_time{${cronJob}}) > 3600` +
+        // kube-state-metrics drops the next schedule time of a suspended CronJob: that case on its own.
+        ` or (max(kube_cronjob_spec_suspend{${cronJob}}) == 1 and on() (time() - max(kube_cronjob_status_last_successful_time{${cronJob}}) > ${late}` +
+        ` or on() absent(kube_cronjob_status_last_successful_time{${cronJob}})))`,
       for: "5m",
       labels: { severity: "critical" },
       annotations: {
         summary: "No successful Qdrant backup",
-        description: `The latest run of ${names.resourceName}-backup has not succeeded ${lateHours}h after it was scheduled, or a run is more than an hour overdue (the CronJob suspended, or its runs missed).`,
+        description: `The latest run of ${names.resourceName}-backup has not succeeded ${lateHours}h after it was scheduled, a run is more than an hour overdue (runs missed), or the CronJob is suspended without a success for ${lateHours}h.`,
       },
     },
     inputs,

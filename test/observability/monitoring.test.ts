@@ -232,7 +232,7 @@ describe("the init Job's alert through promtool", () => {
 });
 
 describe("the module's backup alert through promtool", () => {
-  it("fires when a run fails, and when runs stop after a success (CronJob suspended or runs missed), not while runs succeed", () => {
+  it("fires when a run fails and when a suspended CronJob has not succeeded for as long, not while runs succeed", () => {
     const dir = mkdtempSync(join(tmpdir(), "promtool-backup-"));
     try {
       const { Testing, TerraformStack } = jest.requireActual("cdktf");
@@ -246,23 +246,42 @@ describe("the module's backup alert through promtool", () => {
       const cronJob = 'namespace="qdrant", cronjob="acme-qdrant-backup"';
       const hour = 3600;
       // A sample every 5 minutes for 48 h. Runs every 12 h, each succeeding 10 minutes after it started, but the one
-      // at 12h fails. After the run at 24h the CronJob is suspended: its last schedule and success stay there, and
-      // its next schedule time at 36h.
+      // at 12h fails. At 24h30m, after the run at 24h succeeded, the CronJob is suspended: kube-state-metrics then
+      // drops its next schedule time, and its last schedule and success stay where they were.
       const steps = Array.from({ length: 48 * 12 + 1 }, (_, i) => i * 300);
+      const suspended = (t: number) => t >= 24 * hour + 1800;
       const lastRun = (t: number) => Math.min(Math.floor(t / (12 * hour)), 2) * 12 * hour;
       const lastSuccess = (t: number) => (t >= 24 * hour + 600 ? 24 * hour + 600 : 600);
-      const series = (metric: string, at: (t: number) => number) => ({ series: `${metric}{${cronJob}}`, values: steps.map(at).join(" ") });
+      const series = (metric: string, at: (t: number) => number | undefined) => ({
+        series: `${metric}{${cronJob}}`,
+        values: steps.map((t) => at(t) ?? "_").join(" "),
+      });
       const input_series = [
         series("kube_cronjob_status_last_schedule_time", lastRun),
         series("kube_cronjob_status_last_successful_time", lastSuccess),
-        series("kube_cronjob_next_schedule_time", (t) => lastRun(t) + 12 * hour),
+        series("kube_cronjob_next_schedule_time", (t) => (suspended(t) ? undefined : lastRun(t) + 12 * hour)),
+        series("kube_cronjob_spec_suspend", (t) => (suspended(t) ? 1 : 0)),
       ];
       const firing = [{ exp_labels: rule.labels, exp_annotations: rule.annotations }];
-      // The failed run: from its deadline and an hour (7 h) after it, until the next succeeds; the stopped runs:
-      // from an hour after the run that did not come.
-      const alert_rule_test = ["6h", "18h", "24h30m", "36h30m"].map((at) => ({ eval_time: at, alertname: "QdrantBackupMissing", exp_alerts: [] as unknown[] }));
-      alert_rule_test.push(...["20h", "23h55m", "38h", "47h"].map((at) => ({ eval_time: at, alertname: "QdrantBackupMissing", exp_alerts: firing })));
+      // The failed run: from its deadline and an hour (7 h) after it, until the next succeeds; the suspended
+      // CronJob: from 7 h after its last success.
+      const alert_rule_test = ["6h", "18h", "24h30m", "30h", "31h"].map((at) => ({ eval_time: at, alertname: "QdrantBackupMissing", exp_alerts: [] as unknown[] }));
+      alert_rule_test.push(...["20h", "23h55m", "32h", "47h"].map((at) => ({ eval_time: at, alertname: "QdrantBackupMissing", exp_alerts: firing })));
       expectPromtoolTestPasses(dir, "backup", { interval: "5m", input_series, alert_rule_test });
+
+      // Runs missed without a suspension (e.g. past startingDeadlineSeconds): the next schedule time stays at 36h.
+      writeFileSync(join(dir, "missed.rules.json"), JSON.stringify({ groups: [{ name: "backup", rules: [rule] }] }));
+      const missed = [
+        series("kube_cronjob_status_last_schedule_time", lastRun),
+        series("kube_cronjob_status_last_successful_time", lastSuccess),
+        series("kube_cronjob_next_schedule_time", (t) => lastRun(t) + 12 * hour),
+        series("kube_cronjob_spec_suspend", () => 0),
+      ];
+      const overdue = [
+        ...["30h", "36h30m"].map((at) => ({ eval_time: at, alertname: "QdrantBackupMissing", exp_alerts: [] as unknown[] })),
+        ...["37h30m", "47h"].map((at) => ({ eval_time: at, alertname: "QdrantBackupMissing", exp_alerts: firing })),
+      ];
+      expectPromtoolTestPasses(dir, "missed", { interval: "5m", input_series: missed, alert_rule_test: overdue });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
