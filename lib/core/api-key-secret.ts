@@ -54,13 +54,16 @@ export function apiKeyEnv(secretName: string, qdrantVersion: string, readOnlyOpt
 }
 
 /**
- * Qdrant takes an empty key as no key (that kind of access then needs none) and a short one as given. Variables are
- * validated, generated keys are long, but a Secrets Manager secret's JSON is not: the Secret is refused at plan
- * (a postcondition over its own data, so the message never holds a key) unless each key is 32 characters or more.
+ * Qdrant takes an empty key as no key (that kind of access then needs none) and a short one as given; in cluster mode
+ * a peer puts its api_key into gRPC metadata at start and stops there if the key has a character metadata cannot
+ * carry, such as a line break (v1.19 lib/api/src/grpc/transport_channel_pool.rs). Variables are validated and
+ * generated keys are letters and digits, but a Secrets Manager secret's JSON is not checked: the Secret is refused
+ * at plan (a postcondition over its own data, so the message never holds a key) unless each key is 32 or more
+ * visible ASCII characters.
  */
 export const KEY_LENGTH_POSTCONDITION = {
-  condition: `\${alltrue([for name, key in self.data : length(key) >= 32 if contains(["${API_KEY}", "${READ_ONLY_API_KEY}", "${ALT_API_KEY}"], name)])}`,
-  errorMessage: `Each Qdrant API key (${API_KEY}, ${READ_ONLY_API_KEY}, and ${ALT_API_KEY} when present) must be at least 32 characters: Qdrant takes an empty key as none. Fix the source of the keys (the Secrets Manager secret's JSON, or the variables) and plan again.`,
+  condition: `\${alltrue([for name, key in self.data : length(key) >= 32 && can(regex("^[!-~]+$", key)) if contains(["${API_KEY}", "${READ_ONLY_API_KEY}", "${ALT_API_KEY}"], name)])}`,
+  errorMessage: `Each Qdrant API key (${API_KEY}, ${READ_ONLY_API_KEY}, and ${ALT_API_KEY} when present) must be at least 32 characters, each a visible ASCII character (no space or line break): Qdrant takes an empty key as none, and a peer whose key holds other characters stops at start. Fix the source of the keys (the Secrets Manager secret's JSON, or the variables) and plan again.`,
 };
 
 interface KeyValues {

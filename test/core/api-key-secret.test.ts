@@ -243,7 +243,7 @@ describe("key rotation, step by step (cluster mode, internal auth on)", () => {
   });
 });
 
-describe("keys shorter than 32 characters, from any source", () => {
+describe("keys shorter than 32 characters or with characters a peer cannot send, from any source", () => {
   requireTerraform();
 
   it("every Terraform-managed Secret (stacks and module) carries the postcondition over its own data", () => {
@@ -255,7 +255,7 @@ describe("keys shorter than 32 characters, from any source", () => {
     }
   });
 
-  it("refuses at plan an empty or short key (e.g. from a Secrets Manager secret's JSON), naming no key", () => {
+  it("refuses at plan an empty or short key, or one with a line break or a non-ASCII character (e.g. from a Secrets Manager secret's JSON), naming no key", () => {
     const long = (c: string) => c.repeat(40);
     const cases: Record<string, Record<string, string>> = {
       ok: { "api-key": long("a"), "read-only-api-key": long("r") },
@@ -263,6 +263,9 @@ describe("keys shorter than 32 characters, from any source", () => {
       empty_read_write: { "api-key": "", "read-only-api-key": long("r") },
       short_read_only: { "api-key": long("a"), "read-only-api-key": "r".repeat(31) },
       short_alternate: { "api-key": long("a"), "read-only-api-key": long("r"), "alt-api-key": "new" },
+      // A secret written from a file often ends with a line break; gRPC metadata cannot carry it.
+      line_break: { "api-key": `${long("a")}\n`, "read-only-api-key": long("r") },
+      not_ascii: { "api-key": long("a"), "read-only-api-key": `${long("r")}é` },
     };
     // The same condition on a built-in resource whose input is the Secret's data (self.data -> self.input).
     const files = {
@@ -281,6 +284,6 @@ describe("keys shorter than 32 characters, from any source", () => {
     const planned = planScenarios(Object.fromEntries(Object.entries(cases).map(([name, data]) => [name, { files, vars: { data } }])));
     const refusals = Object.fromEntries(Object.entries(planned).map(([name, diagnostics]) => [name, diagnostics.map((d) => `${d.summary}: ${d.detail}`)]));
     const refused = [`Resource postcondition failed: ${KEY_LENGTH_POSTCONDITION.errorMessage}`];
-    expect(refusals).toEqual({ ok: [], ok_with_alternate: [], empty_read_write: refused, short_read_only: refused, short_alternate: refused });
+    expect(refusals).toEqual({ ok: [], ok_with_alternate: [], empty_read_write: refused, short_read_only: refused, short_alternate: refused, line_break: refused, not_ascii: refused });
   });
 });
