@@ -7,7 +7,9 @@
  * down and every later plan refused by the readiness guard.
  *
  * The running keys are read as hashes from an annotation the StatefulSet carries (its metadata, so writing it rolls
- * no pod), never from the Secret; the new ones come from a local over the Secret's planned data.
+ * no pod), never from the Secret; the new ones come from a local over the keys' sources (variables, generated
+ * passwords, the Secrets Manager secret). The check is a precondition of the Secret, so it stops before the Secret
+ * changes even when Terraform can make it only at apply.
  */
 
 /** StatefulSet annotation: `<sha256 of api-key>,<sha256 of alt-api-key>` while peers check keys, else "". */
@@ -28,6 +30,6 @@ export function keyChangeCheck(objects: string, hashes: string, enforceInternalA
       "accepts only its api-key or alt-api-key, so pods restarted with the new keys and pods still on the old ones would reject each other, and the " +
       "rollout would stall with a peer down. Rotate in three applies (README, \"Rotating a key\"): the new key as alt-api-key; then the swap (the new " +
       `key as api-key, the old one as alt-api-key); then the alternate removed. For generated keys, set ${enforceInternalAuth} to false in an apply ` +
-      "of its own before replacing the key, and back to true afterwards.",
+      "of its own before replacing the key, and back to true afterwards; a generated key already replaced in state goes back first (docs/runbook.md, section 6).",
   };
 }
