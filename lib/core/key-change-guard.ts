@@ -30,6 +30,6 @@ export function keyChangeCheck(objects: string, hashes: string, enforceInternalA
       "accepts only its api-key or alt-api-key, so pods restarted with the new keys and pods still on the old ones would reject each other, and the " +
       "rollout would stall with a peer down. Rotate in three applies (README, \"Rotating a key\"): the new key as alt-api-key; then the swap (the new " +
       `key as api-key, the old one as alt-api-key); then the alternate removed. For generated keys, set ${enforceInternalAuth} to false in an apply ` +
-      "of its own before replacing the key, and back to true afterwards; a generated key already replaced in state goes back first (docs/runbook.md, section 6).",
+      "of its own before replacing the key, and back to true afterwards; a generated key already replaced in state: docs/runbook.md, section 6.",
   };
 }
