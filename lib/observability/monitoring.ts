@@ -132,18 +132,25 @@ function replicationRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[]
  * The rollout Terraform started, seen from kube-state-metrics: Terraform waits for it only up to a budget
  * (applyWaitMinutes), so a rollout that goes on longer is checked here, as is a peer that stays unready.
  */
+/** The pod an alert is about, or, for the series without one, a pod the StatefulSet controller has not created. */
+export const POD_OR_MISSING = "{{ if $labels.pod }}Pod {{ $labels.pod }}{{ else }}A pod the controller has not created{{ end }}";
+
 function rolloutRules(names: QdrantNames): AlertRule[] {
   const sts = `namespace="${names.namespace}", statefulset="${names.resourceName}"`;
   const short = (metric: string) => `max by (namespace) (kube_statefulset_replicas{${sts}}) - max by (namespace) (${metric}{${sts}}) > 0`;
+  const pods = `namespace="${names.namespace}", pod=~"${names.resourceName}-[0-9]+"`;
   return [
     {
       alert: "QdrantPeerNotReady",
-      expr: short("kube_statefulset_status_replicas_ready"),
+      // Per pod (a restarted pod keeps its name, not its uid): during a rolling update each pod is unready only
+      // while it restarts, whereas the count of ready pods stays short for the whole rollout. Or a pod the
+      // controller has not created for as long.
+      expr: `max by (namespace, pod) (kube_pod_status_ready{${pods}, condition="false"}) == 1 or ${short("kube_statefulset_status_replicas")}`,
       for: "15m",
       labels: { severity: "warning" },
       annotations: {
         summary: "Qdrant pod not ready",
-        description: `A pod of ${names.resourceName} has not been ready for 15 minutes: starting, or (cluster mode) catching up with its shard replicas. kubectl -n ${names.namespace} get pods; GET /readyz answers 503 until it is in sync.`,
+        description: `${POD_OR_MISSING} of ${names.resourceName} has not been ready for 15 minutes: starting, or (cluster mode) catching up with its shard replicas. kubectl -n ${names.namespace} get pods; GET /readyz answers 503 until it is in sync.`,
       },
     },
     {

@@ -7,6 +7,7 @@ import { Testing } from "cdktf";
 import { HomelabConfig, loadStackConfigs } from "../../stacks/config-files";
 import { HomelabStack } from "../../stacks/homelab-stack";
 import { Json, resource, synthDeployment } from "../helpers/synth";
+import { POD_OR_MISSING } from "../../lib/observability/monitoring";
 
 const rulesOf = (json: Json) => resource(json, "kubernetes_manifest", "qdrant_alerts").manifest.spec.groups[0].rules as Json[];
 const groupsOf = (json: Json) => resource(json, "kubernetes_manifest", "qdrant_alerts").manifest.spec.groups as Json[];
@@ -191,16 +192,45 @@ describe("the PrometheusRule through promtool", () => {
       ...everyPeer("collection_dead_replicas", 0, 1),
       ...everyPeer("cluster_peers_total", 3, 2),
       { series: `kube_statefulset_replicas{${sts}}`, values: "3x59" },
-      { series: `kube_statefulset_status_replicas_ready{${sts}}`, values: "3x19 2x40" },
+      { series: `kube_statefulset_status_replicas{${sts}}`, values: "3x59" },
+      ...[0, 1, 2].map((n) => ({ series: `kube_pod_status_ready{namespace="qdrant", pod="acme-qdrant-${n}", uid="u${n}", condition="false"}`, values: n === 2 ? "0x19 1x40" : "0x59" })),
       { series: `kube_statefulset_status_replicas_updated{${sts}}`, values: "3x19 1x40" },
     ];
     const names = ["QdrantReplicationBelowFactor", "QdrantReplicaNotActive", "QdrantPeerMissing", "QdrantPeerNotReady", "QdrantRolloutStuck"];
-    const firing = (name: string) => [{ exp_labels: { ...rules[name].labels, namespace: "qdrant" }, exp_annotations: rules[name].annotations }];
+    const alertLabels = (name: string) => ({ ...rules[name].labels, namespace: "qdrant", ...(name === "QdrantPeerNotReady" ? { pod: "acme-qdrant-2" } : {}) });
+    const firing = (name: string) => [
+      { exp_labels: alertLabels(name), exp_annotations: { ...rules[name].annotations, description: rules[name].annotations.description.replace(POD_OR_MISSING, "Pod acme-qdrant-2") } },
+    ];
     const alert_rule_test = names.flatMap((name) => [
       { eval_time: "19m", alertname: name, exp_alerts: [] },
       { eval_time: "59m", alertname: name, exp_alerts: firing(name) },
     ]);
     expectPromtoolTestPasses(dir, "cluster", { interval: "1m", input_series, alert_rule_test });
+  });
+
+  it("stays quiet through a rolling update of large peers (each unready 8 minutes, 24 in all), and names a pod the controller did not create", () => {
+    writeFileSync(join(dir, "rollout.rules.json"), JSON.stringify({ groups: groupsOf(cluster) }, null, 2));
+    const rule = rulesOf(cluster).find((r) => r.alert === "QdrantPeerNotReady") as Json;
+    const sts = 'namespace="qdrant", statefulset="acme-qdrant"';
+    // Pods 2, 1 and 0 restart in turn from 10m, each unready for 8 minutes (a new uid each time); from 40m the
+    // controller cannot create pod 2 (e.g. a quota), so two pods exist.
+    const unready = (n: number) => {
+      const start = 10 + (2 - n) * 8;
+      return `0x${start - 1} 1x8 0x${59 - start - 8}`;
+    };
+    const input_series = [
+      ...[0, 1, 2].map((n) => ({ series: `kube_pod_status_ready{namespace="qdrant", pod="acme-qdrant-${n}", condition="false"}`, values: unready(n) })),
+      { series: `kube_statefulset_replicas{${sts}}`, values: "3x79" },
+      { series: `kube_statefulset_status_replicas{${sts}}`, values: "3x39 2x40" },
+      // The count of ready pods is short for the whole rollout (what this alert watched before).
+      { series: `kube_statefulset_status_replicas_ready{${sts}}`, values: "3x9 2x24 3x4 2x39" },
+    ];
+    const missing = { ...rule.annotations, description: rule.annotations.description.replace(POD_OR_MISSING, "A pod the controller has not created") };
+    const alert_rule_test = [
+      ...["20m", "30m", "40m", "54m"].map((at) => ({ eval_time: at, alertname: "QdrantPeerNotReady", exp_alerts: [] as unknown[] })),
+      { eval_time: "56m", alertname: "QdrantPeerNotReady", exp_alerts: [{ exp_labels: { ...rule.labels, namespace: "qdrant" }, exp_annotations: missing }] },
+    ];
+    expectPromtoolTestPasses(dir, "rollout", { interval: "1m", input_series, alert_rule_test });
   });
 });
 
