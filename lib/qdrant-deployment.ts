@@ -111,7 +111,7 @@ export class QdrantDeployment extends Construct {
     this.serviceName = services.serviceName;
     const expressions = options.guardExpressions ?? this.literalGuardExpressions();
     const guard = new UpgradeGuard(this, "upgrade-guard", { names, expressions });
-    const keyGuard = this.keyChangeGuard(apiKeys, expressions);
+    const keyGuard = this.keyChangeGuard(apiKeys, guard.objects, expressions);
     const statefulSet = new QdrantStatefulSet(this, "statefulset", {
       ...common,
       inputs,
@@ -183,14 +183,13 @@ export class QdrantDeployment extends Construct {
    * Secret, so that a check Terraform can only make at apply, with generated keys, still stops before the Secret
    * changes).
    */
-  private keyChangeGuard(apiKeys: ApiKeySecret | undefined, expressions: GuardExpressions): { annotations: Record<string, string> } | undefined {
+  private keyChangeGuard(apiKeys: ApiKeySecret | undefined, runningStatefulSets: string, expressions: GuardExpressions): { annotations: Record<string, string> } | undefined {
     if (apiKeys?.keyHashes === undefined || apiKeys.resource === undefined) return undefined;
     const applies = and(internalAuthEnforced(this.inputs, this.names), severalPeers(this.inputs.replicas), apiKeys.checksumWhen);
     if (applies === false) return undefined;
     const hashes = new TerraformLocal(this, "api-key-hashes", choose(applies, fromPart(apiKeys, apiKeys.keyHashes, "") as string, ""));
-    const objects = `data.kubernetes_resources.${addressIn(this, "upgrade-guard/running")}.objects`;
     const annotation = { [KEY_HASHES_ANNOTATION]: hashes.asString };
-    const check = keyChangeCheck(objects, `local.${addressIn(this, "api-key-hashes")}`, expressions.label("enforceInternalAuth"));
+    const check = keyChangeCheck(runningStatefulSets, `local.${addressIn(this, "api-key-hashes")}`, expressions.label("enforceInternalAuth"));
     const secret = apiKeys.resource;
     secret.lifecycle = { ...secret.lifecycle, precondition: [...(secret.lifecycle?.precondition ?? []), check] };
     return { annotations: applies === true ? annotation : Token.asStringMap(Fn.conditional(applies, annotation, {})) };

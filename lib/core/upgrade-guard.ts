@@ -186,6 +186,8 @@ export function upgradeChecks(objects: string, e: GuardExpressions): {
  */
 export class UpgradeGuard extends Construct {
   readonly preconditions: { condition: string; errorMessage: string }[];
+  /** The running StatefulSets as an HCL list (none before the first deploy), for other checks that read them. */
+  readonly objects: string;
 
   constructor(scope: Construct, id: string, props: UpgradeGuardProps) {
     super(scope, id);
@@ -198,6 +200,7 @@ export class UpgradeGuard extends Construct {
       fieldSelector: `metadata.name=${names.resourceName}`,
     });
     const objects = `data.kubernetes_resources.${addressIn(this, "upgrade-guard/running")}.objects`;
+    this.objects = objects;
     const checks = upgradeChecks(objects, props.expressions);
     this.preconditions = checks.preconditions;
     const deployment = scope.node.id;

@@ -128,17 +128,20 @@ function replicationRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[]
   ];
 }
 
+/** The pod an alert is about, or, for the series without one, a pod the StatefulSet controller has not created. */
+export const POD_OR_MISSING = "{{ if $labels.pod }}Pod {{ $labels.pod }}{{ else }}A pod the controller has not created{{ end }}";
+
+/** Label matchers for this deployment's Qdrant pods (`<name>-<ordinal>`). */
+const podSelector = (names: QdrantNames) => `namespace="${names.namespace}", pod=~"${names.resourceName}-[0-9]+"`;
+
 /**
  * The rollout Terraform started, seen from kube-state-metrics: Terraform waits for it only up to a budget
  * (applyWaitMinutes), so a rollout that goes on longer is checked here, as is a peer that stays unready.
  */
-/** The pod an alert is about, or, for the series without one, a pod the StatefulSet controller has not created. */
-export const POD_OR_MISSING = "{{ if $labels.pod }}Pod {{ $labels.pod }}{{ else }}A pod the controller has not created{{ end }}";
-
 function rolloutRules(names: QdrantNames): AlertRule[] {
   const sts = `namespace="${names.namespace}", statefulset="${names.resourceName}"`;
   const short = (metric: string) => `max by (namespace) (kube_statefulset_replicas{${sts}}) - max by (namespace) (${metric}{${sts}}) > 0`;
-  const pods = `namespace="${names.namespace}", pod=~"${names.resourceName}-[0-9]+"`;
+  const pods = podSelector(names);
   return [
     {
       alert: "QdrantPeerNotReady",
@@ -179,7 +182,7 @@ function numberText(value: number): string {
 export function alertRules(inputs: QdrantInputs, names: QdrantNames, deadlines: JobDeadlines): AlertRule[] {
   const ns = names.namespace;
   const job = metricsJob(names);
-  const pods = `namespace="${ns}", pod=~"${names.resourceName}-[0-9]+"`;
+  const pods = podSelector(names);
   const pvcs = `namespace="${ns}", persistentvolumeclaim=~"${names.dataVolumeName}-${names.resourceName}-[0-9]+"`;
   const down = numberText(downMinutes(inputs));
   const rules: AlertRule[] = [

@@ -185,7 +185,8 @@ export function evaluateScenarios(scenarios: Record<string, ModuleScenario>): Re
 
 /**
  * The locals that read no resource or data source of the given providers (default: all three), for a run without
- * those providers: e.g. the key-change guard's hashes of the Secret's data need the kubernetes provider.
+ * those providers: e.g. the key-change guard's hashes read the generated passwords (random) and the Secrets Manager
+ * secret (aws).
  */
 export function localsWithoutResources(locals: Record<string, unknown> | undefined, providers: string[] = ["kubernetes", "random", "aws"]): Record<string, unknown> {
   const reads = new RegExp(`\\b(${providers.join("|")})_[a-z0-9_]+\\.[a-z]`);
