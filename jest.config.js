@@ -9,6 +9,9 @@ module.exports = {
   modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/cdktf.out/"],
   // Most suites wait on child processes (bash, the AWS CLI, terraform): one worker per core keeps both busy.
   maxWorkers: "100%",
+  // Every temporary file of a run lives in one directory, removed when the run ends (test/setup/run-temp-dir.ts).
+  globalSetup: "<rootDir>/test/setup/global-setup.ts",
+  globalTeardown: "<rootDir>/test/setup/global-teardown.ts",
   setupFilesAfterEnv: ["<rootDir>/test/setup/token-creation-traces.ts"],
   testTimeout: 60000,
 };

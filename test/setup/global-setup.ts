@@ -1,0 +1,3 @@
+import { createRunTempDir } from "./run-temp-dir";
+
+export default (): void => void createRunTempDir();

@@ -1,0 +1,3 @@
+import { removeRunTempDir } from "./run-temp-dir";
+
+export default removeRunTempDir;
