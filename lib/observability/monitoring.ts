@@ -50,6 +50,18 @@ export function downMinutes(inputs: Pick<QdrantInputs, "replicas" | "startupTime
   return replicas > 1 ? Math.max(2, Math.ceil(startupTimeoutSeconds / 60) + 1) : 2;
 }
 
+/**
+ * How long a rollout may go without updating another pod before QdrantRolloutStuck. A rolling update replaces one
+ * pod at a time and waits for it to be ready, so a healthy one moves on every pod's restart (its data load, up to
+ * startupTimeoutSeconds, and its catch-up, which QdrantPeerNotReady watches from 15 minutes): many large peers take
+ * far longer than any fixed time in all.
+ */
+export function rolloutStallMinutes(inputs: Pick<QdrantInputs, "startupTimeoutSeconds">): number {
+  const { startupTimeoutSeconds } = inputs;
+  if (isUnresolvedToken(startupTimeoutSeconds)) return Token.asNumber(Fn.max([30, Op.add(Fn.ceil(Op.div(startupTimeoutSeconds, 60)), 16)]));
+  return Math.max(30, Math.ceil(startupTimeoutSeconds / 60) + 16);
+}
+
 /** `job` label Prometheus gives targets found through the ServiceMonitor: the headless Service's name. */
 export function metricsJob(names: QdrantNames): string {
   return names.headlessServiceName;
@@ -138,8 +150,9 @@ const podSelector = (names: QdrantNames) => `namespace="${names.namespace}", pod
  * The rollout Terraform started, seen from kube-state-metrics: Terraform waits for it only up to a budget
  * (applyWaitMinutes), so a rollout that goes on longer is checked here, as is a peer that stays unready.
  */
-function rolloutRules(names: QdrantNames): AlertRule[] {
+function rolloutRules(inputs: QdrantInputs, names: QdrantNames): AlertRule[] {
   const sts = `namespace="${names.namespace}", statefulset="${names.resourceName}"`;
+  const stall = numberText(rolloutStallMinutes(inputs));
   const short = (metric: string) => `max by (namespace) (kube_statefulset_replicas{${sts}}) - max by (namespace) (${metric}{${sts}}) > 0`;
   const pods = podSelector(names);
   return [
@@ -158,12 +171,14 @@ function rolloutRules(names: QdrantNames): AlertRule[] {
     },
     {
       alert: "QdrantRolloutStuck",
-      expr: short("kube_statefulset_status_replicas_updated"),
-      for: "30m",
+      // Unfinished and not moving: the count of updated pods changes with every pod the rollout replaces (it drops
+      // when a rollout starts), so a long but healthy rollout keeps it changing.
+      expr: `${short("kube_statefulset_status_replicas_updated")} and on (namespace) max by (namespace) (changes(kube_statefulset_status_replicas_updated{${sts}}[${stall}m])) == 0`,
+      for: "5m",
       labels: { severity: "warning" },
       annotations: {
-        summary: "Qdrant rollout not finished",
-        description: `The rollout of ${names.resourceName} has not reached every pod for 30 minutes: kubectl -n ${names.namespace} rollout status statefulset/${names.resourceName}`,
+        summary: "Qdrant rollout not progressing",
+        description: `The rollout of ${names.resourceName} has not updated another pod for more than ${stall} minutes: kubectl -n ${names.namespace} rollout status statefulset/${names.resourceName}`,
       },
     },
   ];
@@ -229,7 +244,7 @@ export function alertRules(inputs: QdrantInputs, names: QdrantNames, deadlines: 
         description: `Collections may be missing or drifted: kubectl -n ${ns} logs job/${names.resourceName}-init`,
       },
     },
-    ...rolloutRules(names),
+    ...rolloutRules(inputs, names),
     ...(names.clusterMode ? replicationRules(inputs, names) : []),
   ];
   if (inputs.backupEnabled === true && !isUnresolvedToken(inputs.backupSchedule)) {

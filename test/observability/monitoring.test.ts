@@ -232,6 +232,32 @@ describe("the PrometheusRule through promtool", () => {
     ];
     expectPromtoolTestPasses(dir, "rollout", { interval: "1m", input_series, alert_rule_test });
   });
+
+  it("does not call a long rolling update stuck while it moves on pod by pod (24 minutes each), and fires once it stops", () => {
+    writeFileSync(join(dir, "stuck.rules.json"), JSON.stringify({ groups: groupsOf(cluster) }, null, 2));
+    const rule = rulesOf(cluster).find((r) => r.alert === "QdrantRolloutStuck") as Json;
+    expect(rule.annotations.description).toContain("for more than 30 minutes");
+    const sts = 'namespace="qdrant", statefulset="acme-qdrant"';
+    // A rollout from 10m: pods 2, 1 and 0 replaced in turn, each ready 24 minutes after it was created (done at
+    // 59m). Another from 90m whose first new pod never gets ready, so the rollout waits on it.
+    const input_series = [
+      { series: `kube_statefulset_replicas{${sts}}`, values: "3x140" },
+      { series: `kube_statefulset_status_replicas_updated{${sts}}`, values: "3x9 0 1x23 2x24 3x29 0 1x49" },
+    ];
+    const alert_rule_test = [
+      ...["40m", "55m", "75m", "120m"].map((at) => ({ eval_time: at, alertname: "QdrantRolloutStuck", exp_alerts: [] as unknown[] })),
+      { eval_time: "130m", alertname: "QdrantRolloutStuck", exp_alerts: [{ exp_labels: { ...rule.labels, namespace: "qdrant" }, exp_annotations: rule.annotations }] },
+    ];
+    expectPromtoolTestPasses(dir, "stuck", { interval: "1m", input_series, alert_rule_test });
+  });
+
+  it("gives large peers a longer stall before QdrantRolloutStuck: startupTimeoutSeconds plus 16 minutes, at least 30", () => {
+    const stuck = (json: Json) => rulesOf(json).find((r) => r.alert === "QdrantRolloutStuck") as Json;
+    expect(stuck(cluster).expr).toContain("[30m]");
+    const large = stuck(synthDeployment({ replicas: 3, startupTimeoutSeconds: 1800, monitoring: { prometheusRule: true } }));
+    expect(large.expr).toContain("changes(kube_statefulset_status_replicas_updated{namespace=\"qdrant\", statefulset=\"acme-qdrant\"}[46m])) == 0");
+    expect(large.annotations.description).toContain("for more than 46 minutes");
+  });
 });
 
 describe("the init Job's alert through promtool", () => {
