@@ -285,7 +285,7 @@ export class QdrantDeployment extends Construct {
     const gapSeconds = inputs.backupEnabled ? longestIntervalSeconds(inputs.backupSchedule) : Infinity;
     if (backupSeconds > JOB_DEADLINES.backup.floorHours * 3600 && backupSeconds >= gapSeconds) {
       Annotations.of(this).addWarning(
-        `backupSchedule: a run may take up to ${backupSeconds / 3600} h (its deadline follows the peers and the snapshot volume: README "Backup and restore"), as long as the ${gapSeconds / 3600} h between runs of "${inputs.backupSchedule}": a run that takes that long skips the next (concurrencyPolicy Forbid); schedule runs further apart`,
+        `backupSchedule: a run may take up to ${backupSeconds / 3600} h (its deadline follows the peers and their volumes: README "Backup and restore"), as long as the ${gapSeconds / 3600} h between runs of "${inputs.backupSchedule}": a run that takes that long skips the next (concurrencyPolicy Forbid); schedule runs further apart`,
       );
     }
     if (Object.keys(scrapeAnnotations(inputs, this.names)).length === 0 && !inputs.monitoring.serviceMonitor) {

@@ -6,6 +6,8 @@ import {
   cronJobV1SpecJobTemplateSpecTemplateSpecVolumeToTerraform,
 } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
 import { Construct } from "constructs";
+import { Fn, Token } from "cdktf";
+import { Condition, isDecided } from "../terraform/conditional";
 import type { QdrantNames } from "../core/naming";
 import type { JobDeadlines } from "./job-deadlines";
 import { addBackupPodBlocks, BackupPodConverters, backupPodTemplate, BackupPodProps } from "./backup-pod";
@@ -24,6 +26,11 @@ export interface QdrantBackupCronJobProps extends Omit<BackupPodProps, "componen
   readonly kind: "backup" | "backup-verify";
   readonly schedule: string;
   readonly deadlines: JobDeadlines;
+  /**
+   * Runs stop while this holds (a restore is declared): a backup of a Qdrant that is being restored would be the
+   * newest complete one, empty or partial, and `latest` would then name it.
+   */
+  readonly suspend: Condition;
 }
 
 /**
@@ -39,8 +46,8 @@ const SUFFIXES = { backup: "backup", "backup-verify": "verify" } as const;
 
 /**
  * A CronJob running a backup script in UTC: never two at once (Forbid), a missed run may start up to an hour
- * late, a run is stopped at a deadline that follows the data (job-deadlines.ts: at least six hours), and a
- * finished Job is deleted after BACKUP_JOB_TTL_SECONDS.
+ * late, a run is stopped at a deadline that follows the data (job-deadlines.ts: at least six hours), a
+ * finished Job is deleted after BACKUP_JOB_TTL_SECONDS, and no run starts while a restore is declared.
  * The backup writes manifest.json last, so a run that fails leaves no complete-looking backup.
  */
 export class QdrantBackupCronJob extends Construct {
@@ -54,6 +61,8 @@ export class QdrantBackupCronJob extends Construct {
       metadata: { name, namespace: props.namespace, labels: template.metadata.labels },
       spec: {
         schedule: props.schedule,
+        // Unset unless suspended (the provider's default, false), so a deployment without a restore plans as before.
+        suspend: isDecided(props.suspend) ? props.suspend || undefined : Token.asAny(Fn.conditional(props.suspend, true, Token.nullValue())),
         timezone: "Etc/UTC",
         concurrencyPolicy: "Forbid",
         startingDeadlineSeconds: 3600,

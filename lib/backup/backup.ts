@@ -147,9 +147,9 @@ export class QdrantBackup extends Construct {
       tlsSecretName: props.tlsSecretName,
       deadlines: props.deadlines,
     };
-    this.cronJobName = new QdrantBackupCronJob(this, "cron-job", { ...common, kind: "backup", schedule: inputs.backupSchedule }).cronJobName;
+    this.cronJobName = new QdrantBackupCronJob(this, "cron-job", { ...common, kind: "backup", schedule: inputs.backupSchedule, suspend: restoreWhen }).cronJobName;
     optionalPart(isSet(inputs.backupVerifySchedule), () =>
-      new QdrantBackupCronJob(this, "verify", { ...common, kind: "backup-verify", schedule: inputs.backupVerifySchedule as string }),
+      new QdrantBackupCronJob(this, "verify", { ...common, kind: "backup-verify", schedule: inputs.backupVerifySchedule as string, suspend: restoreWhen }),
     );
     // The restore runs as its own ServiceAccount (same bucket access), so its pods are told apart in audits.
     // Both parts share the condition, so the Job's reference to the account needs no guard.

@@ -1,12 +1,12 @@
 /**
  * The backup, verify and restore Jobs' deadlines (activeDeadlineSeconds) follow the data. A run handles the peers
- * one after the other, and each peer's snapshot (at most Qdrant's snapshot volume) passes through several reads and
- * writes of its full size: the deadline is what those take at DEADLINE_MIB_PER_SECOND, in whole hours, and never
+ * one after the other, and each peer's snapshots (one per collection: together about the peer's data, so at most
+ * its data volume, or its snapshot volume if that is larger) pass through several reads and writes of their size: the deadline is what those take at DEADLINE_MIB_PER_SECOND, in whole hours, and never
  * less than a fixed floor. The scripts' per-step limits let one step go as slow as TRANSFER_MIN_MIB_PER_SECOND
  * (25 MiB/s) before they stop it; the deadline asks more of the whole run: on average DEADLINE_MIB_PER_SECOND. A
  * run slower than that is stopped at its deadline (and QdrantBackupMissing follows).
  */
-import { TerraformLocal, Token } from "cdktf";
+import { Fn, ref, TerraformLocal, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { parseQuantity } from "../config/kubernetes-formats";
 import type { QdrantInputs } from "../config/schema";
@@ -42,20 +42,22 @@ const BYTES_PER_HOUR = DEADLINE_MIB_PER_SECOND * 2 ** 20 * 3600;
 
 /**
  * One deployment's Job deadlines. In the module (the sizes are variables) they are Terraform expressions over a
- * local holding the snapshot volume's bytes (`<id>_snapshot_volume_bytes`, created only there).
+ * local holding a peer's bytes (`<id>_peer_volume_bytes`, created only there). The snapshot volume alone would
+ * undercount: it needs to hold only the largest collection's snapshot, and may be pinned below a grown data volume.
  */
 export class JobDeadlines {
   private readonly replicas: number | string;
   private readonly bytes: number | string;
 
   constructor(scope: Construct, inputs: SizeInputs) {
-    const volume = inputs.snapshotStorageSize ?? inputs.storageSize;
-    if (isUnresolvedToken(inputs.replicas) || isUnresolvedToken(volume)) {
+    const snapshots = inputs.snapshotStorageSize ?? inputs.storageSize;
+    if (isUnresolvedToken(inputs.replicas) || isUnresolvedToken(snapshots) || isUnresolvedToken(inputs.storageSize)) {
       this.replicas = Token.asString(inputs.replicas);
-      this.bytes = new TerraformLocal(scope, "snapshot-volume-bytes", `\${${hclQuantity(volume)}}`).asString;
+      const bytes = (quantity: string) => Token.asNumber(ref(hclQuantity(quantity), TerraformStack.of(scope)));
+      this.bytes = new TerraformLocal(scope, "peer-volume-bytes", Fn.max([bytes(inputs.storageSize), bytes(snapshots)])).asString;
     } else {
       this.replicas = inputs.replicas;
-      this.bytes = parseQuantity(volume) ?? 0;
+      this.bytes = Math.max(parseQuantity(inputs.storageSize) ?? 0, parseQuantity(snapshots) ?? 0);
     }
   }
 

@@ -109,7 +109,7 @@ policy, public access block, encryption and versioning); removing only the bucke
 its protections. A \`removed\` block does not work: the module still declares them, with count 0.
 
 With \`monitoring.prometheus_rule\`, the backup alert fires when the latest scheduled backup has not succeeded an hour
-past the backup Job's deadline (which follows the peers and the snapshot volume: 7 hours in all for small volumes),
+past the backup Job's deadline (which follows the peers and their volumes: 7 hours in all for small volumes),
 or none ran an hour past its due time; the CDKTF stacks, which know the schedule, alert after the longest gap
 between runs plus the deadline and an hour instead.
 

@@ -41,7 +41,7 @@ export const ADDRESSES: readonly Entry[] = [
   // Backup, restore and verification, with their AWS identity and bucket.
   ["backup/scripts", "{id}_backup_scripts"],
   // The module only: the snapshot volume in bytes, for the Jobs' deadlines (job-deadlines.ts).
-  ["snapshot-volume-bytes", "{id}_snapshot_volume_bytes"],
+  ["peer-volume-bytes", "{id}_peer_volume_bytes"],
   ["backup/service-account/resource", "{id}_backup"],
   ["backup/cron-job/resource", "{id}_backup"],
   ["backup/verify/resource", "{id}_verify"],

@@ -91,4 +91,14 @@ describe("QdrantBackupCronJob", () => {
     expect(verify.spec.job_template.spec.ttl_seconds_after_finished).toBe("600");
     expect(synthDeployment().resource.kubernetes_cron_job_v1).toBeUndefined();
   });
+
+  it("starts no backup or verify run while a restore is declared (a backup of the Qdrant being restored would become the newest), and runs again once it is removed", () => {
+    const schedules = { ...eksBackup, backupVerifySchedule: "0 5 * * 0" };
+    const restoring = synthDeployment({ ...schedules, backupRestoreTimestamp: "20250101_020000" });
+    for (const name of ["qdrant_backup", "qdrant_verify"]) {
+      expect(resource(restoring, "kubernetes_cron_job_v1", name).spec.suspend).toBe(true);
+      // Omitted otherwise: the provider's default (false), so a stack without a restore plans as before.
+      expect(resource(synthDeployment(schedules), "kubernetes_cron_job_v1", name).spec).not.toHaveProperty("suspend");
+    }
+  });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Json, resource, synthDeployment } from "../helpers/synth";
 
 describe("QdrantRestoreJob", () => {
@@ -32,5 +34,26 @@ describe("QdrantRestoreJob", () => {
   it("is absent unless a timestamp is given", () => {
     const json = synthDeployment({ eksClusterName: "eks", backupEnabled: true, backupS3Bucket: "bkt" });
     expect(Object.keys(json.resource.kubernetes_job_v1)).toEqual(["qdrant_init"]);
+  });
+});
+
+describe("the runbook's recovery after PVC loss (docs/runbook.md, section 3)", () => {
+  const runbook = readFileSync(join(__dirname, "../../docs/runbook.md"), "utf8");
+  const section = runbook.slice(runbook.indexOf("## 3. Full recovery after PVC loss"), runbook.indexOf("## 3b."));
+
+  it("names the objects the deployment has, with NAME the StatefulSet's name", () => {
+    const json = synthDeployment({ eksClusterName: "eks", backupEnabled: true, backupS3Bucket: "bkt", backupRestoreTimestamp: "20261120_020000" });
+    const sts = resource(json, "kubernetes_stateful_set_v1", "qdrant");
+    const NAME = sts.metadata.name;
+    const claim = `${sts.spec.volume_claim_template[0].metadata.name}-${NAME}-0`;
+    expect(section.replace(/\$NAME/g, NAME)).toContain(`delete pvc ${claim}`);
+    expect(section.replace(/\$NAME/g, NAME)).toContain(`job/${resource(json, "kubernetes_job_v1", "qdrant_restore").metadata.name}`);
+  });
+
+  it("brings the pod count back by hand (an autoscaled StatefulSet's count is not Terraform's, and an HPA never scales up from 0) and restores a checked timestamp, not latest", () => {
+    const scaleDown = section.indexOf("--replicas=0");
+    expect(section.indexOf("REPLICAS=$(kubectl -n $NS get statefulset $NAME -o jsonpath='{.spec.replicas}')")).toBeLessThan(scaleDown);
+    expect(section.indexOf("kubectl -n $NS scale statefulset $NAME --replicas=$REPLICAS")).toBeGreaterThan(scaleDown);
+    expect(section).not.toMatch(/backupRestoreTimestamp: latest/);
   });
 });
