@@ -119,7 +119,7 @@ export function configDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cw
   return resolve(cwd, env.QDRANT_CONFIG_DIR || "config");
 }
 
-/** One config per file in `dir`; $TFC_ORGANIZATION (and $TFC_PROJECT) put stacks without a terraformCloud block in Terraform Cloud. */
+/** One config per file in `dir`; $TFC_ORGANIZATION (and $TFC_PROJECT) put EKS stacks without a terraformCloud block in Terraform Cloud. */
 export function loadStackConfigs(dir: string, env: NodeJS.ProcessEnv = process.env): StackConfig[] {
   const problems: string[] = [];
   const stacks: StackConfig[] = [];
@@ -146,11 +146,12 @@ export function loadStackConfigs(dir: string, env: NodeJS.ProcessEnv = process.e
     if (loaded) stacks.push({ kind: "eks", file: path, stackName: `qdrant-${customer}`, ...split(loaded) } as CustomerConfig);
   }
 
-  problems.push(...sharedNamespaceProblems(stacks, label));
+  problems.push(...sharedNamespaceProblems(stacks, label), ...sharedMetricsServerProblems(stacks, label));
   if (stacks.length === 0 && problems.length === 0) problems.push(`${label(dir)}: no homelab.yaml and no customers/*.yaml; nothing to synthesize`);
   if (problems.length > 0) throw new QdrantConfigError(problems);
+  // EKS stacks only: the homelab's provider reads a local kubeconfig, which a Terraform Cloud run does not have.
   const fromEnv = terraformCloudFromEnv(env);
-  for (const stack of stacks) (stack.settings as { terraformCloud?: TerraformCloudSettings }).terraformCloud ??= fromEnv;
+  for (const stack of stacks) if (stack.kind === "eks") (stack.settings as { terraformCloud?: TerraformCloudSettings }).terraformCloud ??= fromEnv;
   return stacks;
 }
 
@@ -168,6 +169,27 @@ function sharedNamespaceProblems(stacks: StackConfig[], label: (p: string) => st
       );
     } else {
       owners.set(key, stack);
+    }
+  }
+  return problems;
+}
+
+/**
+ * metrics-server is one Helm release per cluster (kube-system/metrics-server): a second stack installing it fails at
+ * apply (the name is in use), and destroying the first would remove it under every other customer's autoscaler.
+ */
+function sharedMetricsServerProblems(stacks: StackConfig[], label: (p: string) => string): string[] {
+  const owners = new Map<string, StackConfig>();
+  const problems: string[] = [];
+  for (const stack of stacks) {
+    if (stack.kind !== "eks" || !stack.resolved.autoscaling?.installMetricsServer) continue;
+    const owner = owners.get(stack.resolved.eksClusterName as string);
+    if (owner) {
+      problems.push(
+        `${label(stack.file)}: autoscaling.installMetricsServer: metrics-server on EKS cluster "${stack.resolved.eksClusterName}" is already installed by ${label(owner.file)} (one Helm release per cluster, which destroying that stack removes for all); set it in one stack per cluster only, or install metrics-server outside these stacks`,
+      );
+    } else {
+      owners.set(stack.resolved.eksClusterName as string, stack);
     }
   }
   return problems;

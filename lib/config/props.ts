@@ -177,8 +177,9 @@ export interface QdrantDeploymentProps {
   readonly startupTimeoutSeconds?: number;
   /**
    * Longest one apply waits on Kubernetes: three quarters for the StatefulSet's rollout, the rest for the
-   * collection-init Job. 12 fits the 15-minute EKS token; past it the apply stops with a timeout and the rollout
-   * goes on (kubectl rollout status).
+   * collection-init Job (at least 5: with 4 the Job would get 30 s in all and no time to wait for Qdrant). 12 fits
+   * the 15-minute EKS token; past it the apply stops with a timeout and the rollout goes on (kubectl rollout
+   * status).
    * @default 12
    */
   readonly applyWaitMinutes?: number;

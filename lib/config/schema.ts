@@ -272,10 +272,10 @@ export const qdrantInputShape = {
   tolerations: z.array(tolerationSchema).default([]).describe("Tolerations for the Qdrant pods."),
   podSecurity: podSecuritySchema.prefault({ runAsUser: 1000, runAsGroup: 2000, fsGroup: 3000 }),
   startupTimeoutSeconds: wholeNumber(10).default(300).describe("How long Qdrant may take to load its data before liveness checks start."),
-  applyWaitMinutes: wholeNumber(4)
+  applyWaitMinutes: wholeNumber(5)
     .default(12)
     .describe(
-      "Longest one apply waits on Kubernetes: three quarters for the StatefulSet's rollout, the rest for the collection-init Job. 12 fits the 15-minute EKS token; past it the apply stops with a timeout and the rollout goes on (kubectl rollout status).",
+      "Longest one apply waits on Kubernetes: three quarters for the StatefulSet's rollout, the rest for the collection-init Job (at least 5: with 4 the Job would get 30 s in all and no time to wait for Qdrant). 12 fits the 15-minute EKS token; past it the apply stops with a timeout and the rollout goes on (kubectl rollout status).",
     ),
   clusterDomain: z.string().default("cluster.local").describe("Cluster DNS domain used in service_fqdn."),
   walCapacityMb: wholeNumber(1).optional().describe("Write-ahead-log segment size in MB (QDRANT__STORAGE__WAL__WAL_CAPACITY_MB); unset keeps Qdrant's 32."),

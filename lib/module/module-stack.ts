@@ -6,9 +6,11 @@ import { QdrantDeployment } from "../qdrant-deployment";
 import { declareModuleInputs } from "./inputs";
 import { snakeCase } from "../config/schema";
 
-/** Provider ranges the module accepts (the qdrant-deployment module's, kubernetes raised to 2.25; random for the generated API keys). */
+/** Provider ranges the module accepts (the qdrant-deployment module's, aws raised to 5.29 and kubernetes to 2.25; random for the generated API keys). */
 export const MODULE_REQUIRED_PROVIDERS = {
-  aws: { source: "hashicorp/aws", version: "~> 5.0" },
+  // qdrant-deployment says ~> 5.0; aws_eks_pod_identity_association (declared whatever backup_identity says, under a
+  // count) first shipped in 5.29.0, and Terraform checks every resource type the configuration names.
+  aws: { source: "hashicorp/aws", version: ">= 5.29.0, < 6.0.0" },
   // qdrant-deployment says ~> 2.23; the StatefulSet's persistent_volume_claim_retention_policy needs 2.25.
   kubernetes: { source: "hashicorp/kubernetes", version: "~> 2.25" },
   helm: { source: "hashicorp/helm", version: "~> 2.11" },

@@ -71,7 +71,7 @@ The module configures no provider: pass \`kubernetes\` (and \`aws\`; the AWS dat
 \`backup_enabled\`, but Terraform still needs a configured aws provider). One apply waits up to
 \`apply_wait_minutes\` (default 12) on Kubernetes: the StatefulSet's rollout, then the collection-init Job. On EKS the
 kubernetes provider's credentials must outlive that: either a token from the ephemeral \`aws_eks_cluster_auth\`
-(Terraform >= 1.10; read at apply, valid 15 minutes and not renewed, so keep \`apply_wait_minutes\` at 12 or below),
+(Terraform >= 1.10 and hashicorp/aws >= 5.84.0; read at apply, valid 15 minutes and not renewed, so keep \`apply_wait_minutes\` at 12 or below),
 or an \`exec\` block running \`aws eks get-token\` (renewed; the runner needs the AWS CLI). A token from the
 \`aws_eks_cluster_auth\` data source is read at plan time and expires 15 minutes later, approval wait included. \`helm\` is required because the
 qdrant-deployment module, whose variables this one keeps, requires it; no resource of this version uses it. Qdrant

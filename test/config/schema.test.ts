@@ -1,3 +1,4 @@
+import { waitBudget } from "../../lib/terraform/wait-budget";
 import { resolveInputs, QdrantConfigError } from "../../lib/config/validate";
 import { SEED_PAYLOAD_INDEXES } from "../../lib/config/collections";
 import { snakeCase } from "../../lib/config/schema";
@@ -83,6 +84,13 @@ describe("input validation", () => {
   it("fails if replicas < 1", () => {
     expect(problemsOf({ ...base, replicas: 0 })).toEqual([`${file}: replicas: must be a whole number >= 1 (got 0)`]);
     expect(problemsOf({ ...base, replicas: 1.5 })).toEqual([`${file}: replicas: must be a whole number >= 1 (got 1.5)`]);
+  });
+
+  it("fails if applyWaitMinutes leaves the init Job no time to wait for Qdrant", () => {
+    expect(problemsOf({ ...base, applyWaitMinutes: 4 })).toEqual([`${file}: applyWaitMinutes: must be a whole number >= 5 (got 4)`]);
+    // The least allowed budget still gives the Job's waits half a minute each within its 90-second deadline.
+    expect(waitBudget(5, 300)).toEqual({ rolloutTimeout: "3m", jobTimeout: "2m", jobDeadlineSeconds: 90, jobWaitSeconds: 30 });
+    expect(waitBudget(4, 300).jobWaitSeconds).toBe(0);
   });
 
   it("fails if a string is not a Kubernetes quantity", () => {

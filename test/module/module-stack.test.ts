@@ -80,6 +80,18 @@ describe("QdrantModuleStack structure", () => {
     expect(json.terraform.required_version).toBe(">= 1.5.0");
   });
 
+  it("accepts no aws provider version that lacks a resource or data source type it declares (Terraform checks every type, counted or not)", () => {
+    // The first hashicorp/aws release of each type (its CHANGELOG); types older than 5.0 count as 5.0.0.
+    const FIRST_AWS_VERSION: Record<string, string> = { aws_eks_pod_identity_association: "5.29.0" };
+    const types = [...Object.keys(json.resource ?? {}), ...Object.keys(json.data ?? {})].filter((t) => t.startsWith("aws_"));
+    expect(types).toContain("aws_eks_pod_identity_association");
+    const parse = (v: string) => v.split(".").map(Number);
+    const newer = (a: string, b: string) => parse(a).reduce((d, n, i) => d || n - parse(b)[i], 0) > 0;
+    const needed = types.map((t) => FIRST_AWS_VERSION[t] ?? "5.0.0").reduce((a, b) => (newer(b, a) ? b : a));
+    const floor = /^>= (\d+\.\d+\.\d+)/.exec(MODULE_REQUIRED_PROVIDERS.aws.version)?.[1] ?? "0.0.0";
+    expect(newer(needed, floor)).toBe(false);
+  });
+
   it.each([
     ["kubernetes_namespace_v1.qdrant", "${var.create_namespace ? 1 : 0}"],
     ["kubernetes_storage_class_v1.qdrant", "${(var.storage_class_name == null) ? 1 : 0}"],

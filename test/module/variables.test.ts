@@ -446,7 +446,7 @@ const BAD_CASES: BadCase[] = [
     errors: ["pod_security.run_as_user must be a whole number >= 1.", "pod_security.run_as_group must be", "pod_security.fs_group must be"],
   },
   { inputs: { startupTimeoutSeconds: 5 }, errors: ["startup_timeout_seconds must be a whole number >= 10."] },
-  { inputs: { applyWaitMinutes: 3 }, errors: ["apply_wait_minutes must be a whole number >= 4."] },
+  { inputs: { applyWaitMinutes: 4 }, errors: ["apply_wait_minutes must be a whole number >= 5."] },
   { inputs: { walCapacityMb: 0 }, errors: ["wal_capacity_mb must be a whole number >= 1."] },
   { inputs: { maxRequestSizeMb: 0.5 }, errors: ["max_request_size_mb must be a whole number >= 1."] },
   { inputs: { jobImage: "alpine/k8s:latest" }, errors: ['job_image must be pinned; "latest" changes under you.'] },

@@ -67,6 +67,23 @@ describe("config files", () => {
     ]);
   });
 
+  it("fails when two customers on one cluster would both install metrics-server", () => {
+    const autoscaled = (namespace: string) => `${CUSTOMER}namespace: ${namespace}\nreplicas: 2\nautoscaling:\n  enabled: true\n  maxReplicas: 3\n  installMetricsServer: true\n`;
+    const dir = configFolder({ "customers/a.yaml": autoscaled("qa"), "customers/b.yaml": autoscaled("qb"), "customers/c.yaml": autoscaled("qc").replace("c1", "c2") });
+    expect(problems(dir)).toEqual([
+      '<dir>/customers/b.yaml: autoscaling.installMetricsServer: metrics-server on EKS cluster "c1" is already installed by <dir>/customers/a.yaml (one Helm release per cluster, which destroying that stack removes for all); set it in one stack per cluster only, or install metrics-server outside these stacks',
+    ]);
+  });
+
+  it("leaves the homelab's backend alone when TFC_ORGANIZATION is set (its provider reads a local kubeconfig)", () => {
+    const dir = configFolder({ "homelab.yaml": "customerName: homelab\napiKeySource: generate\nbackupEnabled: false\n", "customers/a.yaml": CUSTOMER });
+    const stacks = loadStackConfigs(dir, { TFC_ORGANIZATION: "acme-platform" });
+    expect(Object.fromEntries(stacks.map((s) => [s.stackName, (s.settings as { terraformCloud?: unknown }).terraformCloud]))).toEqual({
+      "qdrant-homelab": undefined,
+      "qdrant-a": { organization: "acme-platform" },
+    });
+  });
+
   it("reads QDRANT_CONFIG_DIR relative to the working directory, or absolute", () => {
     expect(configDir({}, "/srv/app")).toBe("/srv/app/config");
     expect(configDir({ QDRANT_CONFIG_DIR: "other" }, "/srv/app")).toBe("/srv/app/other");
