@@ -253,6 +253,7 @@ export class QdrantDeployment extends Construct {
       rolloutWhileUnready: String(inputs.rolloutWhileUnready),
       allowScaleDown: String(inputs.allowScaleDown),
       autoscaled: String(inputs.autoscaling?.enabled === true),
+      clusterModeFirstStep: "set clusterMode: true with replicas: 1 and apply (one restart: Qdrant moves the single node's collections into a one-peer cluster)",
       label: (key) => key,
     };
   }

@@ -23,6 +23,14 @@ export interface QdrantDeploymentProps {
   readonly qdrantVersion?: string;
   /** Number of Qdrant pods; more than 1 runs Qdrant in cluster mode. @default 1 */
   readonly replicas?: number;
+  /**
+   * Run Qdrant in cluster mode (Raft consensus, peers on port 6335). Default: on when replicas > 1. A running
+   * single node becomes a cluster in two applies: clusterMode: true at replicas: 1 (one restart; Qdrant moves its
+   * collections into the new one-peer cluster), then more replicas. CDKTF stacks only: the module always runs
+   * cluster mode.
+   * @default - on when replicas > 1
+   */
+  readonly clusterMode?: boolean;
   /** Size of each pod's data volume; 50Gi leaves 5x headroom for about 500K 1536-d vectors. @default "50Gi" */
   readonly storageSize?: string;
   /** EBS volume type of the StorageClass this module creates (EKS). @default "gp3" */

@@ -160,6 +160,12 @@ export const qdrantInputShape = {
     .default("v1.19.0")
     .describe("Qdrant version (image tag); default: the newest release this project's tests cover."),
   replicas: wholeNumber(1).default(1).describe("Number of Qdrant pods; more than 1 runs Qdrant in cluster mode."),
+  clusterMode: z
+    .boolean()
+    .optional()
+    .describe(
+      "Run Qdrant in cluster mode (Raft consensus, peers on port 6335). Default: on when replicas > 1. A running single node becomes a cluster in two applies: clusterMode: true at replicas: 1 (one restart; Qdrant moves its collections into the new one-peer cluster), then more replicas. CDKTF stacks only: the module always runs cluster mode.",
+    ),
   storageSize: quantity("50Gi", NO_EMPTY_VOLUME).default("50Gi").describe("Size of each pod's data volume; 50Gi leaves 5x headroom for about 500K 1536-d vectors."),
   storageType: z.enum(STORAGE_TYPES).default("gp3").describe("EBS volume type of the StorageClass this module creates (EKS)."),
   storageIops: wholeNumber(100).optional().describe("Provisioned IOPS of the created StorageClass; required for io1/io2, optional for gp3."),

@@ -69,7 +69,7 @@ export function qdrantNames(inputs: QdrantInputs, merge: LabelMerge = spreadLabe
     labels,
     withLabels,
     podLabels: withLabels({ "app.kubernetes.io/component": "vector-store", "app.kubernetes.io/version": inputs.qdrantVersion }),
-    clusterMode: isUnresolvedToken(inputs.replicas) || inputs.replicas > 1,
+    clusterMode: isUnresolvedToken(inputs.replicas) || (inputs.clusterMode ?? inputs.replicas > 1),
     scheme: inputs.tls ? "https" : "http",
     metricsPort: supportsMetricsPort(inputs.qdrantVersion) ? inputs.monitoring.metricsPort : undefined,
   };

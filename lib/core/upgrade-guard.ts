@@ -33,6 +33,8 @@ export interface GuardExpressions {
   readonly allowScaleDown: string;
   /** Whether an autoscaler owns the pod count (Terraform then leaves it alone; a bool expression). */
   readonly autoscaled: string;
+  /** How this face turns a running single node into a one-peer cluster, as message text (the first of two applies). */
+  readonly clusterModeFirstStep: string;
   /** Input names as the user writes them (camelCase in the stacks, snake_case in the module). */
   readonly label: (
     key:
@@ -123,6 +125,27 @@ function scaleDownCheck(objects: string, e: GuardExpressions): { condition: stri
   };
 }
 
+/**
+ * A running single node (no cluster mode: its qdrant container has no p2p port) and several pods configured: the new
+ * pods start in cluster mode and try to join pod 0 on port 6335, which the old pod 0 does not serve, so they never
+ * get ready; the rolling update goes from the highest ordinal down and waits for each updated pod to be ready, so it
+ * never reaches pod 0. The way through is two applies: pod 0 in cluster mode first (Qdrant then moves the single
+ * node's collections into the new cluster: its migrations/single_to_cluster.rs), then the other pods. Scaled to 0
+ * (disaster recovery), every pod starts from the new template: nothing to check.
+ */
+function singleToClusterCheck(objects: string, e: GuardExpressions): { condition: string; errorMessage: string } {
+  const p2p = (o: string) => `anytrue([for c in try(${o}.spec.template.spec.containers, []) : c.name == "qdrant" && try(contains([for p in c.ports : p.name], "p2p"), false)])`;
+  const configured = /^\d+$/.test(e.replicas) ? e.replicas : `\${${e.replicas}}`;
+  return {
+    condition: `\${alltrue([for o in ${objects} : ${e.replicas} <= 1 || coalesce(try(o.spec.replicas, null), 0) == 0 ? true : ${p2p("o")}])}`,
+    errorMessage:
+      `${e.label("replicas")} ${configured} would turn the running single-node Qdrant of ${e.statefulSetText} into a cluster in one apply: the new pods ` +
+      `start in cluster mode and wait for pod 0 on port 6335, which the running pod 0 does not serve, and Kubernetes' rolling update never reaches pod 0 ` +
+      `while they are not ready, so the rollout stalls. Do it in two applies: first ${e.clusterModeFirstStep}, wait until the pod is ready ` +
+      `(${kubectl(e, "rollout status")}), then raise ${e.label("replicas")} (README "Scaling and sizing").`,
+  };
+}
+
 /** The checks, as preconditions of the StatefulSet and one warning; pure text so tests can run them through terraform. */
 export function upgradeChecks(objects: string, e: GuardExpressions): {
   preconditions: { condition: string; errorMessage: string }[];
@@ -169,6 +192,7 @@ export function upgradeChecks(objects: string, e: GuardExpressions): {
       },
       readyCheck(objects, e),
       scaleDownCheck(objects, e),
+      singleToClusterCheck(objects, e),
     ],
     warning: {
       condition: `\${${overVersions(objects, e.version, `t == r ? true : (${e.replicas} > 1 && length(${e.singleReplicaCollections}) == 0)`)}}`,

@@ -46,6 +46,7 @@ export class QdrantModuleStack extends TerraformStack {
         allowScaleDown: "var.allow_scale_down",
         // Autoscaling is CDKTF-only: the module's pod count is always its replicas variable.
         autoscaled: "false",
+        clusterModeFirstStep: "apply with replicas = 1 (the module runs cluster mode at any replicas: one restart, and Qdrant moves the single node's collections into a one-peer cluster)",
         label: snakeCase,
       },
     });

@@ -64,6 +64,13 @@ export const SCENARIOS: Scenario[] = [
     note: "refused at plan when it skips a minor version or goes down (the running StatefulSet's image is read); warns when a collection has one replica or there is one pod",
   },
   { input: "replicas", change: "3 → 4", after: { replicas: 4 }, note: "new peers hold no shards until you move or replicate some (Scaling and sizing)" },
+  {
+    input: "clusterMode",
+    change: "unset → true at replicas 1",
+    before: { replicas: 1 },
+    after: { replicas: 1, clusterMode: true },
+    note: "the first of two applies that turn a running single node into a cluster: Qdrant moves its collections into a one-peer cluster; raise replicas in the next (Scaling and sizing)",
+  },
   { input: "storageSize", change: '"100Gi" → "200Gi"', after: { storageSize: "200Gi" }, procedure: GROW },
   { input: "storageType", change: '"gp3" → "gp2"', after: { storageType: "gp2" }, procedure: `existing volumes keep their class and type; ${NEW_DEPLOYMENT}` },
   { input: "storageIops", change: "unset → 6000", after: { storageIops: 6000 }, note: "new volumes only; existing ones keep their IOPS (change them in EBS)" },

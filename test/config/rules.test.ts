@@ -129,6 +129,8 @@ const SCENARIOS: Scenario[] = [
   { name: "autoscaling_one_pod", inputs: { autoscaling: { enabled: true, maxReplicas: 2 } }, breaks: ["autoscaling.needs-cluster-mode"], stacksOnly: true },
   { name: "autoscaling_max_at_replicas", inputs: { replicas: 3, autoscaling: { enabled: true, maxReplicas: 3 } }, breaks: ["autoscaling.max-above-replicas"], stacksOnly: true },
   { name: "autoscaling_in_bounds", inputs: { replicas: 2, autoscaling: { enabled: true, maxReplicas: 4 } }, breaks: [], stacksOnly: true },
+  { name: "cluster_mode_off_with_pods", inputs: { replicas: 3, clusterMode: false }, breaks: ["cluster.several-pods-need-cluster-mode"], stacksOnly: true },
+  { name: "one_peer_cluster", inputs: { replicas: 1, clusterMode: true }, breaks: [], stacksOnly: true },
 ];
 
 const inputsOf = (s: Scenario): Inputs => Object.fromEntries(Object.entries({ ...BASE, ...s.inputs }).filter(([, v]) => v !== undefined));
@@ -167,7 +169,7 @@ describe("the rule catalogue", () => {
   it("says why, for each rule only one face runs", () => {
     const oneFace = RULE_CATALOGUE.filter((r) => !runsInStacks(r) || !runsInModule(r));
     for (const r of oneFace) expect([r.id, ((runsInStacks(r) ? r.module : r.stacks) as { why: string }).why]).toEqual([r.id, expect.stringMatching(/.{20,}/)]);
-    expect(oneFace.map((r) => r.id)).toEqual(["auth.literal-key", "auth.source-required", "auth.key-with-variable-source", "auth.variable-key-required", "autoscaling.needs-cluster-mode", "autoscaling.max-above-replicas"]);
+    expect(oneFace.map((r) => r.id)).toEqual(["auth.literal-key", "auth.source-required", "auth.key-with-variable-source", "auth.variable-key-required", "autoscaling.needs-cluster-mode", "autoscaling.max-above-replicas", "cluster.several-pods-need-cluster-mode"]);
   });
 
   it("keeps rules on inputs the module does not have out of the module, and the module's rules on its variables", () => {

@@ -22,14 +22,16 @@ interface Status {
 const SETTLED: Status = { replicas: 3, readyReplicas: 3, updatedReplicas: 3, currentRevision: "acme-qdrant-7c9f", updateRevision: "acme-qdrant-7c9f" };
 
 /** A StatefulSet as the API returns it (the fields the checks read). */
-function running(image: string, templates: { name: string; storage: string; storageClassName: string }[] = [], status: Status = SETTLED): Json {
+function running(image: string, templates: { name: string; storage: string; storageClassName: string }[] = [], status: Status = SETTLED, clusterMode = true): Json {
+  // The API's container ports (a single node has none named p2p); the provider hands an absent list over as null.
+  const ports = clusterMode ? [{ name: "http", containerPort: 6333, protocol: "TCP" }, { name: "p2p", containerPort: 6335, protocol: "TCP" }] : null;
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
     metadata: { name: "acme-qdrant", namespace: "qdrant" },
     spec: {
       replicas: status.replicas,
-      template: { spec: { containers: [{ name: "qdrant", image, imagePullPolicy: "IfNotPresent" }] } },
+      template: { spec: { containers: [{ name: "qdrant", image, imagePullPolicy: "IfNotPresent", ports }] } },
       volumeClaimTemplates: templates.map((t) => ({
         metadata: { name: t.name },
         spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: t.storage } }, storageClassName: t.storageClassName },
@@ -50,7 +52,7 @@ const claims = (data: string, snapshots = data, storageClassName = "acme-qdrant-
   { name: "qdrant-snapshots", storage: snapshots, storageClassName },
 ];
 
-const CHECKS = ["downgrade", "skip", "size", "class", "ready", "scaleDown"] as const;
+const CHECKS = ["downgrade", "skip", "size", "class", "ready", "scaleDown", "cluster"] as const;
 type Check = (typeof CHECKS)[number] | "availability";
 
 interface Scenario {
@@ -82,7 +84,19 @@ const notSettled = (ready: number, updated: number) => NOT_SETTLED.replace("%REA
 const PEER_DOWN: Status = { ...SETTLED, readyReplicas: 2 };
 const ROLLING: Status = { ...SETTLED, updatedReplicas: 1, updateRevision: "acme-qdrant-5d2b" };
 
+/** One pod, ready, no cluster mode. */
+const ONE: Status = { replicas: 1, readyReplicas: 1, updatedReplicas: 1, currentRevision: "a", updateRevision: "a" };
+const singleNode = running("qdrant/qdrant:v1.19.0", claims("500Gi"), ONE, false);
+const TO_CLUSTER =
+  "replicas 3 would turn the running single-node Qdrant of qdrant/acme-qdrant into a cluster in one apply: the new pods start in cluster mode and wait for pod 0 on port 6335, which the running pod 0 does not serve, and Kubernetes' rolling update never reaches pod 0 while they are not ready, so the rollout stalls. Do it in two applies: first %STEP%, wait until the pod is ready (kubectl -n qdrant rollout status statefulset/acme-qdrant), then raise replicas (README \"Scaling and sizing\").";
+const STACK_STEP = "set clusterMode: true with replicas: 1 and apply (one restart: Qdrant moves the single node's collections into a one-peer cluster)";
+
 const scenarios: Scenario[] = [
+  { name: "a single node straight to three pods: the rollout would stall", json: acme, objects: [singleNode], fails: { cluster: TO_CLUSTER.replace("%STEP%", STACK_STEP) } },
+  { name: "a single node to a one-peer cluster (clusterMode: true, replicas: 1): the first of two applies", json: stack({ ...ACME, replicas: 1, clusterMode: true }), objects: [singleNode], fails: {} },
+  { name: "a one-peer cluster to three pods: the second apply", json: acme, objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"), ONE)], fails: {} },
+  { name: "a single node scaled to 0 (disaster recovery): every pod starts from the new template", json: acme, objects: [running("qdrant/qdrant:v1.19.0", claims("500Gi"), { replicas: 0 }, false)], fails: {} },
+  { name: "a single node staying one", json: stack({ ...ACME, replicas: 1 }), objects: [singleNode], fails: {} },
   { name: "first deploy: nothing runs, nothing to compare", json: acme, objects: [], fails: {} },
   { name: "one minor up, sizes as created, two copies of every shard", json: acme, objects: [running("qdrant/qdrant:v1.18.3", claims("500Gi"))], fails: {} },
   { name: "same version, sizes written another way (0.5Ti = 512Gi)", json: stack({ ...ACME, storageSize: "512Gi" }), objects: [running("qdrant/qdrant:v1.19.0", claims("0.5Ti"))], fails: {} },
@@ -201,10 +215,10 @@ const scenarios: Scenario[] = [
 function checksOf(json: Json): Record<Check, { condition: string; error_message: string }> {
   const pre = resource(json, "kubernetes_stateful_set_v1", "qdrant").lifecycle.precondition as { condition: string; error_message: string }[];
   const guard = pre.filter((p) => p.condition.includes(DATA));
-  expect(guard).toHaveLength(6);
-  const [downgrade, skip, size, klass, ready, scaleDown] = guard;
+  expect(guard).toHaveLength(7);
+  const [downgrade, skip, size, klass, ready, scaleDown, cluster] = guard;
   const availability = json.check.qdrant_upgrade_availability.assert[0];
-  return { downgrade, skip, size, class: klass, ready, scaleDown, availability };
+  return { downgrade, skip, size, class: klass, ready, scaleDown, cluster, availability };
 }
 
 describe("upgrade guard (preconditions of the StatefulSet and a check block, read from the running StatefulSet)", () => {
@@ -236,10 +250,15 @@ describe("upgrade guard (preconditions of the StatefulSet and a check block, rea
     const module = synthesizeModuleStack() as Json;
     const checks = checksOf(module);
     const swap = (text: string) => text.split(DATA).join("local.objects");
+    const toSingleNodeAtThree = (text: string) => text.split(DATA).join("local.single_node").split("var.replicas").join("3");
     const moduleRun = applyWithoutProviders(
       {
         variable: module.variable,
-        locals: { ...localsWithoutResources(module.locals), objects: [running("qdrant/qdrant:v1.17.1", claims("50Gi", "50Gi", "acme-qdrant-gp3"), PEER_DOWN)] },
+        locals: {
+          ...localsWithoutResources(module.locals),
+          objects: [running("qdrant/qdrant:v1.17.1", claims("50Gi", "50Gi", "acme-qdrant-gp3"), PEER_DOWN)],
+          single_node: [singleNode],
+        },
         output: {
           ok_skip: { value: swap(checks.skip.condition) },
           message_skip: { value: swap(checks.skip.error_message) },
@@ -249,6 +268,9 @@ describe("upgrade guard (preconditions of the StatefulSet and a check block, rea
           message_ready: { value: swap(checks.ready.error_message) },
           ok_scale_down: { value: swap(checks.scaleDown.condition) },
           message_scale_down: { value: swap(checks.scaleDown.error_message) },
+          // A running single node with replicas = 3 (the variable stays 1 for the other checks).
+          ok_cluster: { value: toSingleNodeAtThree(checks.cluster.condition) },
+          message_cluster: { value: toSingleNodeAtThree(checks.cluster.error_message) },
           ok_availability: { value: swap(checks.availability.condition) },
           message_availability: { value: swap(checks.availability.error_message) },
         },
@@ -278,6 +300,10 @@ describe("upgrade guard (preconditions of the StatefulSet and a check block, rea
     // replicas (1 by default) below the 3 running: the scale-down check, with the module's names.
     expect(moduleOutputs.ok_scale_down).toBe(false);
     expect(moduleOutputs.message_scale_down).toBe(scaleDown(3, 1, "replicas", "allow_scale_down"));
+    expect(moduleOutputs.ok_cluster).toBe(false);
+    expect(moduleOutputs.message_cluster).toBe(
+      TO_CLUSTER.replace("%STEP%", "apply with replicas = 1 (the module runs cluster mode at any replicas: one restart, and Qdrant moves the single node's collections into a one-peer cluster)"),
+    );
     expect(moduleOutputs.ok_availability).toBe(false);
     expect(moduleOutputs.message_availability).toMatch(/^qdrant_version changes the running v1\.17\.1 to v1\.19\.0: .* with a single pod Qdrant is unavailable until/);
   });

@@ -71,6 +71,7 @@ const EXPECTED: Record<string, string> = {
   'podAntiAffinityMode: "required" → "preferred"': "rolling restart",
   "spreadAcrossZones: true → false": "rolling restart",
   "autoscaling: unset → up to 6 peers": "in place",
+  "clusterMode: unset → true at replicas 1": "rolling restart",
   "sizing: unset → 10M vectors": "rolling restart",
   "nodeSelector: {} → a node label": "rolling restart",
   "tolerations: [] → a toleration": "rolling restart",

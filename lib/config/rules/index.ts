@@ -8,6 +8,7 @@
 import { authenticationRules } from "./authentication";
 import { autoscalingRules } from "./autoscaling";
 import { backupRules } from "./backup";
+import { clusterRules } from "./cluster";
 import { collectionRules } from "./collections";
 import { nameRules } from "./names";
 import { networkRules } from "./network";
@@ -26,6 +27,7 @@ export const RULE_CATALOGUE: readonly CrossFieldRule[] = [
   ...collectionRules,
   ...networkRules,
   ...autoscalingRules,
+  ...clusterRules,
 ];
 
 /**
