@@ -218,7 +218,20 @@ dest_delete() {
   fi
 }
 
-# epoch_of YYYYMMDD_HHMMSS: seconds since 1970 (UTC).
+# epoch_of YYYYMMDD_HHMMSS: seconds since 1970 (UTC); returns 1 for a time that does not exist (20250230_000000,
+# 23:59:60), as GNU date does. In bash, without a process: BusyBox's `date -d` (the job image's) takes such a time and
+# rolls it over (Feb 30 as Mar 2).
 epoch_of() {
-  date -u -d "${1:0:4}-${1:4:2}-${1:6:2} ${1:9:2}:${1:11:2}:${1:13:2}" +%s
+  local y m d days
+  local -a month_days=(0 31 28 31 30 31 30 31 31 30 31 30 31)
+  [[ $1 =~ ^([0-9]{4})([0-9]{2})([0-9]{2})_([0-9]{2})([0-9]{2})([0-9]{2})$ ]] || return 1
+  y=$((10#${BASH_REMATCH[1]})) m=$((10#${BASH_REMATCH[2]})) d=$((10#${BASH_REMATCH[3]}))
+  ((y % 4 != 0 || (y % 100 == 0 && y % 400 != 0))) || month_days[2]=29
+  ((m >= 1 && m <= 12 && d >= 1 && d <= month_days[m] && 10#${BASH_REMATCH[4]} < 24 && 10#${BASH_REMATCH[5]} < 60 && 10#${BASH_REMATCH[6]} < 60)) || return 1
+  # Days from 1970-01-01 to the date (proleptic Gregorian calendar): years counted from March, so a leap day comes
+  # last, and 400 years (146097 days) added so that no division meets a negative number.
+  ((m > 2)) || y=$((y - 1))
+  y=$((y + 400))
+  days=$((365 * y + y / 4 - y / 100 + y / 400 - 146097 + (153 * ((m + 9) % 12) + 2) / 5 + d - 1 - 719468))
+  echo $((days * 86400 + 10#${BASH_REMATCH[4]} * 3600 + 10#${BASH_REMATCH[5]} * 60 + 10#${BASH_REMATCH[6]}))
 }
