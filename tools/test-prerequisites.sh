@@ -11,6 +11,7 @@ TOOLS=(
   "curl|curl|command -v curl|the backup, restore and collection scripts call Qdrant with it"
   "jq|jq|command -v jq|the scripts read Qdrant's JSON with it"
   "shellcheck|shellcheck|command -v shellcheck|lints every shell script"
+  "busybox|busybox|busybox --list >/dev/null|runs the backup, restore and verify scripts with BusyBox's tools, as the default job image (Alpine) has them"
   "aws (AWS CLI v2 at /usr/bin/aws)|awscli|/usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2\.'|the backup scripts talk to an S3 server with it"
   "promtool|prometheus|command -v promtool|checks and unit-tests the PrometheusRule's alerts"
 )

@@ -5,9 +5,9 @@
 #
 # Run by the optional verification CronJob. Sources log.sh, qdrant-api.sh, backup-destination.sh and restore-steps.sh
 # (the restore's steps), which must sit in the same directory (mounted from the ConfigMap). Needs bash >= 5.1 (see
-# qdrant-api.sh), curl, jq, coreutils and, for s3://, the AWS CLI v2. Single-node backups only: a backup taken from
-# several peers, or several QDRANT_PEER_URLS, is refused (exit 2). Collection names ending in _restore_check are
-# reserved for these scratch copies (qdrant-backup.sh skips them).
+# qdrant-api.sh), curl, jq, GNU coreutils and findutils or BusyBox (as qdrant-restore.sh) and, for s3://, the AWS CLI
+# v2. Single-node backups only: a backup taken from several peers, or several QDRANT_PEER_URLS, is refused (exit 2).
+# Collection names ending in _restore_check are reserved for these scratch copies (qdrant-backup.sh skips them).
 #
 # Environment (as for qdrant-restore.sh, which documents them):
 #   QDRANT_PEER_URLS          required; exactly one base URL (single node)

@@ -2,9 +2,10 @@
 # qdrant-backup.sh: snapshots every Qdrant collection (on every peer in cluster mode) to S3 or a directory, then
 # writes manifest.json LAST as the completion marker. A backup without a manifest is incomplete and is never restored.
 #
-# Run by the backup CronJob (mounted from a ConfigMap). Needs bash >= 5.1 (see qdrant-api.sh), curl, jq, coreutils
-# (sha256sum, stat, date, sync) and, for s3:// destinations, the AWS CLI v2. Writes only below SCRATCH_DIR (and to a
-# file:// destination). Credentials for S3 come from the AWS CLI's usual chain (IRSA, Pod Identity, AWS_* variables).
+# Run by the backup CronJob (mounted from a ConfigMap). Needs bash >= 5.1 (see qdrant-api.sh), curl, jq, GNU coreutils
+# and findutils or BusyBox (find, stat, sha256sum, date, sync: only options both have) and, for s3:// destinations, the
+# AWS CLI v2. Writes only below SCRATCH_DIR (and to a file:// destination). Credentials for S3 come from the AWS CLI's
+# usual chain (IRSA, Pod Identity, AWS_* variables).
 # Sources log.sh, qdrant-api.sh (HTTP) and backup-destination.sh, which must sit in the same directory.
 #
 # Environment:
@@ -156,11 +157,14 @@ download() {
 }
 
 # dest_check_sizes: exits unless every file in $WORK/files.jsonl is at the destination with its size.
+# (Listing and comparing write files in this shell: a failure exits here, where a `< <(...)` would hide it.)
 dest_check_sizes() {
   local rel size found bad=()
+  dest_list "$TS/" >"$WORK/listing.tsv"
+  dest_sizes_differ "$TS/" "$WORK/files.jsonl" "$WORK/listing.tsv" >"$WORK/differ.tsv"
   while IFS=$'\t' read -r rel size found; do
     bad+=("$(dest_url "$TS/")$rel: $size bytes sent, $found found")
-  done < <(dest_sizes_differ "$TS/" "$WORK/files.jsonl")
+  done <"$WORK/differ.tsv"
   ((${#bad[@]} == 0)) || die_listing "${#bad[@]} file(s) at the destination differ from what was sent" "${bad[@]}"
 }
 

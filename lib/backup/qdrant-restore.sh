@@ -2,10 +2,10 @@
 # qdrant-restore.sh: restores Qdrant collections from a backup written by qdrant-backup.sh. Every file's sha256 is
 # checked against the backup's manifest BEFORE anything is written to Qdrant.
 #
-# Run by the restore Job (mounted from a ConfigMap). Needs bash >= 5.1 (see qdrant-api.sh), curl, jq, coreutils
-# (sha256sum, stat, date) and, for s3:// destinations, the AWS CLI v2. Writes only below SCRATCH_DIR. Sources log.sh,
-# qdrant-api.sh (HTTP), backup-destination.sh and restore-steps.sh (the steps it shares with qdrant-backup-verify.sh),
-# which must sit in the same directory.
+# Run by the restore Job (mounted from a ConfigMap). Needs bash >= 5.1 (see qdrant-api.sh), curl, jq, GNU coreutils and
+# findutils or BusyBox (find, stat, sha256sum: only options both have) and, for s3:// destinations, the AWS CLI v2.
+# Writes only below SCRATCH_DIR. Sources log.sh, qdrant-api.sh (HTTP), backup-destination.sh and restore-steps.sh (the
+# steps it shares with qdrant-backup-verify.sh), which must sit in the same directory.
 #
 # Environment:
 #   QDRANT_PEER_URLS          required; space-separated base URLs, one per Qdrant peer in ordinal order (as for the backup)

@@ -151,9 +151,10 @@ s3_stream_sha256() {
 }
 
 # dest_list PREFIX: every file below <destination>/PREFIX (PREFIX ends with /) as "<path relative to the
-# destination>\t<size>", one a line (one listing call for S3).
+# destination>\t<size>", one a line (one listing call for S3; for a directory, one find and one stat per batch of
+# files, with options BusyBox has too: the job image's find has no -printf). Exits when the listing fails.
 dest_list() {
-  local out line
+  local out line path start
   if [[ $DEST_KIND == s3 ]]; then
     aws_cli s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "${S3_PREFIX:+$S3_PREFIX/}$1" --output json ||
       die "listing $(dest_url "$1") failed: ${AWS_ERROR:-aws exited non-zero}"
@@ -162,15 +163,23 @@ dest_list() {
     printf '%s' "$out" | jq -r --arg p "${S3_PREFIX:+$S3_PREFIX/}" '(.Contents // [])[] | "\(.Key | ltrimstr($p))\t\(.Size)"' ||
       die "listing $(dest_url "$1") gave an unexpected answer"
   elif [[ -d $DEST_DIR/$1 ]]; then
-    while IFS= read -r line; do printf '%s%s\n' "$1" "$line"; done < <(find "$DEST_DIR/$1" -type f -printf '%P\t%s\n')
+    start="$DEST_DIR/$1"
+    find "$start" -type f -exec stat -c '%s %n' -- {} + >"$WORK/find.out" 2>"$WORK/find.err" ||
+      die "listing $(dest_url "$1") failed: $(one_line "$WORK/find.err")"
+    while IFS= read -r line; do # "<size> <start><path below it>"
+      [[ $line == [0-9]*" $start"?* ]] || die "listing $(dest_url "$1") gave an unexpected line: $line"
+      path=${line#* }
+      path=${path#"$start"}
+      printf '%s%s\t%s\n' "$1" "${path#/}" "${line%% *}"
+    done <"$WORK/find.out"
   fi
 }
 
-# dest_sizes_differ PREFIX FILES_JSONL: "<path>\t<size>\t<size found, or nothing>" for every {path, size} line of
-# FILES_JSONL (paths relative to PREFIX) whose file at the destination is missing or has another size.
+# dest_sizes_differ PREFIX FILES_JSONL LISTING: "<path>\t<size>\t<size found, or nothing>" for every {path, size}
+# line of FILES_JSONL (paths relative to PREFIX) whose file in LISTING (dest_list PREFIX's lines) is missing or has
+# another size.
 dest_sizes_differ() {
-  dest_list "$1" >"$WORK/listing.tsv"
-  jq -r --arg p "$1" --rawfile listing "$WORK/listing.tsv" '
+  jq -r --arg p "$1" --rawfile listing "$3" '
     ($listing | split("\n") | map(select(. != "") | split("\t") | {key: .[0], value: (.[1] | tonumber)}) | from_entries) as $found
     | select($found[$p + .path] != .size) | "\(.path)\t\(.size)\t\($found[$p + .path] // "nothing")"' "$2"
 }
@@ -209,7 +218,20 @@ dest_delete() {
   fi
 }
 
-# epoch_of YYYYMMDD_HHMMSS: seconds since 1970 (UTC).
+# epoch_of YYYYMMDD_HHMMSS: seconds since 1970 (UTC); returns 1 for a time that does not exist (20250230_000000,
+# 23:59:60), as GNU date does. In bash, without a process: BusyBox's `date -d` (the job image's) takes such a time and
+# rolls it over (Feb 30 as Mar 2).
 epoch_of() {
-  date -u -d "${1:0:4}-${1:4:2}-${1:6:2} ${1:9:2}:${1:11:2}:${1:13:2}" +%s
+  local y m d days
+  local -a month_days=(0 31 28 31 30 31 30 31 31 30 31 30 31)
+  [[ $1 =~ ^([0-9]{4})([0-9]{2})([0-9]{2})_([0-9]{2})([0-9]{2})([0-9]{2})$ ]] || return 1
+  y=$((10#${BASH_REMATCH[1]})) m=$((10#${BASH_REMATCH[2]})) d=$((10#${BASH_REMATCH[3]}))
+  ((y % 4 != 0 || (y % 100 == 0 && y % 400 != 0))) || month_days[2]=29
+  ((m >= 1 && m <= 12 && d >= 1 && d <= month_days[m] && 10#${BASH_REMATCH[4]} < 24 && 10#${BASH_REMATCH[5]} < 60 && 10#${BASH_REMATCH[6]} < 60)) || return 1
+  # Days from 1970-01-01 to the date (proleptic Gregorian calendar): years counted from March, so a leap day comes
+  # last, and 400 years (146097 days) added so that no division meets a negative number.
+  ((m > 2)) || y=$((y - 1))
+  y=$((y + 400))
+  days=$((365 * y + y / 4 - y / 100 + y / 400 - 146097 + (153 * ((m + 9) % 12) + 2) / 5 + d - 1 - 719468))
+  echo $((days * 86400 + 10#${BASH_REMATCH[4]} * 3600 + 10#${BASH_REMATCH[5]} * 60 + 10#${BASH_REMATCH[6]}))
 }

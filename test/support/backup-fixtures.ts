@@ -101,9 +101,12 @@ export function listFiles(dir: string): string[] {
 
 /** Environment every script run gets: the AWS CLI set up for `s3` (if given), a fresh SCRATCH_DIR, short limits. */
 export function baseEnv(s3?: S3Server): Record<string, string> {
+  return { ...awsEnv(), ...(s3 ? { S3_ENDPOINT_URL: s3.endpoint } : {}), ...limitsEnv() };
+}
+
+/** baseEnv without the AWS CLI (no PATH, no CLI process started): a fresh SCRATCH_DIR and the short limits. */
+export function limitsEnv(): Record<string, string> {
   return {
-    ...awsEnv(),
-    ...(s3 ? { S3_ENDPOINT_URL: s3.endpoint } : {}),
     SCRATCH_DIR: tempDir("scratch"),
     HTTP_TIMEOUT_SECONDS: "10",
     SNAPSHOT_TIMEOUT_SECONDS: "20",
