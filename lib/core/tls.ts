@@ -6,15 +6,27 @@ import type { QdrantNames } from "./naming";
 export const TLS_MOUNT = "/qdrant/tls";
 
 /**
- * Qdrant's TLS settings (service.enable_tls, tls.cert/key). HTTPS re-reads the certificate every hour; gRPC keeps
- * the one it started with until the pod restarts (README, TLS: restart after a renewal).
+ * Qdrant's TLS settings (service.enable_tls, tls.cert/key/ca_cert). HTTPS re-reads the certificate every hour; gRPC
+ * keeps the one it started with until the pod restarts (README, TLS: restart after a renewal).
+ *
+ * Peers also talk HTTPS to each other: a shard snapshot transfer (Qdrant's default method since v1.18, and its
+ * fallback after a failed WAL-delta transfer) has the receiving peer download the snapshot from
+ * https://<sts>-N.<headless>:6333 with a client that trusts tls.ca_cert (src/common/http_client.rs). Qdrant's default
+ * ca_cert, ./tls/cacert.pem, is not in the mounted Secret: without the Secret's ca.crt the client logs "Failed to load
+ * CA certificate" and trusts the system roots only, which a private CA's certificate fails. Without a ca.crt, cluster
+ * mode moves shards by streaming records over the peer port (gRPC) instead, which needs no CA.
  */
-export function tlsEnvironment(): Record<string, string> {
+export function tlsEnvironment(tls: NonNullable<QdrantInputs["tls"]>, clusterMode: boolean): Record<string, string> {
   return {
     QDRANT__SERVICE__ENABLE_TLS: "true",
     QDRANT__TLS__CERT: `${TLS_MOUNT}/tls.crt`,
     QDRANT__TLS__KEY: `${TLS_MOUNT}/tls.key`,
     QDRANT__TLS__CERT_TTL: "3600",
+    ...(tls.caInSecret ? { QDRANT__TLS__CA_CERT: `${TLS_MOUNT}/ca.crt` } : {}),
+    // storage.shard_transfer_method: every transfer that names no method, automatic ones included (which then also
+    // skip WAL delta: lib/collection/src/collection/mod.rs); with prevent_unoptimized a failed transfer still falls
+    // back to a snapshot (shard_transfer.rs).
+    ...(!tls.caInSecret && clusterMode ? { QDRANT__STORAGE__SHARD_TRANSFER_METHOD: "stream_records" } : {}),
   };
 }
 

@@ -21,6 +21,8 @@ describe("QdrantTls", () => {
         QDRANT__TLS__CERT: "/qdrant/tls/tls.crt",
         QDRANT__TLS__KEY: "/qdrant/tls/tls.key",
         QDRANT__TLS__CERT_TTL: "3600",
+        // Peers download shard snapshots from each other over HTTPS (6333) and verify with this CA.
+        QDRANT__TLS__CA_CERT: "/qdrant/tls/ca.crt",
       });
       expect(podSpec(json).volume).toContainEqual({ name: "qdrant-tls", secret: { secret_name: "acme-cert", default_mode: "0440" } });
       expect(container.volume_mount).toContainEqual({ name: "qdrant-tls", mount_path: "/qdrant/tls", read_only: true });
@@ -40,6 +42,15 @@ describe("QdrantTls", () => {
     });
   });
 
+  it("keeps peers' shard transfers on gRPC when the Secret has no ca.crt (caInSecret false), in cluster mode only", () => {
+    const data = (props: object) => resource(synthDeployment({ tls: { secretName: "acme-cert", caInSecret: false }, ...props }), "kubernetes_config_map_v1", "qdrant_config").data;
+    const cluster = data({ replicas: 3 });
+    expect(cluster.QDRANT__TLS__CA_CERT).toBeUndefined();
+    expect(cluster.QDRANT__STORAGE__SHARD_TRANSFER_METHOD).toBe("stream_records");
+    expect(data({}).QDRANT__STORAGE__SHARD_TRANSFER_METHOD).toBeUndefined();
+    expect(resource(synthDeployment({ replicas: 3, tls: { secretName: "acme-cert" } }), "kubernetes_config_map_v1", "qdrant_config").data.QDRANT__STORAGE__SHARD_TRANSFER_METHOD).toBeUndefined();
+  });
+
   it("asks cert-manager for a certificate covering the Service and every pod", () => {
     const json = synthDeployment({ replicas: 3, tls: { certManagerIssuer: { name: "internal-ca" } } });
     const certificate = resource(json, "kubernetes_manifest", "qdrant_tls").manifest;
@@ -54,6 +65,7 @@ describe("QdrantTls", () => {
       },
     });
     expect(podSpec(json).volume).toContainEqual({ name: "qdrant-tls", secret: { secret_name: "acme-qdrant-tls", default_mode: "0440" } });
+    expect(resource(json, "kubernetes_config_map_v1", "qdrant_config").data.QDRANT__TLS__CA_CERT).toBe("/qdrant/tls/ca.crt");
   });
 
   it("adds tls.extraDnsNames (the name clients use for the external NLB) to the cert-manager certificate, once each", () => {
