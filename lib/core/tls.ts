@@ -1,6 +1,8 @@
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
+import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { QdrantInputs } from "../config/schema";
+import { isUnresolvedToken } from "../config/tokens";
 import type { QdrantNames } from "./naming";
 
 export const TLS_MOUNT = "/qdrant/tls";
@@ -30,17 +32,34 @@ export function tlsEnvironment(tls: NonNullable<QdrantInputs["tls"]>, clusterMod
   };
 }
 
-/** The names a client may use: the Service (short, namespaced, FQDN) and every pod behind the headless Service. */
-export function tlsDnsNames(names: QdrantNames, clusterDomain: string): string[] {
+/** The most pods the StatefulSet may run: replicas, or the autoscaler's ceiling when it is on. */
+function largestPodCount(inputs: QdrantInputs): number {
+  const ceiling = inputs.autoscaling?.enabled ? inputs.autoscaling.maxReplicas : undefined;
+  if (ceiling === undefined) return inputs.replicas;
+  return isUnresolvedToken(inputs.replicas) ? Token.asNumber(Fn.max([inputs.replicas, ceiling])) : Math.max(inputs.replicas, ceiling);
+}
+
+/**
+ * The names a client may use: the Service (short, namespaced, FQDN) and every pod behind the headless Service. Each
+ * pod's short name (`<sts>-N.<headless>`, the one peers announce and fetch shard snapshots by) is listed on its own:
+ * `*.<headless>` does not cover it, since a wildcard needs at least two labels after it (rustls-webpki, node's
+ * checkServerIdentity). With replicas a Terraform expression, Terraform lists the pods (formatlist over range).
+ */
+export function tlsDnsNames(names: QdrantNames, inputs: QdrantInputs): string[] {
   const ns = names.namespace;
-  return [
+  const service = [
     names.resourceName,
     `${names.resourceName}.${ns}`,
     `${names.resourceName}.${ns}.svc`,
     names.serviceFqdn,
     `*.${names.headlessServiceName}`,
-    `*.${names.headlessServiceName}.${ns}.svc.${clusterDomain}`,
+    `*.${names.headlessServiceName}.${ns}.svc.${inputs.clusterDomain}`,
   ];
+  const pods = largestPodCount(inputs);
+  if (isUnresolvedToken(pods)) {
+    return Token.asList(Fn.concat([service, Fn.formatlist(`${names.resourceName}-%d.${names.headlessServiceName}`, [Fn.range(0, pods)])]));
+  }
+  return [...service, ...Array.from({ length: pods }, (_, i) => `${names.resourceName}-${i}.${names.headlessServiceName}`)];
 }
 
 export interface QdrantTlsProps {
@@ -66,6 +85,7 @@ export class QdrantTls extends Construct {
     }
     const issuer = tls.certManagerIssuer as NonNullable<typeof tls.certManagerIssuer>;
     this.secretName = `${props.names.resourceName}-tls`;
+    const names = tlsDnsNames(props.names, props.inputs);
     new Manifest(this, "certificate", {
       manifest: {
         apiVersion: "cert-manager.io/v1",
@@ -73,7 +93,7 @@ export class QdrantTls extends Construct {
         metadata: { name: this.secretName, namespace: props.namespace, labels: props.names.labels },
         spec: {
           secretName: this.secretName,
-          dnsNames: [...new Set([...tlsDnsNames(props.names, props.inputs.clusterDomain), ...tls.extraDnsNames])],
+          dnsNames: isUnresolvedToken(names) ? Fn.distinct(Fn.concat([names, tls.extraDnsNames])) : [...new Set([...names, ...tls.extraDnsNames])],
           issuerRef: { name: issuer.name, kind: issuer.kind, group: "cert-manager.io" },
           privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
         },

@@ -1,4 +1,12 @@
-import { qdrantContainer, podSpec, resource, synthDeployment } from "../helpers/synth";
+import { checkServerIdentity } from "node:tls";
+import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { qdrantInputSchema } from "../../lib/config/schema";
+import { qdrantNames } from "../../lib/core/naming";
+import { tlsDnsNames } from "../../lib/core/tls";
+import { applyWithoutProviders, requireTerraform } from "../helpers/terraform";
+import { Json, qdrantContainer, podSpec, resource, synthDeployment } from "../helpers/synth";
+
+requireTerraform();
 
 /** The names the certificate covers for customer acme in namespace qdrant: the Service's and every pod's. */
 const SERVICE_AND_POD_NAMES = [
@@ -9,6 +17,15 @@ const SERVICE_AND_POD_NAMES = [
   "*.acme-qdrant-headless",
   "*.acme-qdrant-headless.qdrant.svc.cluster.local",
 ];
+/** Each pod's own name, the one its peers use (`--uri http://<sts>-N.<headless>:6335`), for pods 0 to n - 1. */
+const podNames = (n: number) => Array.from({ length: n }, (_, i) => `acme-qdrant-${i}.acme-qdrant-headless`);
+
+/** The certificate's dnsNames as a peer certificate's subjectaltname, the form node's checkServerIdentity reads. */
+const certificateFor = (json: Json) => ({
+  subjectaltname: (resource(json, "kubernetes_manifest", "qdrant_tls").manifest.spec.dnsNames as string[]).map((n) => `DNS:${n}`).join(", "),
+});
+/** The hostnames among `hosts` the certificate does not cover (a rustls-webpki or node client refuses them). */
+const uncovered = (json: Json, hosts: string[]) => hosts.filter((host) => checkServerIdentity(host, certificateFor(json) as never) !== undefined);
 
 describe("QdrantTls", () => {
   describe("with the user's certificate Secret", () => {
@@ -61,11 +78,32 @@ describe("QdrantTls", () => {
       spec: {
         secretName: "acme-qdrant-tls",
         issuerRef: { name: "internal-ca", kind: "ClusterIssuer", group: "cert-manager.io" },
-        dnsNames: SERVICE_AND_POD_NAMES,
+        dnsNames: [...SERVICE_AND_POD_NAMES, ...podNames(3)],
       },
     });
     expect(podSpec(json).volume).toContainEqual({ name: "qdrant-tls", secret: { secret_name: "acme-qdrant-tls", default_mode: "0440" } });
     expect(resource(json, "kubernetes_config_map_v1", "qdrant_config").data.QDRANT__TLS__CA_CERT).toBe("/qdrant/tls/ca.crt");
+  });
+
+  it("covers the name each peer fetches shard snapshots by, for every pod the StatefulSet or its autoscaler may run", () => {
+    // `*.acme-qdrant-headless` covers none of them: a wildcard needs two labels after it (rustls-webpki, node).
+    expect(checkServerIdentity("acme-qdrant-0.acme-qdrant-headless", { subjectaltname: "DNS:*.acme-qdrant-headless" } as never)).toBeDefined();
+    const fixed = synthDeployment({ replicas: 3, tls: { certManagerIssuer: { name: "internal-ca" } } });
+    expect(uncovered(fixed, [...podNames(3), "acme-qdrant-2.acme-qdrant-headless.qdrant.svc.cluster.local", "acme-qdrant.qdrant.svc"])).toEqual([]);
+    expect(uncovered(fixed, podNames(4))).toEqual(["acme-qdrant-3.acme-qdrant-headless"]);
+    const autoscaled = synthDeployment({ replicas: 2, autoscaling: { enabled: true, maxReplicas: 5 }, tls: { certManagerIssuer: { name: "internal-ca" } } });
+    expect(uncovered(autoscaled, podNames(6))).toEqual(["acme-qdrant-5.acme-qdrant-headless"]);
+  });
+
+  it("renders the same names when replicas is a Terraform expression (Terraform computes the pod names)", () => {
+    const stack = new TerraformStack(Testing.app(), "token");
+    const replicas = new TerraformVariable(stack, "replicas", { type: "number" });
+    const inputs = qdrantInputSchema.parse({ customerName: "acme", apiKeySource: "generate", backupEnabled: false });
+    new TerraformOutput(stack, "names", { value: tlsDnsNames(qdrantNames({ ...inputs, replicas: replicas.numberValue }), { ...inputs, replicas: replicas.numberValue }) });
+    const applied = applyWithoutProviders(JSON.parse(Testing.synth(stack)), { replicas: 4 });
+    expect(applied.stderr).toBe("");
+    expect(applied.outputs?.names).toEqual(tlsDnsNames(qdrantNames({ ...inputs, replicas: 4 }), { ...inputs, replicas: 4 }));
+    expect(applied.outputs?.names).toEqual([...SERVICE_AND_POD_NAMES, ...podNames(4)]);
   });
 
   it("adds tls.extraDnsNames (the name clients use for the external NLB) to the cert-manager certificate, once each", () => {
@@ -76,6 +114,7 @@ describe("QdrantTls", () => {
     });
     expect(resource(json, "kubernetes_manifest", "qdrant_tls").manifest.spec.dnsNames).toEqual([
       ...SERVICE_AND_POD_NAMES,
+      ...podNames(1),
       "qdrant.acme.example.com",
       "*.qdrant.acme.example.com",
     ]);
