@@ -3,6 +3,7 @@ import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { QdrantInputs } from "../config/schema";
 import { isUnresolvedToken } from "../config/tokens";
+import { CERTIFICATE_TIMEOUT } from "../terraform/wait-budget";
 import type { QdrantNames } from "./naming";
 
 export const TLS_MOUNT = "/qdrant/tls";
@@ -74,6 +75,11 @@ export interface QdrantTlsProps {
  */
 export class QdrantTls extends Construct {
   readonly secretName: string;
+  /**
+   * The cert-manager Certificate, for dependsOn: Terraform finishes it once cert-manager reports it Ready (the Secret
+   * exists), so pods that mount the Secret do not start before it. Undefined with the user's own Secret.
+   */
+  readonly certificate?: Manifest;
 
   constructor(scope: Construct, id: string, props: QdrantTlsProps) {
     super(scope, id);
@@ -86,7 +92,7 @@ export class QdrantTls extends Construct {
     const issuer = tls.certManagerIssuer as NonNullable<typeof tls.certManagerIssuer>;
     this.secretName = `${props.names.resourceName}-tls`;
     const names = tlsDnsNames(props.names, props.inputs);
-    new Manifest(this, "certificate", {
+    this.certificate = new Manifest(this, "certificate", {
       manifest: {
         apiVersion: "cert-manager.io/v1",
         kind: "Certificate",
@@ -98,6 +104,9 @@ export class QdrantTls extends Construct {
           privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
         },
       },
+      wait: { condition: [{ type: "Ready", status: "True" }] },
+      // Out of the apply's wait budget (lib/terraform/wait-budget.ts): past it the apply stops before the StatefulSet.
+      timeouts: { create: CERTIFICATE_TIMEOUT, update: CERTIFICATE_TIMEOUT },
     });
   }
 }

@@ -106,6 +106,22 @@ describe("QdrantTls", () => {
     expect(applied.outputs?.names).toEqual([...SERVICE_AND_POD_NAMES, ...podNames(4)]);
   });
 
+  it("makes Terraform wait until cert-manager has issued the Secret before the pods roll, within the apply's wait budget", () => {
+    const json = synthDeployment({ replicas: 3, tls: { certManagerIssuer: { name: "internal-ca" } } });
+    const certificate = resource(json, "kubernetes_manifest", "qdrant_tls");
+    expect(certificate.wait).toEqual({ condition: [{ type: "Ready", status: "True" }] });
+    expect(certificate.timeouts).toEqual({ create: "1m", update: "1m" });
+    const statefulSet = resource(json, "kubernetes_stateful_set_v1", "qdrant");
+    expect(statefulSet.depends_on).toEqual(["kubernetes_manifest.qdrant_tls"]);
+    // The certificate's minute comes out of the rollout's share (applyWaitMinutes 12: 8 + 1 + the Job's 3).
+    expect(statefulSet.timeouts).toMatchObject({ create: "8m", update: "8m" });
+    // The Jobs that mount the Secret start after the StatefulSet.
+    expect(resource(json, "kubernetes_job_v1", "qdrant_init").depends_on).toEqual(["kubernetes_stateful_set_v1.qdrant"]);
+    const own = synthDeployment({ replicas: 3, tls: { secretName: "acme-cert" } });
+    expect(resource(own, "kubernetes_stateful_set_v1", "qdrant").depends_on).toBeUndefined();
+    expect(resource(own, "kubernetes_stateful_set_v1", "qdrant").timeouts).toMatchObject({ create: "9m", update: "9m" });
+  });
+
   it("adds tls.extraDnsNames (the name clients use for the external NLB) to the cert-manager certificate, once each", () => {
     const json = synthDeployment({
       enableExternalAccess: true,
