@@ -106,7 +106,8 @@ export class QdrantDeployment extends Construct {
     // The key entries of the pods exist while the Secret does (the module: while enable_authentication holds).
     const apiKeySecretName = apiKeys && (fromPart(apiKeys, apiKeys.secretName, apiKeySecretNameOf(names)) as string);
     this.apiKeySecretName = apiKeys && (fromPart(apiKeys, apiKeys.secretName, "") as string);
-    const tlsSecretName = inputs.tls ? new QdrantTls(this, "tls", { ...common, inputs }).secretName : undefined;
+    const tls = inputs.tls ? new QdrantTls(this, "tls", { ...common, inputs }) : undefined;
+    const tlsSecretName = tls?.secretName;
     const services = new QdrantServices(this, "services", common);
     this.serviceName = services.serviceName;
     const expressions = options.guardExpressions ?? this.literalGuardExpressions();
@@ -124,6 +125,8 @@ export class QdrantDeployment extends Construct {
       apiKeysChecksum:
         apiKeys?.checksum === undefined ? undefined : { value: fromPart(apiKeys, apiKeys.checksum, "none") as string, when: and(authentication, apiKeys.checksumWhen) },
       tlsSecretName,
+      // The Jobs that mount the TLS Secret (collection init, restore) start after the StatefulSet, so after it too.
+      dependsOn: tls?.certificate ? [tls.certificate] : undefined,
       metadataAnnotations: keyGuard?.annotations,
       preconditions: [...guard.preconditions, ...(options.preconditions ?? [])],
     });

@@ -343,7 +343,12 @@ export interface QdrantTlsSettings {
     /** Issuer (in the namespace) or ClusterIssuer. @default "ClusterIssuer" */
     readonly kind?: "Issuer" | "ClusterIssuer";
   };
-  /** The Secret has ca.crt; the module's Jobs verify Qdrant with it. @default true */
+  /**
+   * The Secret has ca.crt: Qdrant's peers verify each other's HTTPS with it (shard snapshot transfers), and the
+   * module's Jobs verify Qdrant with it. false: in cluster mode peers move shards as record streams over the peer
+   * port instead (stream_records).
+   * @default true
+   */
   readonly caInSecret?: boolean;
   /**
    * More names for the cert-manager certificate, beside the Service and pod names: e.g. the DNS name clients use

@@ -88,7 +88,12 @@ export const tlsSchema = z
       })
       .optional()
       .describe("Have cert-manager issue the certificate (a Certificate object; needs cert-manager's CRDs)."),
-    caInSecret: z.boolean().default(true).describe("The Secret has ca.crt; the module's Jobs verify Qdrant with it."),
+    caInSecret: z
+      .boolean()
+      .default(true)
+      .describe(
+        "The Secret has ca.crt: Qdrant's peers verify each other's HTTPS with it (shard snapshot transfers), and the module's Jobs verify Qdrant with it. false: in cluster mode peers move shards as record streams over the peer port instead (stream_records).",
+      ),
     extraDnsNames: z
       .array(
         z.string().refine((v) => isDns1123Subdomain(v.replace(/^\*\./, "")), {

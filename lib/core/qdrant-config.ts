@@ -67,7 +67,7 @@ export function qdrantEnvironmentParts(inputs: QdrantInputs, names: QdrantNames)
       isUnresolvedToken(inputs.replicas) ? Fn.min([2, inputs.replicas]) : defaultReplicationFactor(inputs.replicas),
     );
   }
-  if (inputs.tls) Object.assign(base, tlsEnvironment());
+  if (inputs.tls) Object.assign(base, tlsEnvironment(inputs.tls, names.clusterMode));
   if (names.metricsPort !== undefined) base.QDRANT__SERVICE__METRICS_PORT = numberText(names.metricsPort);
   return [
     { when: true, values: base },

@@ -8,7 +8,7 @@ import {
   statefulSetV1SpecTemplateSpecTopologySpreadConstraintToTerraform,
   StatefulSetV1SpecTemplateSpecToleration,
 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
-import { Fn, Op, Token } from "cdktf";
+import { Fn, ITerraformDependable, Op, Token } from "cdktf";
 import { addBlockList, addConditionalBlocks, and, Condition, ConditionalBlock, conditionOf, decidedBlocks, isDecided } from "../terraform/conditional";
 import type { SecretEnv } from "./api-key-secret";
 import { isUnresolvedToken } from "../config/tokens";
@@ -33,6 +33,8 @@ export interface QdrantStatefulSetProps {
   readonly apiKeysChecksum?: { value: string; when: Condition };
   /** Secret with tls.crt/tls.key, mounted at /qdrant/tls, when TLS is on. */
   readonly tlsSecretName?: string;
+  /** What must be finished before the pods roll: the cert-manager Certificate whose Secret they mount. */
+  readonly dependsOn?: ITerraformDependable[];
   readonly headlessServiceName: string;
   /** Extra environment (API keys from a Secret), present while `when` holds. */
   readonly secretEnv?: { when: Condition; env: SecretEnv[] };
@@ -62,6 +64,7 @@ export class QdrantStatefulSet extends Construct {
     const settled = isDecided(affinityWhen) && !isUnresolvedToken(inputs.podAntiAffinityMode);
     const env = containerEnv(props);
     const statefulSet = new StatefulSetV1(this, "resource", {
+      dependsOn: props.dependsOn?.length ? props.dependsOn : undefined,
       metadata: { name: names.resourceName, namespace: props.namespace, labels: names.labels, annotations: props.metadataAnnotations },
       spec: {
         serviceName: props.headlessServiceName,
@@ -124,7 +127,7 @@ export class QdrantStatefulSet extends Construct {
       ]);
     }
     // Terraform waits for the rollout within the apply's budget (lib/terraform/wait-budget.ts); deleting the object is quick.
-    const { rolloutTimeout } = waitBudget(inputs.applyWaitMinutes, inputs.startupTimeoutSeconds);
+    const { rolloutTimeout } = waitBudget(inputs.applyWaitMinutes, inputs.startupTimeoutSeconds, inputs.tls?.certManagerIssuer !== undefined);
     statefulSet.putTimeouts({ create: rolloutTimeout, update: rolloutTimeout, delete: "2m" });
     if (props.preconditions?.length) statefulSet.lifecycle = { ...statefulSet.lifecycle, precondition: props.preconditions };
     statefulSet.addOverride("lifecycle.ignore_changes", [

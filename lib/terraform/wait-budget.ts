@@ -1,5 +1,6 @@
 /**
  * How long one `terraform apply` waits on Kubernetes, split between the waits that follow each other: the
+ * cert-manager Certificate when there is one (Terraform waits until it is Ready; the StatefulSet depends on it), the
  * StatefulSet's rollout (Terraform waits for it: wait_for_rollout) and then the collection-init Job (it starts after
  * the rollout; Terraform waits for it: wait_for_completion). Past the budget Terraform stops waiting and the apply
  * fails with a timeout on that resource; the rollout goes on in the cluster (QdrantRolloutStuck watches it). The
@@ -19,13 +20,21 @@ export interface WaitBudget {
   readonly jobWaitSeconds: number;
 }
 
-/** A quarter of the budget (at least a minute) for the Job, the rest for the rollout. */
-export function waitBudget(applyWaitMinutes: number, startupTimeoutSeconds: number): WaitBudget {
+const CERTIFICATE_MINUTES = 1;
+/** Terraform's wait for the cert-manager Certificate to be Ready (create and update): a minute of the rollout's share. */
+export const CERTIFICATE_TIMEOUT = `${CERTIFICATE_MINUTES}m`;
+
+/**
+ * A quarter of the budget (at least a minute) for the Job, a minute for the Certificate when cert-manager issues one
+ * (a CA or Vault issuer signs in seconds), the rest for the rollout.
+ */
+export function waitBudget(applyWaitMinutes: number, startupTimeoutSeconds: number, certificate = false): WaitBudget {
   if (isUnresolvedToken(applyWaitMinutes) || isUnresolvedToken(startupTimeoutSeconds)) {
     const job = Fn.ceil(Op.div(applyWaitMinutes, 4));
     const deadline = Op.sub(Op.mul(job, 60), 30);
+    const rollout = Op.sub(applyWaitMinutes, job);
     return {
-      rolloutTimeout: Token.asString(Fn.format("%dm", [Op.sub(applyWaitMinutes, job)])),
+      rolloutTimeout: Token.asString(Fn.format("%dm", [certificate ? Op.sub(rollout, CERTIFICATE_MINUTES) : rollout])),
       jobTimeout: Token.asString(Fn.format("%dm", [job])),
       jobDeadlineSeconds: Token.asNumber(deadline),
       jobWaitSeconds: Token.asNumber(Fn.min([startupTimeoutSeconds, Fn.floor(Op.div(Op.sub(deadline, 30), 2))])),
@@ -34,7 +43,7 @@ export function waitBudget(applyWaitMinutes: number, startupTimeoutSeconds: numb
   const job = Math.ceil(applyWaitMinutes / 4);
   const deadline = job * 60 - 30;
   return {
-    rolloutTimeout: `${applyWaitMinutes - job}m`,
+    rolloutTimeout: `${applyWaitMinutes - job - (certificate ? CERTIFICATE_MINUTES : 0)}m`,
     jobTimeout: `${job}m`,
     jobDeadlineSeconds: deadline,
     jobWaitSeconds: Math.min(startupTimeoutSeconds, Math.floor((deadline - 30) / 2)),

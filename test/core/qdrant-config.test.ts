@@ -42,9 +42,13 @@ describe("QdrantConfig", () => {
 
   it.each(cases)("uses only keys Qdrant %s has (checked against its config.yaml)", (version, file) => {
     const keys = configKeys(file);
-    const json = synthDeployment({ qdrantVersion: version, replicas: 3, walCapacityMb: 32, maxRequestSizeMb: 64, tls: { secretName: "cert" } });
-    const data: Record<string, string> = resource(json, "kubernetes_config_map_v1", "qdrant_config").data;
-    const qdrantKeys = Object.keys(data).filter((k) => k.startsWith("QDRANT__"));
+    // TLS with and without a CA in the Secret: tls.ca_cert, or storage.shard_transfer_method instead.
+    const keysWith = (caInSecret: boolean) => {
+      const json = synthDeployment({ qdrantVersion: version, replicas: 3, walCapacityMb: 32, maxRequestSizeMb: 64, tls: { secretName: "cert", caInSecret } });
+      return Object.keys(resource(json, "kubernetes_config_map_v1", "qdrant_config").data).filter((k) => k.startsWith("QDRANT__"));
+    };
+    const qdrantKeys = [...new Set([...keysWith(true), ...keysWith(false)])];
+    expect(qdrantKeys).toEqual(expect.arrayContaining(["QDRANT__TLS__CA_CERT", "QDRANT__STORAGE__SHARD_TRANSFER_METHOD"]));
     expect(qdrantKeys.length).toBeGreaterThan(10);
     expect(qdrantKeys.filter((k) => !keys.has(envToConfigPath(k)) && !(envToConfigPath(k) in UNDOCUMENTED_KEYS))).toEqual([]);
     expect(keys.has("storage.wal_capacity_mb")).toBe(false); // the spike's key is not real
