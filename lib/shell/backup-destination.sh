@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # backup-destination.sh: where backups live, for qdrant-backup.sh, qdrant-restore.sh and qdrant-backup-verify.sh: the
 # checks of the peer URLs and the destination, and reading, writing, listing and deleting at an s3:// or file://
-# destination (the AWS CLI v2 for S3). Sourced, never run: it only defines functions, and must sit in the same
-# directory as the scripts that source it (mounted from the same ConfigMap), with log.sh sourced first.
+# destination (the AWS CLI for S3: v2 in the tests, v1 in the default job image, so only what both have). Sourced,
+# never run: it only defines functions, and must sit in the same directory as the scripts that source it (mounted
+# from the same ConfigMap), with log.sh sourced first.
 #
 # The functions below check_peers_and_destination read what it sets (DEST_KIND, S3_BUCKET, S3_PREFIX, DEST_DIR) and
 # S3_ENDPOINT_URL, and keep their work files in WORK (an existing directory). TS_PATTERN is a backup's name.
