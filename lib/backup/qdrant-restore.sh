@@ -15,7 +15,8 @@
 #   S3_ENDPOINT_URL           optional; an S3-compatible endpoint (MinIO), passed to the AWS CLI as --endpoint-url
 #   SCRATCH_DIR               required; an existing writable directory; an s3:// restore downloads one snapshot file
 #                             at a time here (it must hold the largest one); file:// restores read in place
-#   RESTORE_TIMESTAMP         required; a backup's YYYYMMDD_HHMMSS, or "latest" (the newest backup with a manifest)
+#   RESTORE_TIMESTAMP         required; a backup's YYYYMMDD_HHMMSS, or "latest" (the newest backup with a manifest
+#                             that holds a collection; newer empty ones are skipped with a warning)
 #   RESTORE_COLLECTIONS       optional; space-separated names of the collections to restore; default: all in the backup
 #   RESTORE_TARGET_SUFFIX     optional; restore collection <c> as <c><suffix> (letters, digits, _ and -); default: none,
 #                             i.e. into <c> itself, replacing its current data

@@ -64,7 +64,9 @@ upload_snapshot() {
   HTTP_MAX_TIME=$(transfer_seconds "$5") http "$1" POST "$2" "" -F "snapshot=@\"$file\";filename=$4;type=application/octet-stream"
 }
 
-# restore_resolve_timestamp: sets BACKUP_TS from RESTORE_TIMESTAMP (or the newest complete backup).
+# restore_resolve_timestamp: sets BACKUP_TS from RESTORE_TIMESTAMP, or for latest the newest complete backup that
+# holds a collection (a backup of a Qdrant that lost its data is complete too, and empty: it is skipped, saying so,
+# unless every complete backup is empty).
 restore_resolve_timestamp() {
   local backups ts state newest="" complete=() incomplete=0 found=""
   [[ $DEST_KIND != file || -d $DEST_DIR ]] || die "BACKUP_DESTINATION directory $DEST_DIR does not exist"
@@ -82,7 +84,22 @@ restore_resolve_timestamp() {
   done <<<"$backups"
   if [[ $RESTORE_TIMESTAMP == latest ]]; then
     [[ -n $newest ]] || die "no complete backup (one with manifest.json) under $(dest_url "") ($incomplete incomplete)"
-    BACKUP_TS=$newest
+    local i chosen="" empty=()
+    for ((i = ${#complete[@]} - 1; i >= 0; i--)); do
+      dest_get "${complete[i]}/manifest.json" "$WORK/candidate.json"
+      if [[ $(jq -r '.collections | length' "$WORK/candidate.json" 2>/dev/null) != 0 ]]; then
+        chosen=${complete[i]}
+        break
+      fi
+      empty+=("${complete[i]}")
+    done
+    if [[ -z $chosen ]]; then
+      chosen=$newest
+      warn "every complete backup under $(dest_url "") holds no collection"
+    elif ((${#empty[@]} > 0)); then
+      warn "skipping the newest complete backup(s) ${empty[*]}: they hold no collection (taken of a Qdrant that had none, e.g. after its data was lost); name one in RESTORE_TIMESTAMP to restore it"
+    fi
+    BACKUP_TS=$chosen
     log "newest complete backup under $(dest_url ""): $BACKUP_TS"
     return 0
   fi
