@@ -28,6 +28,11 @@
 #                             recovering) one snapshot; each adds the time its bytes take at TRANSFER_MIN_MIB_PER_SECOND
 #   TRANSFER_MIN_MIB_PER_SECOND  default 25; the slowest rate (MiB/s) still taken as progress
 #   POLL_INTERVAL_SECONDS     default 1; the pause between two looks at shard placement and transfers (fractions allowed)
+#   RESTORE_REQUEST_ID        optional; what asked for this restore (the restore Job: the id Terraform gave its
+#                             terraform_data <id>_restore_request, new each time backupRestoreTimestamp is set). A restore
+#                             that completes writes restores/<id>.json at the destination; a run that finds it restores
+#                             nothing and says so, so a Job created again for the same request (deleted by hand, then
+#                             the next apply) does not overwrite what was written since
 #
 # What it does: picks the backup (an incomplete one, without manifest.json, is refused), reads its manifest, and
 # refuses to restore anything when the number of peers differs from the backup's (QDRANT_PEER_URLS and GET /cluster
@@ -60,12 +65,16 @@ main() {
   # shellcheck disable=SC2034 # filled by restore_read_inputs (restore-steps.sh)
   problems=()
   restore_read_inputs
+  RESTORE_REQUEST_ID="${RESTORE_REQUEST_ID:-}"
+  [[ -z $RESTORE_REQUEST_ID || $RESTORE_REQUEST_ID =~ ^[A-Za-z0-9-]{1,64}$ ]] ||
+    problems+=("RESTORE_REQUEST_ID must be letters, digits and - (at most 64), got \"$RESTORE_REQUEST_ID\"")
   exit_on_problems
   restore_setup
   trap restore_cleanup EXIT
   trap 'stop_child; exit 143' TERM
   trap 'stop_child; exit 130' INT
 
+  if [[ -n $RESTORE_REQUEST_ID ]] && restore_request_done; then return 0; fi
   restore_resolve_timestamp
   restore_fetch_manifest
   restore_select_collections
@@ -85,6 +94,25 @@ main() {
   ((${#mismatches[@]} == 0)) ||
     die_listing "restore of backup $BACKUP_TS finished, but ${#mismatches[@]} collection(s) have another points_count than the manifest" "${mismatches[@]}"
   log "restore of backup $BACKUP_TS complete: ${#SELECTED[@]} collection(s)${RESTORE_TARGET_SUFFIX:+ (as <name>$RESTORE_TARGET_SUFFIX)}"
+  [[ -z $RESTORE_REQUEST_ID ]] || restore_request_record
+}
+
+# restore_request_done: true (saying so) when restores/<RESTORE_REQUEST_ID>.json is at the destination: this request
+# completed before.
+restore_request_done() {
+  local rel="restores/$RESTORE_REQUEST_ID.json" listed found=""
+  dest_list "restores/" >"$WORK/restores.tsv"
+  while IFS=$'\t' read -r listed _; do [[ $listed != "$rel" ]] || found=1; done <"$WORK/restores.tsv"
+  [[ -n $found ]] || return 1
+  dest_get "$rel" "$WORK/request.json"
+  log "restore request $RESTORE_REQUEST_ID completed before ($(jq -r '"backup \(.backup), \(.completed)"' "$WORK/request.json" 2>/dev/null || echo "see $(dest_url "$rel")")): nothing restored again. This Job was created again for the same request (deleted by hand, then applied?); to restore again, remove backupRestoreTimestamp, apply, set it and apply"
+}
+
+# restore_request_record: writes restores/<RESTORE_REQUEST_ID>.json (which backup, when, which collections).
+restore_request_record() {
+  jq -n --arg id "$RESTORE_REQUEST_ID" --arg ts "$BACKUP_TS" --arg completed "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    '{request: $id, backup: $ts, completed: $completed, collections: $ARGS.positional}' --args "${SELECTED[@]}" >"$WORK/request.json"
+  dest_put "$WORK/request.json" "restores/$RESTORE_REQUEST_ID.json" application/json
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then

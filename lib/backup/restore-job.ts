@@ -11,6 +11,7 @@ import type { QdrantNames } from "../core/naming";
 import type { JobDeadlines } from "./job-deadlines";
 import { addBackupPodBlocks, BackupPodConverters, backupPodTemplate, BackupPodProps } from "./backup-pod";
 import type { Condition } from "../terraform/conditional";
+import { TerraformDataResource } from "../terraform/terraform-data";
 
 const CONVERTERS: BackupPodConverters = {
   env: jobV1SpecTemplateSpecContainerEnvToTerraform,
@@ -36,7 +37,9 @@ export interface QdrantRestoreJobProps extends Omit<BackupPodProps, "component" 
  * backupRestoreReplaceIncompatible), puts each peer's shards back on that peer, then streams the snapshots one at a
  * time (each peer's snapshot to the same peer ordinal). It refuses, saying why, when the peer count differs from the
  * backup's. Apply does not wait for it: follow `kubectl logs job/<name>-restore`. No TTL: a Job the TTL controller
- * deleted would be created again by the next apply, and so restore again.
+ * deleted would be created again by the next apply. A Job created again for the same request restores nothing: the
+ * request is a `terraform_data` whose id (new each time the restore is declared) the script records at the
+ * destination when it completes (restores/<id>.json), and finds there on a second run.
  */
 export class QdrantRestoreJob extends Construct {
   readonly jobName: string;
@@ -45,12 +48,14 @@ export class QdrantRestoreJob extends Construct {
     super(scope, id);
     // The name stays within Kubernetes' 63 characters; a new timestamp changes the pod spec, which replaces the Job.
     const name = `${props.names.resourceName}-restore`;
+    const request = new TerraformDataResource(this, "request", { timestamp: props.timestamp });
     const { template, blocks } = backupPodTemplate({
       ...props,
       component: "restore",
       script: "qdrant-restore.sh",
       extraEnv: [
         { when: true, block: { name: "RESTORE_TIMESTAMP", value: props.timestamp } },
+        { when: true, block: { name: "RESTORE_REQUEST_ID", value: request.getStringAttribute("id") } },
         // RESTORE_REPLACE_INCOMPATIBLE only when allowed: a Job whose pod spec changes is replaced, and so runs again.
         { when: props.replaceIncompatible, block: { name: "RESTORE_REPLACE_INCOMPATIBLE", value: "true" } },
       ],

@@ -47,6 +47,7 @@ export const ADDRESSES: readonly Entry[] = [
   ["backup/verify/resource", "{id}_verify"],
   ["backup/restore-service-account/resource", "{id}_restore"],
   ["backup/restore/resource", "{id}_restore"],
+  ["backup/restore/request", "{id}_restore_request"],
   ["backup/volume", "{id}_backups"],
   ["backup/region", "{id}_backup"],
   ["backup/identity/irsa/cluster", "{id}_backup"],

@@ -219,7 +219,7 @@ const asFunction = (p: Scenario["before"]) => (typeof p === "function" ? p : () 
 export function effectOf(impact: ResourceImpact): { effect: Effect; what: string } {
   const { type, action, changes } = impact;
   const guarded = type in GUARDED_TYPES || impact.address === "kubernetes_secret_v1.qdrant_api_key";
-  if (type === "terraform_data") return { effect: "nothing", what: "the plan guard's marker" };
+  if (type === "terraform_data") return { effect: "nothing", what: impact.address.endsWith("_restore_request") ? "the restore request (its id marks the restore done once it completes)" : "the plan guard's marker" };
   // A change the provider plans and never sends is the worst outcome: the plan shows it again and again.
   const neverSent = [...new Set(changes.filter((c) => c.notApplied).map((c) => c.path))];
   if (action !== "replace" && neverSent.length > 0) return { effect: "never applied", what: `planned in place, never sent (a diff forever): ${neverSent.join(", ")}` };

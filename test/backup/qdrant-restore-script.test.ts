@@ -225,6 +225,33 @@ it("reports a points_count that differs from the manifest, and accepts one withi
   expect(q.violations).toEqual([]);
 });
 
+it("restores once per request: a Job created again for the same RESTORE_REQUEST_ID (deleted by hand, then applied) writes nothing, a new request restores", async () => {
+  const { q, store, env } = await backedUp();
+  const run = (request: string) => runRestore({ ...env, RESTORE_TIMESTAMP: TS, RESTORE_COLLECTIONS: "conversations", RESTORE_REQUEST_ID: request });
+  const first = await run("2b7c0e4a-5d1f-4c2e-9a8b-000000000001");
+  expect([first.code, first.errorLines]).toEqual([0, []]);
+  const record = JSON.parse((await store.get("restores/2b7c0e4a-5d1f-4c2e-9a8b-000000000001.json")).toString());
+  expect(record).toEqual({ request: "2b7c0e4a-5d1f-4c2e-9a8b-000000000001", backup: TS, completed: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), collections: ["conversations"] });
+
+  // Written since the restore: a second run of the same request must not overwrite it.
+  await call(q, "PUT", "/collections/conversations/points?wait=true", { points: [{ id: 999, vector: Array(COLLECTIONS.conversations.config.vectors.size).fill(0.5), payload: {} }] });
+  const after = infos(q);
+  q.clearRequests();
+  const again = await run("2b7c0e4a-5d1f-4c2e-9a8b-000000000001");
+  expect([again.code, again.errorLines]).toEqual([0, []]);
+  expect(again.lines).toEqual([
+    `restore request 2b7c0e4a-5d1f-4c2e-9a8b-000000000001 completed before (backup ${TS}, ${record.completed}): nothing restored again. This Job was created again for the same request (deleted by hand, then applied?); to restore again, remove backupRestoreTimestamp, apply, set it and apply`,
+  ]);
+  expect(q.writes()).toEqual([]);
+  expect(infos(q)).toEqual(after);
+
+  const other = await run("2b7c0e4a-5d1f-4c2e-9a8b-000000000002");
+  expect([other.code, other.errorLines, other.lines.at(-1)]).toEqual([0, [], "restore of backup " + TS + " complete: 1 collection(s)"]);
+  expect(q.writes().map((w) => `${w.method} ${w.path}`)).toContain("POST /collections/conversations/snapshots/upload");
+  expect(await store.list()).toEqual(expect.arrayContaining(["restores/2b7c0e4a-5d1f-4c2e-9a8b-000000000002.json"]));
+  expect(q.violations).toEqual([]);
+});
+
 it("warns when the backup comes from another Qdrant version", async () => {
   const { store, env } = await backedUp("1.13");
   const q = await startQdrantStandin({ version: "1.19" });
