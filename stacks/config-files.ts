@@ -155,13 +155,16 @@ export function loadStackConfigs(dir: string, env: NodeJS.ProcessEnv = process.e
   return stacks;
 }
 
+/** One EKS cluster: its name within the stack's region (clusters of other regions or accounts may share a name). */
+const clusterKey = (stack: StackConfig) => `${(stack.settings as { awsRegion?: string }).awsRegion}/${stack.resolved.eksClusterName}`;
+
 /** Two stacks creating the same namespace (or cluster-scoped StorageClass) on one cluster would fight over it. */
 function sharedNamespaceProblems(stacks: StackConfig[], label: (p: string) => string): string[] {
   const owners = new Map<string, StackConfig>();
   const problems: string[] = [];
   for (const stack of stacks) {
     if (stack.kind !== "eks" || !stack.resolved.createNamespace) continue;
-    const key = `${stack.resolved.eksClusterName}/${stack.resolved.namespace}`;
+    const key = `${clusterKey(stack)}/${stack.resolved.namespace}`;
     const owner = owners.get(key);
     if (owner) {
       problems.push(
@@ -183,13 +186,13 @@ function sharedMetricsServerProblems(stacks: StackConfig[], label: (p: string) =
   const problems: string[] = [];
   for (const stack of stacks) {
     if (stack.kind !== "eks" || !stack.resolved.autoscaling?.installMetricsServer) continue;
-    const owner = owners.get(stack.resolved.eksClusterName as string);
+    const owner = owners.get(clusterKey(stack));
     if (owner) {
       problems.push(
         `${label(stack.file)}: autoscaling.installMetricsServer: metrics-server on EKS cluster "${stack.resolved.eksClusterName}" is already installed by ${label(owner.file)} (one Helm release per cluster, which destroying that stack removes for all); set it in one stack per cluster only, or install metrics-server outside these stacks`,
       );
     } else {
-      owners.set(stack.resolved.eksClusterName as string, stack);
+      owners.set(clusterKey(stack), stack);
     }
   }
   return problems;

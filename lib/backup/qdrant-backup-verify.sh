@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# qdrant-backup-verify.sh: proves the newest complete backup restores. It restores every collection of that backup
-# into a scratch collection <collection>_restore_check, compares it with the backup's manifest, and deletes the scratch
-# collections again (always, also when something fails), so a broken backup is found before it is needed.
+# qdrant-backup-verify.sh: proves the newest complete backup that holds points restores (newer empty ones are named
+# in a warning). It restores every collection of that backup into a scratch collection <collection>_restore_check,
+# compares it with the backup's manifest, and deletes the scratch collections again (always, also when something
+# fails), so a broken backup is found before it is needed.
 #
 # Run by the optional verification CronJob. Sources log.sh, qdrant-api.sh, backup-destination.sh and restore-steps.sh
 # (the restore's steps), which must sit in the same directory (mounted from the ConfigMap). Needs bash >= 5.1 (see

@@ -19,7 +19,7 @@
 #   SCRATCH_DIR               required; an existing writable directory big enough for the largest snapshot
 #   BACKUP_PRUNE              default false; true: after a successful backup, delete complete backups older than
 #                             BACKUP_RETENTION_DAYS except the newest complete one (and, when this run found no
-#                             collection, the newest complete one that holds a collection), and incomplete ones (no
+#                             points, the newest complete one that holds points), and incomplete ones (no
 #                             manifest) older than the retention (age: from the name's time to now; entries whose name is
 #                             not a YYYYMMDD_HHMMSS are never touched). false: retention is left to the bucket's lifecycle rule
 #   BACKUP_RETENTION_DAYS     whole number >= 1; required when BACKUP_PRUNE is true, otherwise unused
@@ -390,14 +390,14 @@ backup_prune() {
   while read -r ts state; do
     [[ $state != complete ]] || newest_complete=$ts
   done <<<"$backups"
-  # This run found no collection (a Qdrant that lost its data backs up as empty): keep the newest backup that holds
-  # one as well, whatever its age, so that a restore still has it.
+  # This run found no points (a Qdrant that lost its data backs up as empty, or with the empty collections the init
+  # Job recreated): keep the newest backup that holds points as well, whatever its age, so that a restore still has it.
   local with_data=""
-  if ((${#COLLECTIONS[@]} == 0)); then
+  if [[ $(manifest_points "$WORK/manifest.json") == 0 ]]; then
     while read -r ts state; do
       [[ $state == complete && $ts != "$TS" ]] || continue
       dest_get "$ts/manifest.json" "$WORK/older-manifest.json"
-      if [[ $(jq -r '.collections | length' "$WORK/older-manifest.json" 2>/dev/null) != 0 ]]; then
+      if [[ $(manifest_points "$WORK/older-manifest.json") != 0 ]]; then
         with_data=$ts
         break
       fi
@@ -417,7 +417,7 @@ backup_prune() {
       log "prune: keeping $ts although it is $days days old: it is the newest complete backup"
       kept=$((kept + 1))
     elif [[ $ts == "$with_data" ]]; then
-      log "prune: keeping $ts although it is $days days old: it is the newest complete backup that holds a collection, and $TS holds none"
+      log "prune: keeping $ts although it is $days days old: it is the newest complete backup that holds points, and $TS holds none"
       kept=$((kept + 1))
     else
       doomed+=("$ts")

@@ -16,7 +16,7 @@
 #   SCRATCH_DIR               required; an existing writable directory; an s3:// restore downloads one snapshot file
 #                             at a time here (it must hold the largest one); file:// restores read in place
 #   RESTORE_TIMESTAMP         required; a backup's YYYYMMDD_HHMMSS, or "latest" (the newest backup with a manifest
-#                             that holds a collection; newer empty ones are skipped with a warning)
+#                             that holds points; newer empty ones are skipped with a warning)
 #   RESTORE_COLLECTIONS       optional; space-separated names of the collections to restore; default: all in the backup
 #   RESTORE_TARGET_SUFFIX     optional; restore collection <c> as <c><suffix> (letters, digits, _ and -); default: none,
 #                             i.e. into <c> itself, replacing its current data
@@ -105,6 +105,10 @@ restore_request_done() {
   while IFS=$'\t' read -r listed _; do [[ $listed != "$rel" ]] || found=1; done <"$WORK/restores.tsv"
   [[ -n $found ]] || return 1
   dest_get "$rel" "$WORK/request.json"
+  # Another backup named for the same request (Terraform gives a new timestamp a new id; this is the backstop).
+  if [[ $RESTORE_TIMESTAMP != latest && $(jq -r '.backup // ""' "$WORK/request.json" 2>/dev/null) != "$RESTORE_TIMESTAMP" ]]; then
+    return 1
+  fi
   log "restore request $RESTORE_REQUEST_ID completed before ($(jq -r '"backup \(.backup), \(.completed)"' "$WORK/request.json" 2>/dev/null || echo "see $(dest_url "$rel")")): nothing restored again. This Job was created again for the same request (deleted by hand, then applied?); to restore again, remove backupRestoreTimestamp, apply, set it and apply"
 }
 

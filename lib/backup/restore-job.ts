@@ -48,7 +48,8 @@ export class QdrantRestoreJob extends Construct {
     super(scope, id);
     // The name stays within Kubernetes' 63 characters; a new timestamp changes the pod spec, which replaces the Job.
     const name = `${props.names.resourceName}-restore`;
-    const request = new TerraformDataResource(this, "request", { timestamp: props.timestamp });
+    // A new timestamp is a new request (a new id), also when the Job is then replaced through allowDestroy.
+    const request = new TerraformDataResource(this, "request", { timestamp: props.timestamp }, { timestamp: props.timestamp });
     const { template, blocks } = backupPodTemplate({
       ...props,
       component: "restore",

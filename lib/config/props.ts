@@ -127,7 +127,8 @@ export interface QdrantDeploymentProps {
    */
   readonly backupRestoreReplaceIncompatible?: boolean;
   /**
-   * Schedule of a check that restores the newest backup into scratch collections and compares it (off when unset).
+   * Schedule of a check that restores the newest backup that holds points into scratch collections and compares it
+   * (off when unset).
    * @default - unset
    */
   readonly backupVerifySchedule?: string;

@@ -253,7 +253,7 @@ export const qdrantInputShape = {
     })
     .meta(terraformChecks({ check: "cron", error: 'must be a cron schedule such as "0 5 * * 0"' }))
     .optional()
-    .describe("Schedule of a check that restores the newest backup into scratch collections and compares it (off when unset)."),
+    .describe("Schedule of a check that restores the newest backup that holds points into scratch collections and compares it (off when unset)."),
   eksClusterName: z.string().optional().describe("EKS cluster name (the EKS stack connects through it; IRSA finds its OIDC provider)."),
   collectionsConfig: z.array(collectionSchema).prefault(SEED_COLLECTIONS).describe("Collections to create; default `documents` and `conversations`: 1536 dimensions (OpenAI text-embedding-3-small), Cosine."),
   commonLabels: labelMap().default({}).describe("Labels added to every object but the volume claim templates (those carry fixed labels: Kubernetes never changes them)."),

@@ -52,8 +52,9 @@ export type HomelabStackSettings = z.output<z.ZodObject<typeof homelabStackSetti
 export type TerraformCloudSettings = z.output<typeof terraformCloudSchema>;
 
 /**
- * Terraform Cloud for every stack whose file has no terraformCloud block: $TFC_ORGANIZATION (and optionally
- * $TFC_PROJECT), one workspace per stack. Unset: local state.
+ * Terraform Cloud for every EKS stack whose file has no terraformCloud block (config-files.ts applies it; the
+ * homelab's provider reads a local kubeconfig): $TFC_ORGANIZATION (and optionally $TFC_PROJECT), one workspace per
+ * stack. Unset: local state.
  */
 export function terraformCloudFromEnv(env: NodeJS.ProcessEnv): TerraformCloudSettings | undefined {
   const organization = env.TFC_ORGANIZATION?.trim();

@@ -142,7 +142,8 @@ function singleToClusterCheck(objects: string, e: GuardExpressions): { condition
       `${e.label("replicas")} ${configured} would turn the running single-node Qdrant of ${e.statefulSetText} into a cluster in one apply: the new pods ` +
       `start in cluster mode and wait for pod 0 on port 6335, which the running pod 0 does not serve, and Kubernetes' rolling update never reaches pod 0 ` +
       `while they are not ready, so the rollout stalls. Do it in two applies: first ${e.clusterModeFirstStep}, wait until the pod is ready ` +
-      `(${kubectl(e, "rollout status")}), then raise ${e.label("replicas")} (README "Scaling and sizing").`,
+      `(${kubectl(e, "rollout status")}), then raise ${e.label("replicas")}; the single node's shards stay on pod 0, one copy each, until you replicate ` +
+      `them onto the new peers (README "Scaling and sizing").`,
   };
 }
 

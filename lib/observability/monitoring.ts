@@ -1,7 +1,7 @@
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Fn, Op, Token } from "cdktf";
 import { Construct } from "constructs";
-import { conditionOf, optionalPart } from "../terraform/conditional";
+import { choose, conditionOf, isSet, optionalPart } from "../terraform/conditional";
 import { isUnresolvedToken } from "../config/tokens";
 import { longestIntervalSeconds } from "../config/cron";
 import { supportsReplicaMetrics } from "../config/qdrant-version";
@@ -273,14 +273,27 @@ export function alertRules(inputs: QdrantInputs, names: QdrantNames, deadlines: 
  * the data: job-deadlines.ts), when a run is more than an hour overdue (kube-state-metrics' next schedule time stays
  * in the past when runs are missed, after a success as before the first), or when the CronJob is suspended and has
  * not succeeded for that long (kube-state-metrics then drops the next schedule time).
+ * A declared restore suspends the CronJob on purpose (backup-cron-job.ts): then it fires only once the suspension
+ * has lasted longer than the restore may take plus a day (the input was left set), and runs the suspension made the
+ * CronJob miss (they are not made up: startingDeadlineSeconds) do not count as overdue for a week.
  * Without a backup CronJob (backups off) every part of it is empty, so it never fires.
  */
-export function lastRunBackupAlert(inputs: Pick<QdrantInputs, "customerName">, names: QdrantNames, deadlines: JobDeadlines): AlertRule {
+export function lastRunBackupAlert(inputs: Pick<QdrantInputs, "customerName" | "backupRestoreTimestamp">, names: QdrantNames, deadlines: JobDeadlines): AlertRule {
   const ns = names.namespace;
   const cronJob = `namespace="${ns}", cronjob="${names.resourceName}-backup"`;
   const lateSeconds = deadlines.seconds("backup", 1);
   const late = isUnresolvedToken(lateSeconds) ? Token.asString(lateSeconds) : String(lateSeconds);
   const lateHours = deadlines.hoursText("backup", 1);
+  const restoreSeconds = deadlines.seconds("restore", 24);
+  const restoreWindow = isUnresolvedToken(restoreSeconds) ? Token.asString(restoreSeconds) : String(restoreSeconds);
+  const suspend = `kube_cronjob_spec_suspend{${cronJob}}`;
+  // 1 while a restore is declared, else 0: a number in the expression (a Terraform conditional in the module), which
+  // `vector(...) == n` turns into a condition PromQL can and with.
+  const declared = numberText(Token.asNumber(choose(isSet(inputs.backupRestoreTimestamp), 1, 0)));
+  const suspendedTooLong =
+    `(max(${suspend}) == 1 and on() (time() - max(kube_cronjob_status_last_successful_time{${cronJob}}) > ${late}` +
+    ` or on() absent(kube_cronjob_status_last_successful_time{${cronJob}})) and on() vector(${declared}) == 0)` +
+    ` or (max(min_over_time(${suspend}[${restoreWindow}s])) == 1 and on() vector(${declared}) == 1)`;
   return owned(
     {
       alert: "QdrantBackupMissing",
@@ -288,15 +301,14 @@ export function lastRunBackupAlert(inputs: Pick<QdrantInputs, "customerName">, n
         `(max(kube_cronjob_status_last_schedule_time{${cronJob}}) > max(kube_cronjob_status_last_successful_time{${cronJob}}) or on() ` +
         `(max(kube_cronjob_status_last_schedule_time{${cronJob}}) and on() absent(kube_cronjob_status_last_successful_time{${cronJob}})))` +
         ` and on() time() - max(kube_cronjob_status_last_schedule_time{${cronJob}}) > ${late}` +
-        ` or time() - max(kube_cronjob_next_schedule_time{${cronJob}}) > 3600` +
+        ` or (time() - max(kube_cronjob_next_schedule_time{${cronJob}}) > 3600 unless on() max(max_over_time(${suspend}[8d])) == 1)` +
         // kube-state-metrics drops the next schedule time of a suspended CronJob: that case on its own.
-        ` or (max(kube_cronjob_spec_suspend{${cronJob}}) == 1 and on() (time() - max(kube_cronjob_status_last_successful_time{${cronJob}}) > ${late}` +
-        ` or on() absent(kube_cronjob_status_last_successful_time{${cronJob}})))`,
+        ` or ${suspendedTooLong}`,
       for: "5m",
       labels: { severity: "critical" },
       annotations: {
         summary: "No successful Qdrant backup",
-        description: `The latest run of ${names.resourceName}-backup has not succeeded ${lateHours}h after it was scheduled, a run is more than an hour overdue (runs missed), or the CronJob is suspended without a success for ${lateHours}h.`,
+        description: `The latest run of ${names.resourceName}-backup has not succeeded ${lateHours}h after it was scheduled, a run is more than an hour overdue (runs missed), or the CronJob is suspended: without a success for ${lateHours}h, or (a restore declared) for longer than the restore may take plus a day.`,
       },
     },
     inputs,

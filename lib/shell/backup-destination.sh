@@ -219,6 +219,13 @@ dest_delete() {
   fi
 }
 
+# manifest_points MANIFEST_FILE: the points its collections held (points_count summed; a collection whose count is
+# unknown counts as one); 0 for a backup of a Qdrant that held no data (no collection, or only empty ones, e.g. those
+# the init Job recreated after the data was lost). Prints nothing for a file that is not a manifest.
+manifest_points() {
+  jq -r '[(.collections // {})[] | .points_count | if . == null then 1 else . end] | add // 0' "$1" 2>/dev/null
+}
+
 # epoch_of YYYYMMDD_HHMMSS: seconds since 1970 (UTC); returns 1 for a time that does not exist (20250230_000000,
 # 23:59:60), as GNU date does. In bash, without a process: BusyBox's `date -d` (the job image's) takes such a time and
 # rolls it over (Feb 30 as Mar 2).

@@ -65,8 +65,8 @@ upload_snapshot() {
 }
 
 # restore_resolve_timestamp: sets BACKUP_TS from RESTORE_TIMESTAMP, or for latest the newest complete backup that
-# holds a collection (a backup of a Qdrant that lost its data is complete too, and empty: it is skipped, saying so,
-# unless every complete backup is empty).
+# holds points (a backup of a Qdrant that lost its data is complete too, and empty, or holds only the empty
+# collections the init Job recreated: it is skipped, saying so, unless every complete backup is empty).
 restore_resolve_timestamp() {
   local backups ts state newest="" complete=() incomplete=0 found=""
   [[ $DEST_KIND != file || -d $DEST_DIR ]] || die "BACKUP_DESTINATION directory $DEST_DIR does not exist"
@@ -87,7 +87,7 @@ restore_resolve_timestamp() {
     local i chosen="" empty=()
     for ((i = ${#complete[@]} - 1; i >= 0; i--)); do
       dest_get "${complete[i]}/manifest.json" "$WORK/candidate.json"
-      if [[ $(jq -r '.collections | length' "$WORK/candidate.json" 2>/dev/null) != 0 ]]; then
+      if [[ $(manifest_points "$WORK/candidate.json") != 0 ]]; then
         chosen=${complete[i]}
         break
       fi
@@ -95,9 +95,9 @@ restore_resolve_timestamp() {
     done
     if [[ -z $chosen ]]; then
       chosen=$newest
-      warn "every complete backup under $(dest_url "") holds no collection"
+      warn "every complete backup under $(dest_url "") holds no points"
     elif ((${#empty[@]} > 0)); then
-      warn "skipping the newest complete backup(s) ${empty[*]}: they hold no collection (taken of a Qdrant that had none, e.g. after its data was lost); name one in RESTORE_TIMESTAMP to restore it"
+      warn "skipping the newest complete backup(s) ${empty[*]}: they hold no points (taken of a Qdrant that had none, e.g. after its data was lost); name one in RESTORE_TIMESTAMP to restore it"
     fi
     BACKUP_TS=$chosen
     log "newest complete backup under $(dest_url ""): $BACKUP_TS"

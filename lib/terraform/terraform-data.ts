@@ -7,19 +7,27 @@ import { Construct } from "constructs";
  * pay a process per stack, about half the synth time at 50 customers).
  */
 export class TerraformDataResource extends TerraformResource {
+  /**
+   * `input` is stored (a change updates it in place, keeping the id); `triggersReplace`, when given, replaces the
+   * resource when it changes, so its id is new.
+   */
   constructor(
     scope: Construct,
     id: string,
     private readonly input: Record<string, unknown>,
+    private readonly triggersReplace?: Record<string, unknown>,
   ) {
     super(scope, id, { terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" } });
   }
 
   protected synthesizeAttributes(): Record<string, unknown> {
-    return { input: this.input };
+    return { input: this.input, ...(this.triggersReplace ? { triggers_replace: this.triggersReplace } : {}) };
   }
 
   protected synthesizeHclAttributes(): Record<string, unknown> {
-    return { input: { value: this.input, isBlock: false, type: "map", storageClassType: "anyMap" } };
+    return {
+      input: { value: this.input, isBlock: false, type: "map", storageClassType: "anyMap" },
+      ...(this.triggersReplace ? { triggers_replace: { value: this.triggersReplace, isBlock: false, type: "map", storageClassType: "anyMap" } } : {}),
+    };
   }
 }

@@ -10,6 +10,8 @@ import type { QdrantVersion, RecordedRequest } from "../support/qdrant-standin";
 import type { S3Server } from "../support/s3-server";
 import {
   baseEnv,
+  call,
+  COLLECTIONS,
   fileStore,
   infos,
   readManifest,
@@ -244,7 +246,7 @@ describe("retention with BACKUP_PRUNE=true", () => {
 });
 
 describe("a Qdrant that lost its data (its backups are complete and empty)", () => {
-  it("keeps the last backup with data past the retention, and latest restores it, skipping the empty ones (file://)", async () => {
+  it("keeps the last backup with data past the retention, and latest restores it, skipping the empty ones: no collection, or only the empty ones the init Job recreated (file://)", async () => {
     const q = await standin({ version: "1.19" });
     await seed(q, { names: ["conversations"] });
     const before = infos(q);
@@ -256,18 +258,20 @@ describe("a Qdrant that lost its data (its backups are complete and empty)", () 
     // The volume is lost: Qdrant comes back empty, and the nightly backups go on.
     for (const c of [...q.state.collections.keys()]) q.state.delete(c);
     const [empty1, empty2] = [1.01, 0.01].map((d) => stampDaysAgo(d));
-    await runBackup({ ...env, QDRANT_PEER_URLS: q.url, BACKUP_TIMESTAMP: empty1 });
+    const first = await runBackup({ ...env, QDRANT_PEER_URLS: q.url, BACKUP_TIMESTAMP: empty1 });
+    expect(first.errorLines).toEqual(["qdrant-backup: warning: Qdrant has no collections; the backup holds only its manifest"]);
+    // Then an apply runs the init Job, which creates the declared collection again, empty.
+    await call(q, "PUT", "/collections/conversations", COLLECTIONS.conversations.config);
     const r = await runBackup({ ...env, QDRANT_PEER_URLS: q.url, BACKUP_TIMESTAMP: empty2 });
-    expect(r.code).toBe(0);
-    expect(r.errorLines).toEqual(["qdrant-backup: warning: Qdrant has no collections; the backup holds only its manifest"]);
+    expect([r.code, r.errorLines]).toEqual([0, []]);
     expect(r.lines.filter((l) => l.startsWith("prune"))).toEqual([
-      `prune: keeping ${withData} although it is 10 days old: it is the newest complete backup that holds a collection, and ${empty2} holds none`,
+      `prune: keeping ${withData} although it is 10 days old: it is the newest complete backup that holds points, and ${empty2} holds none`,
       "prune: retention 7 days: deleted 0 backup(s), kept 3",
     ]);
 
     const rr = await runRestore({ ...env, QDRANT_PEER_URLS: q.url, RESTORE_TIMESTAMP: "latest" });
     expect(rr.errorLines).toEqual([
-      `qdrant-restore: warning: skipping the newest complete backup(s) ${empty2} ${empty1}: they hold no collection (taken of a Qdrant that had none, e.g. after its data was lost); name one in RESTORE_TIMESTAMP to restore it`,
+      `qdrant-restore: warning: skipping the newest complete backup(s) ${empty2} ${empty1}: they hold no points (taken of a Qdrant that had none, e.g. after its data was lost); name one in RESTORE_TIMESTAMP to restore it`,
     ]);
     expect(rr.code).toBe(0);
     expect(rr.lines[0]).toBe(`newest complete backup under ${store.destination}/: ${withData}`);

@@ -245,6 +245,12 @@ it("restores once per request: a Job created again for the same RESTORE_REQUEST_
   expect(q.writes()).toEqual([]);
   expect(infos(q)).toEqual(after);
 
+  // The same request naming another backup (Terraform gives a new timestamp a new id; the script checks too).
+  const TS2 = "20250302_020000";
+  for (const rel of (await store.list()).filter((f) => f.startsWith(`${TS}/`))) await store.put(rel.replace(TS, TS2), await store.get(rel));
+  const named = await runRestore({ ...env, RESTORE_TIMESTAMP: TS2, RESTORE_COLLECTIONS: "conversations", RESTORE_REQUEST_ID: "2b7c0e4a-5d1f-4c2e-9a8b-000000000001" });
+  expect([named.code, named.errorLines, named.lines.at(-1)]).toEqual([0, [], `restore of backup ${TS2} complete: 1 collection(s)`]);
+
   const other = await run("2b7c0e4a-5d1f-4c2e-9a8b-000000000002");
   expect([other.code, other.errorLines, other.lines.at(-1)]).toEqual([0, [], "restore of backup " + TS + " complete: 1 collection(s)"]);
   expect(q.writes().map((w) => `${w.method} ${w.path}`)).toContain("POST /collections/conversations/snapshots/upload");

@@ -16,7 +16,7 @@ describe("QdrantRestoreJob", () => {
     expect(container.env).toContainEqual({ name: "RESTORE_TIMESTAMP", value: "20261120_020000" });
     // The request: a terraform_data whose id is new each time the restore is declared; the script records it when done.
     expect(container.env).toContainEqual({ name: "RESTORE_REQUEST_ID", value: "${terraform_data.qdrant_restore_request.id}" });
-    expect(json.resource.terraform_data.qdrant_restore_request).toEqual({ input: { timestamp: "20261120_020000" } });
+    expect(json.resource.terraform_data.qdrant_restore_request).toEqual({ input: { timestamp: "20261120_020000" }, triggers_replace: { timestamp: "20261120_020000" } });
     // Only what a restore needs: a new variable in its pod spec would replace a Job still there, and restore again.
     expect(container.env.map((e: Json) => e.name)).not.toContain("RESTORE_REPLACE_INCOMPATIBLE");
     expect(container.env.map((e: Json) => e.name)).not.toContain("SNAPSHOT_VOLUME_SIZE");

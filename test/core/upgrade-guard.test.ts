@@ -88,7 +88,7 @@ const ROLLING: Status = { ...SETTLED, updatedReplicas: 1, updateRevision: "acme-
 const ONE: Status = { replicas: 1, readyReplicas: 1, updatedReplicas: 1, currentRevision: "a", updateRevision: "a" };
 const singleNode = running("qdrant/qdrant:v1.19.0", claims("500Gi"), ONE, false);
 const TO_CLUSTER =
-  "replicas 3 would turn the running single-node Qdrant of qdrant/acme-qdrant into a cluster in one apply: the new pods start in cluster mode and wait for pod 0 on port 6335, which the running pod 0 does not serve, and Kubernetes' rolling update never reaches pod 0 while they are not ready, so the rollout stalls. Do it in two applies: first %STEP%, wait until the pod is ready (kubectl -n qdrant rollout status statefulset/acme-qdrant), then raise replicas (README \"Scaling and sizing\").";
+  "replicas 3 would turn the running single-node Qdrant of qdrant/acme-qdrant into a cluster in one apply: the new pods start in cluster mode and wait for pod 0 on port 6335, which the running pod 0 does not serve, and Kubernetes' rolling update never reaches pod 0 while they are not ready, so the rollout stalls. Do it in two applies: first %STEP%, wait until the pod is ready (kubectl -n qdrant rollout status statefulset/acme-qdrant), then raise replicas; the single node's shards stay on pod 0, one copy each, until you replicate them onto the new peers (README \"Scaling and sizing\").";
 const STACK_STEP = "set clusterMode: true with replicas: 1 and apply (one restart: Qdrant moves the single node's collections into a one-peer cluster)";
 
 const scenarios: Scenario[] = [

@@ -342,6 +342,56 @@ describe("the module's backup alert through promtool", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("stays quiet while a declared restore suspends the CronJob and after it (the run it missed is not made up), and fires when the restore is left declared", () => {
+    const dir = mkdtempSync(join(tmpdir(), "promtool-restore-"));
+    try {
+      const { Testing, TerraformStack } = jest.requireActual("cdktf");
+      const { JobDeadlines } = jest.requireActual("../../lib/backup/job-deadlines");
+      const { resolveInputs } = jest.requireActual("../../lib/config/validate");
+      const { qdrantNames } = jest.requireActual("../../lib/core/naming");
+      const { lastRunBackupAlert } = jest.requireActual("../../lib/observability/monitoring");
+      const inputs = resolveInputs({ customerName: "acme", apiKeySource: "generate", backupEnabled: true, backupTarget: "pvc", backupRestoreTimestamp: "latest" });
+      const rule = lastRunBackupAlert(inputs, qdrantNames(inputs), new JobDeadlines(new TerraformStack(Testing.app(), "d"), inputs)) as Json;
+      // Small volumes: the restore may take 12 h; it fires after 36 h suspended.
+      expect(rule.expr).toContain("[129600s]");
+      const cronJob = 'namespace="qdrant", cronjob="acme-qdrant-backup"';
+      const hour = 3600;
+      const steps = Array.from({ length: 72 * 12 + 1 }, (_, i) => i * 300);
+      const series = (metric: string, at: (t: number) => number | undefined) => ({ series: `${metric}{${cronJob}}`, values: steps.map((t) => at(t) ?? "_").join(" ") });
+      const firing = [{ exp_labels: rule.labels, exp_annotations: rule.annotations }];
+      const quiet = (at: string) => ({ eval_time: at, alertname: "QdrantBackupMissing", exp_alerts: [] as unknown[] });
+      // Runs every 12 h, each succeeding 10 minutes in. A restore is declared at 13h (the CronJob suspended).
+      // Removed at 30h: the run of 24h was missed and is not made up, so until the run of 36h kube-state-metrics'
+      // next schedule time is 24h, in the past.
+      const resumed = (t: number) => t < 13 * hour || t >= 30 * hour;
+      const lastRun = (t: number) => (t >= 36 * hour ? Math.floor(t / (12 * hour)) * 12 * hour : t >= 12 * hour ? 12 * hour : 0);
+      const restoreDone = [
+        series("kube_cronjob_status_last_schedule_time", lastRun),
+        series("kube_cronjob_status_last_successful_time", (t) => (t % (12 * hour) >= 600 || t < 600 ? lastRun(t) + 600 : lastRun(t - 600) + 600)),
+        series("kube_cronjob_next_schedule_time", (t) => (resumed(t) ? lastRun(t) + 12 * hour : undefined)),
+        series("kube_cronjob_spec_suspend", (t) => (resumed(t) ? 0 : 1)),
+      ];
+      writeFileSync(join(dir, "restore.rules.json"), JSON.stringify({ groups: [{ name: "backup", rules: [rule] }] }));
+      expectPromtoolTestPasses(dir, "restore", { interval: "5m", input_series: restoreDone, alert_rule_test: ["20h", "29h", "31h", "35h", "40h", "60h"].map(quiet) });
+
+      // The restore left declared from 13h: suspended for longer than the restore may take plus a day.
+      const forgotten = [
+        series("kube_cronjob_status_last_schedule_time", () => 12 * hour),
+        series("kube_cronjob_status_last_successful_time", (t) => (t >= 12 * hour + 600 ? 12 * hour + 600 : 600)),
+        series("kube_cronjob_next_schedule_time", (t) => (t < 13 * hour ? 24 * hour : undefined)),
+        series("kube_cronjob_spec_suspend", (t) => (t < 13 * hour ? 0 : 1)),
+      ];
+      writeFileSync(join(dir, "forgotten.rules.json"), JSON.stringify({ groups: [{ name: "backup", rules: [rule] }] }));
+      expectPromtoolTestPasses(dir, "forgotten", {
+        interval: "5m",
+        input_series: forgotten,
+        alert_rule_test: [...["20h", "45h", "48h55m"].map(quiet), ...["50h", "70h"].map((at) => ({ eval_time: at, alertname: "QdrantBackupMissing", exp_alerts: firing }))],
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("longestIntervalSeconds", () => {

@@ -61,7 +61,7 @@ describe("config files", () => {
   });
 
   it("fails when two customers would create the same namespace on one cluster", () => {
-    const dir = configFolder({ "customers/a.yaml": CUSTOMER, "customers/b.yaml": CUSTOMER });
+    const dir = configFolder({ "customers/a.yaml": CUSTOMER, "customers/b.yaml": CUSTOMER, "customers/c.yaml": CUSTOMER.replace("eu-west-1", "us-east-1") });
     expect(problems(dir)).toEqual([
       '<dir>/customers/b.yaml: namespace: "qdrant" on EKS cluster "c1" is already created by <dir>/customers/a.yaml; give each customer its own namespace, or set createNamespace: false in one of them',
     ]);
@@ -69,7 +69,13 @@ describe("config files", () => {
 
   it("fails when two customers on one cluster would both install metrics-server", () => {
     const autoscaled = (namespace: string) => `${CUSTOMER}namespace: ${namespace}\nreplicas: 2\nautoscaling:\n  enabled: true\n  maxReplicas: 3\n  installMetricsServer: true\n`;
-    const dir = configFolder({ "customers/a.yaml": autoscaled("qa"), "customers/b.yaml": autoscaled("qb"), "customers/c.yaml": autoscaled("qc").replace("c1", "c2") });
+    // c: another cluster; d: a cluster of the same name in another region.
+    const dir = configFolder({
+      "customers/a.yaml": autoscaled("qa"),
+      "customers/b.yaml": autoscaled("qb"),
+      "customers/c.yaml": autoscaled("qc").replace("c1", "c2"),
+      "customers/d.yaml": autoscaled("qd").replace("eu-west-1", "us-east-1"),
+    });
     expect(problems(dir)).toEqual([
       '<dir>/customers/b.yaml: autoscaling.installMetricsServer: metrics-server on EKS cluster "c1" is already installed by <dir>/customers/a.yaml (one Helm release per cluster, which destroying that stack removes for all); set it in one stack per cluster only, or install metrics-server outside these stacks',
     ]);
