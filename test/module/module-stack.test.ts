@@ -12,7 +12,7 @@ import type { QdrantDeploymentInput, QdrantInputs } from "../../lib/config/schem
 import { resolveInputs } from "../../lib/config/validate";
 import { peerUrls } from "../../lib/backup/backup-pod";
 import { qdrantEnvironment } from "../../lib/core/qdrant-config";
-import { AlertRule, alertRules, lastRunBackupAlert } from "../../lib/observability/monitoring";
+import { AlertRule, alertRules, lastRunBackupAlert } from "../../lib/observability/alert-rules";
 import { JobDeadlines } from "../../lib/backup/job-deadlines";
 import { TerraformStack, Testing } from "cdktf";
 import { qdrantNames } from "../../lib/core/naming";

@@ -7,7 +7,7 @@ import { Testing } from "cdktf";
 import { HomelabConfig, loadStackConfigs } from "../../stacks/config-files";
 import { HomelabStack } from "../../stacks/homelab-stack";
 import { Json, resource, synthDeployment } from "../helpers/synth";
-import { POD_OR_MISSING } from "../../lib/observability/monitoring";
+import { POD_OR_MISSING } from "../../lib/observability/alert-rules";
 
 const rulesOf = (json: Json) => resource(json, "kubernetes_manifest", "qdrant_alerts").manifest.spec.groups[0].rules as Json[];
 const groupsOf = (json: Json) => resource(json, "kubernetes_manifest", "qdrant_alerts").manifest.spec.groups as Json[];
@@ -295,7 +295,7 @@ describe("the module's backup alert through promtool", () => {
       const { JobDeadlines } = jest.requireActual("../../lib/backup/job-deadlines");
       const { resolveInputs } = jest.requireActual("../../lib/config/validate");
       const { qdrantNames } = jest.requireActual("../../lib/core/naming");
-      const { lastRunBackupAlert } = jest.requireActual("../../lib/observability/monitoring");
+      const { lastRunBackupAlert } = jest.requireActual("../../lib/observability/alert-rules");
       const inputs = resolveInputs({ customerName: "acme", apiKeySource: "generate", backupEnabled: false });
       const rule = lastRunBackupAlert(inputs, qdrantNames(inputs), new JobDeadlines(new TerraformStack(Testing.app(), "d"), inputs)) as Json;
       writeFileSync(join(dir, "backup.rules.json"), JSON.stringify({ groups: [{ name: "backup", rules: [rule] }] }));
@@ -350,7 +350,7 @@ describe("the module's backup alert through promtool", () => {
       const { JobDeadlines } = jest.requireActual("../../lib/backup/job-deadlines");
       const { resolveInputs } = jest.requireActual("../../lib/config/validate");
       const { qdrantNames } = jest.requireActual("../../lib/core/naming");
-      const { lastRunBackupAlert } = jest.requireActual("../../lib/observability/monitoring");
+      const { lastRunBackupAlert } = jest.requireActual("../../lib/observability/alert-rules");
       const inputs = resolveInputs({ customerName: "acme", apiKeySource: "generate", backupEnabled: true, backupTarget: "pvc", backupRestoreTimestamp: "latest" });
       const rule = lastRunBackupAlert(inputs, qdrantNames(inputs), new JobDeadlines(new TerraformStack(Testing.app(), "d"), inputs)) as Json;
       // Small volumes: the restore may take 12 h; it fires after 36 h suspended.
