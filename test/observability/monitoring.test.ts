@@ -288,16 +288,21 @@ describe("the init Job's alert through promtool", () => {
 });
 
 describe("the module's backup alert through promtool", () => {
+  /** The module's QdrantBackupMissing (it watches the latest run) for literal inputs. */
+  const moduleBackupAlert = (props: Json): Json => {
+    const { Testing, TerraformStack } = jest.requireActual("cdktf");
+    const { JobDeadlines } = jest.requireActual("../../lib/backup/job-deadlines");
+    const { resolveInputs } = jest.requireActual("../../lib/config/validate");
+    const { qdrantNames } = jest.requireActual("../../lib/core/naming");
+    const { lastRunBackupAlert } = jest.requireActual("../../lib/observability/alert-rules");
+    const inputs = resolveInputs({ customerName: "acme", apiKeySource: "generate", ...props });
+    return lastRunBackupAlert(inputs, qdrantNames(inputs), new JobDeadlines(new TerraformStack(Testing.app(), "d"), inputs));
+  };
+
   it("fires when a run fails and when a suspended CronJob has not succeeded for as long, not while runs succeed", () => {
     const dir = mkdtempSync(join(tmpdir(), "promtool-backup-"));
     try {
-      const { Testing, TerraformStack } = jest.requireActual("cdktf");
-      const { JobDeadlines } = jest.requireActual("../../lib/backup/job-deadlines");
-      const { resolveInputs } = jest.requireActual("../../lib/config/validate");
-      const { qdrantNames } = jest.requireActual("../../lib/core/naming");
-      const { lastRunBackupAlert } = jest.requireActual("../../lib/observability/alert-rules");
-      const inputs = resolveInputs({ customerName: "acme", apiKeySource: "generate", backupEnabled: false });
-      const rule = lastRunBackupAlert(inputs, qdrantNames(inputs), new JobDeadlines(new TerraformStack(Testing.app(), "d"), inputs)) as Json;
+      const rule = moduleBackupAlert({ backupEnabled: false });
       writeFileSync(join(dir, "backup.rules.json"), JSON.stringify({ groups: [{ name: "backup", rules: [rule] }] }));
       const cronJob = 'namespace="qdrant", cronjob="acme-qdrant-backup"';
       const hour = 3600;
@@ -346,13 +351,7 @@ describe("the module's backup alert through promtool", () => {
   it("stays quiet while a declared restore suspends the CronJob and after it (the run it missed is not made up), and fires when the restore is left declared", () => {
     const dir = mkdtempSync(join(tmpdir(), "promtool-restore-"));
     try {
-      const { Testing, TerraformStack } = jest.requireActual("cdktf");
-      const { JobDeadlines } = jest.requireActual("../../lib/backup/job-deadlines");
-      const { resolveInputs } = jest.requireActual("../../lib/config/validate");
-      const { qdrantNames } = jest.requireActual("../../lib/core/naming");
-      const { lastRunBackupAlert } = jest.requireActual("../../lib/observability/alert-rules");
-      const inputs = resolveInputs({ customerName: "acme", apiKeySource: "generate", backupEnabled: true, backupTarget: "pvc", backupRestoreTimestamp: "latest" });
-      const rule = lastRunBackupAlert(inputs, qdrantNames(inputs), new JobDeadlines(new TerraformStack(Testing.app(), "d"), inputs)) as Json;
+      const rule = moduleBackupAlert({ backupEnabled: true, backupTarget: "pvc", backupRestoreTimestamp: "latest" });
       // Small volumes: the restore may take 12 h; it fires after 36 h suspended.
       expect(rule.expr).toContain("[129600s]");
       const cronJob = 'namespace="qdrant", cronjob="acme-qdrant-backup"';
