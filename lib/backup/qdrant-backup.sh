@@ -392,16 +392,13 @@ backup_prune() {
   done <<<"$backups"
   # This run found no points (a Qdrant that lost its data backs up as empty, or with the empty collections the init
   # Job recreated): keep the newest backup that holds points as well, whatever its age, so that a restore still has it.
-  local with_data=""
+  local with_data="" older=()
   if [[ $(manifest_points "$WORK/manifest.json") == 0 ]]; then
     while read -r ts state; do
-      [[ $state == complete && $ts != "$TS" ]] || continue
-      dest_get "$ts/manifest.json" "$WORK/older-manifest.json"
-      if [[ $(manifest_points "$WORK/older-manifest.json") != 0 ]]; then
-        with_data=$ts
-        break
-      fi
-    done < <(printf '%s\n' "$backups" | sort -r)
+      [[ $state != complete || $ts == "$TS" ]] || older=("$ts" "${older[@]}")
+    done <<<"$backups"
+    newest_with_points "${older[@]}"
+    with_data=$WITH_POINTS
   fi
   while read -r ts state; do
     [[ -n $ts ]] || continue

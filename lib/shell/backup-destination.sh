@@ -226,6 +226,22 @@ manifest_points() {
   jq -r '[(.collections // {})[] | .points_count | if . == null then 1 else . end] | add // 0' "$1" 2>/dev/null
 }
 
+# newest_with_points TS...: reads the manifests of the complete backups TS... (newest first) until one holds points
+# (manifest_points); sets WITH_POINTS to it (empty when none does) and EMPTY_BACKUPS to the ones read before it.
+# shellcheck disable=SC2034 # the globals it sets are read by the caller
+newest_with_points() {
+  local ts
+  WITH_POINTS="" EMPTY_BACKUPS=()
+  for ts in "$@"; do
+    dest_get "$ts/manifest.json" "$WORK/candidate-manifest.json"
+    if [[ $(manifest_points "$WORK/candidate-manifest.json") != 0 ]]; then
+      WITH_POINTS=$ts
+      return 0
+    fi
+    EMPTY_BACKUPS+=("$ts")
+  done
+}
+
 # epoch_of YYYYMMDD_HHMMSS: seconds since 1970 (UTC); returns 1 for a time that does not exist (20250230_000000,
 # 23:59:60), as GNU date does. In bash, without a process: BusyBox's `date -d` (the job image's) takes such a time and
 # rolls it over (Feb 30 as Mar 2).

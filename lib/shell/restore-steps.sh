@@ -84,22 +84,15 @@ restore_resolve_timestamp() {
   done <<<"$backups"
   if [[ $RESTORE_TIMESTAMP == latest ]]; then
     [[ -n $newest ]] || die "no complete backup (one with manifest.json) under $(dest_url "") ($incomplete incomplete)"
-    local i chosen="" empty=()
-    for ((i = ${#complete[@]} - 1; i >= 0; i--)); do
-      dest_get "${complete[i]}/manifest.json" "$WORK/candidate.json"
-      if [[ $(manifest_points "$WORK/candidate.json") != 0 ]]; then
-        chosen=${complete[i]}
-        break
-      fi
-      empty+=("${complete[i]}")
-    done
-    if [[ -z $chosen ]]; then
-      chosen=$newest
+    local i newest_first=()
+    for ((i = ${#complete[@]} - 1; i >= 0; i--)); do newest_first+=("${complete[i]}"); done
+    newest_with_points "${newest_first[@]}"
+    BACKUP_TS=${WITH_POINTS:-$newest}
+    if [[ -z $WITH_POINTS ]]; then
       warn "every complete backup under $(dest_url "") holds no points"
-    elif ((${#empty[@]} > 0)); then
-      warn "skipping the newest complete backup(s) ${empty[*]}: they hold no points (taken of a Qdrant that had none, e.g. after its data was lost); name one in RESTORE_TIMESTAMP to restore it"
+    elif ((${#EMPTY_BACKUPS[@]} > 0)); then
+      warn "skipping the newest complete backup(s) ${EMPTY_BACKUPS[*]}: they hold no points (taken of a Qdrant that had none, e.g. after its data was lost); name one in RESTORE_TIMESTAMP to restore it"
     fi
-    BACKUP_TS=$chosen
     log "newest complete backup under $(dest_url ""): $BACKUP_TS"
     return 0
   fi
