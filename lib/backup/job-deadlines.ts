@@ -1,8 +1,8 @@
 /**
  * The backup, verify and restore Jobs' deadlines (activeDeadlineSeconds) follow the data. A run handles the peers
  * one after the other, and each peer's snapshots (one per collection: together about the peer's data, so at most
- * its data volume, or its snapshot volume if that is larger) pass through several reads and writes of their size: the deadline is what those take at DEADLINE_MIB_PER_SECOND, in whole hours, and never
- * less than a fixed floor. The scripts' per-step limits let one step go as slow as TRANSFER_MIN_MIB_PER_SECOND
+ * its data volume, or its snapshot volume if that is larger) pass through several reads and writes of their size:
+ * the deadline is what those take at DEADLINE_MIB_PER_SECOND, in whole hours, and never less than a fixed floor. The scripts' per-step limits let one step go as slow as TRANSFER_MIN_MIB_PER_SECOND
  * (25 MiB/s) before they stop it; the deadline asks more of the whole run: on average DEADLINE_MIB_PER_SECOND. A
  * run slower than that is stopped at its deadline (and QdrantBackupMissing follows).
  */

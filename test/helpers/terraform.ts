@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
+import { onPath } from "./on-path";
 
 /**
  * Fails, never skips, when terraform is missing: the tests that run it are the most valuable ones. (`npm test`
@@ -9,15 +10,7 @@ import { delimiter, join } from "node:path";
  */
 export function requireTerraform(): void {
   // A look on PATH, not `terraform version`: that costs a quarter of a second, in every test file that calls this.
-  const executable = (dir: string) => {
-    try {
-      accessSync(join(dir, "terraform"), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!(process.env.PATH ?? "").split(delimiter).some((dir) => dir !== "" && executable(dir))) {
+  if (!onPath("terraform")) {
     throw new Error("this test runs terraform (>= 1.10), which is not on PATH; install it from https://developer.hashicorp.com/terraform/install");
   }
 }

@@ -10,23 +10,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { onPath } from "../helpers/on-path";
 
 /** What the image has for real: never a BusyBox applet, even where BusyBox has one of that name. */
 const REAL_TOOLS = ["bash", "curl", "jq"];
-
-/** The first executable `name` on the test process's PATH. */
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    const file = path.join(dir || ".", name);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      if (fs.statSync(file).isFile()) return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 let built: string | undefined;
 
