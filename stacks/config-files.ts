@@ -158,23 +158,31 @@ export function loadStackConfigs(dir: string, env: NodeJS.ProcessEnv = process.e
 /** One EKS cluster: its name within the stack's region (clusters of other regions or accounts may share a name). */
 const clusterKey = (stack: StackConfig) => `${(stack.settings as { awsRegion?: string }).awsRegion}/${stack.resolved.eksClusterName}`;
 
-/** Two stacks creating the same namespace (or cluster-scoped StorageClass) on one cluster would fight over it. */
-function sharedNamespaceProblems(stacks: StackConfig[], label: (p: string) => string): string[] {
+/**
+ * Something on an EKS cluster only one stack may own: the stacks that claim it (`key` defined), each reported after
+ * the first with `message(stack, owner)`.
+ */
+function secondOwnerProblems(stacks: StackConfig[], key: (stack: StackConfig) => string | undefined, message: (stack: StackConfig, owner: StackConfig) => string): string[] {
   const owners = new Map<string, StackConfig>();
   const problems: string[] = [];
   for (const stack of stacks) {
-    if (stack.kind !== "eks" || !stack.resolved.createNamespace) continue;
-    const key = `${clusterKey(stack)}/${stack.resolved.namespace}`;
-    const owner = owners.get(key);
-    if (owner) {
-      problems.push(
-        `${label(stack.file)}: namespace: "${stack.resolved.namespace}" on EKS cluster "${stack.resolved.eksClusterName}" is already created by ${label(owner.file)}; give each customer its own namespace, or set createNamespace: false in one of them`,
-      );
-    } else {
-      owners.set(key, stack);
-    }
+    const k = stack.kind === "eks" ? key(stack) : undefined;
+    if (k === undefined) continue;
+    const owner = owners.get(k);
+    if (owner) problems.push(message(stack, owner));
+    else owners.set(k, stack);
   }
   return problems;
+}
+
+/** Two stacks creating the same namespace (or cluster-scoped StorageClass) on one cluster would fight over it. */
+function sharedNamespaceProblems(stacks: StackConfig[], label: (p: string) => string): string[] {
+  return secondOwnerProblems(
+    stacks,
+    (stack) => (stack.resolved.createNamespace ? `${clusterKey(stack)}/${stack.resolved.namespace}` : undefined),
+    (stack, owner) =>
+      `${label(stack.file)}: namespace: "${stack.resolved.namespace}" on EKS cluster "${stack.resolved.eksClusterName}" is already created by ${label(owner.file)}; give each customer its own namespace, or set createNamespace: false in one of them`,
+  );
 }
 
 /**
@@ -182,18 +190,10 @@ function sharedNamespaceProblems(stacks: StackConfig[], label: (p: string) => st
  * apply (the name is in use), and destroying the first would remove it under every other customer's autoscaler.
  */
 function sharedMetricsServerProblems(stacks: StackConfig[], label: (p: string) => string): string[] {
-  const owners = new Map<string, StackConfig>();
-  const problems: string[] = [];
-  for (const stack of stacks) {
-    if (stack.kind !== "eks" || !stack.resolved.autoscaling?.installMetricsServer) continue;
-    const owner = owners.get(clusterKey(stack));
-    if (owner) {
-      problems.push(
-        `${label(stack.file)}: autoscaling.installMetricsServer: metrics-server on EKS cluster "${stack.resolved.eksClusterName}" is already installed by ${label(owner.file)} (one Helm release per cluster, which destroying that stack removes for all); set it in one stack per cluster only, or install metrics-server outside these stacks`,
-      );
-    } else {
-      owners.set(clusterKey(stack), stack);
-    }
-  }
-  return problems;
+  return secondOwnerProblems(
+    stacks,
+    (stack) => (stack.resolved.autoscaling?.installMetricsServer ? clusterKey(stack) : undefined),
+    (stack, owner) =>
+      `${label(stack.file)}: autoscaling.installMetricsServer: metrics-server on EKS cluster "${stack.resolved.eksClusterName}" is already installed by ${label(owner.file)} (one Helm release per cluster, which destroying that stack removes for all); set it in one stack per cluster only, or install metrics-server outside these stacks`,
+  );
 }
