@@ -33,11 +33,9 @@ export function tlsEnvironment(tls: NonNullable<QdrantInputs["tls"]>, clusterMod
   };
 }
 
-/** The most pods the StatefulSet may run: replicas, or the autoscaler's ceiling when it is on. */
+/** The most pods the StatefulSet may run: replicas, or the autoscaler's ceiling (a CDKTF-only input, so literal) when it is on. */
 function largestPodCount(inputs: QdrantInputs): number {
-  const ceiling = inputs.autoscaling?.enabled ? inputs.autoscaling.maxReplicas : undefined;
-  if (ceiling === undefined) return inputs.replicas;
-  return isUnresolvedToken(inputs.replicas) ? Token.asNumber(Fn.max([inputs.replicas, ceiling])) : Math.max(inputs.replicas, ceiling);
+  return inputs.autoscaling?.enabled ? Math.max(inputs.replicas, inputs.autoscaling.maxReplicas) : inputs.replicas;
 }
 
 /**
