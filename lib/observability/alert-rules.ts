@@ -273,11 +273,9 @@ export function alertRules(inputs: QdrantInputs, names: QdrantNames, deadlines: 
 export function lastRunBackupAlert(inputs: Pick<QdrantInputs, "customerName" | "backupRestoreTimestamp">, names: QdrantNames, deadlines: JobDeadlines): AlertRule {
   const ns = names.namespace;
   const cronJob = `namespace="${ns}", cronjob="${names.resourceName}-backup"`;
-  const lateSeconds = deadlines.seconds("backup", 1);
-  const late = isUnresolvedToken(lateSeconds) ? Token.asString(lateSeconds) : String(lateSeconds);
+  const late = numberText(deadlines.seconds("backup", 1));
   const lateHours = deadlines.hoursText("backup", 1);
-  const restoreSeconds = deadlines.seconds("restore", 24);
-  const restoreWindow = isUnresolvedToken(restoreSeconds) ? Token.asString(restoreSeconds) : String(restoreSeconds);
+  const restoreWindow = numberText(deadlines.seconds("restore", 24));
   const suspend = `kube_cronjob_spec_suspend{${cronJob}}`;
   // 1 while a restore is declared, else 0: a number in the expression (a Terraform conditional in the module), which
   // `vector(...) == n` turns into a condition PromQL can and with.
